@@ -1,0 +1,37 @@
+"""Seat rules: pure array functions, batched over any leading axes.
+
+District rules take votes shaped ``(..., C, K)`` (draws, constituencies, list slots)
+and a magnitude ``(C,)``, and return a :class:`DistrictOutcome`:
+
+- :func:`two_round`: Mali's rule. A list with an absolute majority of the valid votes
+  takes all the seats; otherwise the two leading lists meet in a runoff.
+- :func:`plurality`: one round, the leading list takes all.
+- :func:`block_vote`: candidate block voting; returns a :class:`BlockOutcome`.
+
+Proportional rules take votes shaped ``(..., K)`` and seats per row:
+
+- :func:`divisor` with ``method`` in :data:`DIVISOR_METHODS`;
+- :func:`largest_remainder` with ``quota`` in :data:`QUOTAS`.
+
+Every rule breaks ties by lot with its ``rng`` argument (see :mod:`malivote.rules.ties`)
+and raises :class:`ValueError`, naming the argument, on bad input.
+"""
+
+from malivote.rules.block import BlockOutcome, block_vote
+from malivote.rules.divisor import DIVISOR_METHODS, divisor, divisors
+from malivote.rules.majority import DistrictOutcome, plurality, two_round
+from malivote.rules.remainder import QUOTAS, largest_remainder, quota_fraction
+
+__all__ = [
+    "BlockOutcome",
+    "DIVISOR_METHODS",
+    "DistrictOutcome",
+    "QUOTAS",
+    "block_vote",
+    "divisor",
+    "divisors",
+    "largest_remainder",
+    "plurality",
+    "quota_fraction",
+    "two_round",
+]

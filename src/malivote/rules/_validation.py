@@ -1,0 +1,189 @@
+"""Input checks shared by the seat rules.
+
+Every check raises :class:`ValueError` whose message names the argument, what was
+expected and what was found. Nothing is clipped or coerced silently: float input is
+accepted only when every value is a finite whole number.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = [
+    "as_votes",
+    "as_magnitude",
+    "as_seats",
+    "as_share",
+    "check_choice",
+    "first_bad_index",
+]
+
+
+def first_bad_index(bad: np.ndarray) -> tuple[int, ...]:
+    """Index of the first True entry of ``bad``, for error messages."""
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), bad.shape))
+
+
+def as_votes(values, name: str, *, min_ndim: int = 1) -> np.ndarray:
+    """Return ``values`` as a non-negative integer array, or raise.
+
+    Integer arrays are returned without a copy (their dtype is kept, so int32 stays
+    int32). Float arrays are accepted only when every entry is a finite whole number;
+    they are converted to int64. Booleans, strings and objects are rejected.
+    """
+    array = np.asarray(values)
+    if array.ndim < min_ndim:
+        raise ValueError(
+            f"{name}: expected an array with at least {min_ndim} dimension(s), "
+            f"found shape {array.shape}"
+        )
+    kind = array.dtype.kind
+    if kind in "ui":
+        if kind == "i" and array.size and array.min() < 0:
+            bad = array < 0
+            index = first_bad_index(bad)
+            raise ValueError(
+                f"{name}: vote counts must be non-negative, found {array[index]} "
+                f"at index {index}"
+            )
+        if kind == "u":
+            # Unsigned arithmetic wraps around; the rules work in signed integers.
+            if array.size and array.max() >= 2**63:
+                raise ValueError(f"{name}: vote counts must be below 2**63, found {array.max()}")
+            return array.astype(np.int64)
+        return array
+    if kind == "f":
+        if array.size:
+            finite = np.isfinite(array)
+            if not finite.all():
+                index = first_bad_index(~finite)
+                raise ValueError(
+                    f"{name}: vote counts must be finite numbers, found {array[index]} "
+                    f"at index {index}"
+                )
+            fractional = array != np.floor(array)
+            if fractional.any():
+                index = first_bad_index(fractional)
+                raise ValueError(
+                    f"{name}: vote counts must be whole numbers, found {array[index]} "
+                    f"at index {index}"
+                )
+            if array.min() < 0:
+                index = first_bad_index(array < 0)
+                raise ValueError(
+                    f"{name}: vote counts must be non-negative, found {array[index]} "
+                    f"at index {index}"
+                )
+            if np.abs(array).max() >= 2.0**53:
+                raise ValueError(
+                    f"{name}: vote counts must be below 2**53 to be exact, "
+                    f"found {array.max()}"
+                )
+        return array.astype(np.int64)
+    raise ValueError(
+        f"{name}: expected an array of integer vote counts, found dtype {array.dtype}"
+    )
+
+
+def as_magnitude(values, name: str = "magnitude") -> np.ndarray:
+    """Return a 1-d int64 array of district magnitudes (all >= 1), or raise."""
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise ValueError(
+            f"{name}: expected a 1-d array of seats per constituency, "
+            f"found shape {array.shape}"
+        )
+    if array.dtype.kind not in "uif" or array.dtype.kind == "b":
+        raise ValueError(f"{name}: expected integer seat counts, found dtype {array.dtype}")
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or np.any(array != np.floor(array)):
+            raise ValueError(f"{name}: expected whole numbers of seats, found {array}")
+    array = array.astype(np.int64)
+    if array.size and array.min() < 1:
+        index = first_bad_index(array < 1)
+        raise ValueError(
+            f"{name}: every constituency needs at least 1 seat, found {array[index]} "
+            f"at index {index}"
+        )
+    return array
+
+
+def as_seats(values, row_shape: tuple[int, ...], name: str = "seats") -> np.ndarray:
+    """Return seats broadcast to ``row_shape`` as int64 (all >= 0), or raise."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "uif" or array.dtype == bool:
+        raise ValueError(f"{name}: expected integer seat counts, found dtype {array.dtype}")
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or np.any(array != np.floor(array)):
+            raise ValueError(f"{name}: expected whole numbers of seats, found {array}")
+    array = array.astype(np.int64)
+    if array.size and array.min() < 0:
+        raise ValueError(f"{name}: seats must be non-negative, found {array.min()}")
+    try:
+        return np.broadcast_to(array, row_shape)
+    except ValueError:
+        raise ValueError(
+            f"{name}: shape {array.shape} does not broadcast against the rows of "
+            f"votes, which have shape {row_shape}"
+        ) from None
+
+
+def as_share(value, name: str, *, low: float = 0.0, high: float = 1.0) -> Fraction:
+    """Return a share in ``[low, high)`` as an exact :class:`~fractions.Fraction`.
+
+    A float is read as the shortest decimal that round-trips (``repr``), so ``0.05``
+    means exactly 1/20, as the user wrote it.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction, np.number)):
+        raise ValueError(f"{name}: expected a number in [{low}, {high}), found {value!r}")
+    if isinstance(value, Fraction):
+        share = value
+    else:
+        as_float = float(value)
+        if not np.isfinite(as_float):
+            raise ValueError(f"{name}: expected a number in [{low}, {high}), found {value!r}")
+        share = Fraction(repr(as_float))
+    if not (low <= share < high):
+        raise ValueError(f"{name}: expected a number in [{low}, {high}), found {value!r}")
+    return share
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise naming them."""
+    if value not in choices:
+        raise ValueError(
+            f"{name}: unknown {name} {value!r}; expected one of "
+            + ", ".join(repr(c) for c in choices)
+        )
+    return value
+
+
+def exceeds_share(count: np.ndarray, total: np.ndarray, share: Fraction) -> np.ndarray:
+    """Exactly ``count > share * total`` for integer arrays.
+
+    Uses int64 cross-multiplication when it cannot overflow, Python integers otherwise.
+    """
+    numerator, denominator = share.numerator, share.denominator
+    count = np.asarray(count)
+    total = np.asarray(total)
+    biggest = max(int(count.max(initial=0)), int(total.max(initial=0)), 1)
+    if biggest * max(numerator, denominator) < 2**62:
+        return count.astype(np.int64) * denominator > total.astype(np.int64) * numerator
+    lhs = count.astype(object) * denominator
+    rhs = total.astype(object) * numerator
+    return np.asarray(lhs > rhs, dtype=bool)
+
+
+def below_share(count: np.ndarray, total: np.ndarray, share: Fraction) -> np.ndarray:
+    """Exactly ``count < share * total`` for integer arrays."""
+    numerator, denominator = share.numerator, share.denominator
+    count = np.asarray(count)
+    total = np.asarray(total)
+    biggest = max(int(count.max(initial=0)), int(total.max(initial=0)), 1)
+    if biggest * max(numerator, denominator) < 2**62:
+        return count.astype(np.int64) * denominator < total.astype(np.int64) * numerator
+    lhs = count.astype(object) * denominator
+    rhs = total.astype(object) * numerator
+    return np.asarray(lhs < rhs, dtype=bool)

@@ -1,0 +1,164 @@
+"""Candidate block voting (plurality-at-large).
+
+Each voter has as many votes as there are seats and gives them to individual
+candidates; the ``magnitude`` candidates with the most votes win. Unlike Mali's party
+block vote, voters can split their ticket across lists, so a district's seats can go
+to several lists (Reynolds, Reilly & Ellis, *Electoral System Design*, International
+IDEA, 2005, pp. 44-46, "Block Vote").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from malivote.rules._validation import as_magnitude, as_votes, first_bad_index
+from malivote.rules.ties import choose_by_lot
+
+__all__ = ["BlockOutcome", "block_vote"]
+
+
+@dataclass(frozen=True, eq=False)
+class BlockOutcome:
+    """The elected candidates and the seats each list won.
+
+    Attributes
+    ----------
+    elected : ndarray of bool, shape (..., C, N)
+        True for each elected candidate slot.
+    seats : ndarray of int64, shape (..., C, K)
+        Elected candidates per list in each constituency.
+    """
+
+    elected: np.ndarray
+    seats: np.ndarray
+
+
+def _check_candidate_list(candidate_list, n_constituencies, n_candidates, n_lists):
+    lists = np.asarray(candidate_list)
+    if lists.dtype.kind not in "iu":
+        raise ValueError(
+            f"candidate_list: expected integer list indices, found dtype {lists.dtype}"
+        )
+    if lists.shape != (n_constituencies, n_candidates):
+        raise ValueError(
+            f"candidate_list: expected shape {(n_constituencies, n_candidates)} "
+            f"(constituencies, candidate slots) to match candidate_votes, "
+            f"found {lists.shape}"
+        )
+    lists = lists.astype(np.int64)
+    if lists.size and lists.min() < -1:
+        raise ValueError(
+            f"candidate_list: expected list indices >= 0, or -1 for an empty slot, "
+            f"found {lists.min()}"
+        )
+    if n_lists is None:
+        n_lists = int(lists.max(initial=-1)) + 1
+    elif isinstance(n_lists, bool) or not isinstance(n_lists, (int, np.integer)) or n_lists < 1:
+        raise ValueError(f"n_lists: expected a positive integer, found {n_lists!r}")
+    if lists.size and lists.max() >= n_lists:
+        raise ValueError(
+            f"candidate_list: list index {int(lists.max())} is out of range for "
+            f"n_lists = {n_lists}"
+        )
+    return lists, int(n_lists)
+
+
+def block_vote(candidate_votes, magnitude, candidate_list, *, n_lists=None, rng=None) -> BlockOutcome:
+    """Elect the ``magnitude`` candidates with the most votes in each constituency.
+
+    Parameters
+    ----------
+    candidate_votes : array_like of int, shape (..., C, N)
+        Votes of ``N`` candidate slots in ``C`` constituencies; leading axes are draws.
+    magnitude : array_like of int, shape (C,)
+        Seats of each constituency (at least 1).
+    candidate_list : array_like of int, shape (C, N)
+        The list slot of each candidate slot, or -1 for an empty slot. Empty slots
+        must have zero votes and are never elected.
+    n_lists : int, optional
+        Number of list slots ``K`` in the result; defaults to
+        ``candidate_list.max() + 1``.
+    rng : {None, int, numpy.random.Generator, ...}, optional
+        Breaks ties for the last seats by lot, uniformly among the tied candidates.
+
+    Returns
+    -------
+    BlockOutcome
+        ``elected`` per candidate slot and ``seats`` per list slot.
+
+    Raises
+    ------
+    ValueError
+        On bad votes or magnitudes; a ``candidate_list`` of the wrong shape or with
+        bad indices; votes in an empty slot; a constituency with fewer candidates
+        than seats, or with no votes at all.
+
+    References
+    ----------
+    A. Reynolds, B. Reilly and A. Ellis, *Electoral System Design: The New
+    International IDEA Handbook*, International IDEA, 2005.
+
+    Examples
+    --------
+    One constituency of 2 seats; candidates 0 and 1 stand for list 0, candidates 2
+    and 3 for list 1. Split tickets elect one candidate of each list:
+
+    >>> from malivote.rules import block_vote
+    >>> outcome = block_vote([[500, 300, 420, 380]], [2], [[0, 0, 1, 1]])
+    >>> outcome.elected
+    array([[ True, False,  True, False]])
+    >>> outcome.seats
+    array([[1, 1]])
+    """
+    votes = as_votes(candidate_votes, "candidate_votes", min_ndim=2)
+    magnitude = as_magnitude(magnitude)
+    n_constituencies, n_candidates = votes.shape[-2:]
+    if magnitude.shape[0] != n_constituencies:
+        raise ValueError(
+            f"candidate_votes: expected shape (..., C, N) with C = {magnitude.shape[0]} "
+            f"constituencies to match magnitude, found shape {votes.shape}"
+        )
+    lists, n_lists = _check_candidate_list(candidate_list, n_constituencies, n_candidates, n_lists)
+    empty = lists < 0
+    standing = (~empty).sum(axis=-1)
+    if (standing < magnitude).any():
+        c = int(np.argmax(standing < magnitude))
+        raise ValueError(
+            f"candidate_list: constituency {c} has {int(standing[c])} candidate(s) "
+            f"for {int(magnitude[c])} seat(s)"
+        )
+    votes_in_empty = (votes > 0) & empty
+    if votes_in_empty.any():
+        raise ValueError(
+            f"candidate_votes: empty candidate slot (candidate_list -1) has votes at "
+            f"index {first_bad_index(votes_in_empty)}"
+        )
+    totals = votes.sum(axis=-1, dtype=np.int64)
+    if not totals.all():
+        raise ValueError(
+            f"candidate_votes: constituency at index {first_bad_index(totals == 0)} has "
+            "seats to give but every candidate has zero votes"
+        )
+    rng = np.random.default_rng(rng)
+
+    lead_shape = votes.shape[:-1]
+    # Empty slots rank below every real candidate, zero-vote ones included.
+    ranked = np.where(empty, -1, votes.astype(np.int64)).reshape(-1, n_candidates)
+    seats_per_row = np.broadcast_to(magnitude, lead_shape).reshape(-1)
+    ordered = -np.sort(-ranked, axis=-1)
+    cutoff = ordered[np.arange(ranked.shape[0]), seats_per_row - 1]
+    sure = ranked > cutoff[:, None]
+    contenders = ranked == cutoff[:, None]
+    needed = seats_per_row - sure.sum(axis=-1)
+    elected = sure | contenders
+    lot = contenders.sum(axis=-1) > needed
+    if lot.any():
+        rows = np.flatnonzero(lot)
+        elected[rows] = sure[rows] | choose_by_lot(contenders[rows], needed[rows], rng)
+    elected = elected.reshape(votes.shape)
+
+    membership = (lists[..., None] == np.arange(n_lists)).astype(np.int64)
+    seats = np.einsum("...cn,cnk->...ck", elected.astype(np.int64), membership)
+    return BlockOutcome(elected=elected, seats=seats)

@@ -1,0 +1,299 @@
+"""Winner-takes-all district rules: Mali's two-round list vote and plurality.
+
+Mali elects its 147 deputies by a two-round majority list vote ("scrutin de liste
+majoritaire à deux tours"): in each district a list with an absolute majority of the
+valid votes takes all the district's seats in round 1; otherwise the two leading lists
+meet in a runoff and its winner takes all. This is the party block vote, or general
+ticket, of the comparative literature (Reynolds, Reilly & Ellis, *Electoral System
+Design: The New International IDEA Handbook*, 2005, pp. 44-46).
+
+Both rules work on arrays shaped ``(..., C, K)``: any leading axes (simulated draws),
+``C`` constituencies and ``K`` list slots. A slot with zero votes is an empty slot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from malivote.rules._validation import (
+    as_magnitude,
+    as_share,
+    as_votes,
+    exceeds_share,
+    first_bad_index,
+)
+from malivote.rules._kernels import leading_lists
+from malivote.rules.ties import order_by_lot
+
+__all__ = ["DistrictOutcome", "two_round", "plurality"]
+
+
+@dataclass(frozen=True, eq=False)
+class DistrictOutcome:
+    """Who won each constituency, in which round, and the seats per list slot.
+
+    Attributes
+    ----------
+    winner : ndarray of int64, shape (..., C)
+        The slot index of the list that won each constituency.
+    round : ndarray of int8, shape (..., C)
+        The round that decided each constituency: 1 or 2.
+    finalists : ndarray of int64, shape (..., C, 2)
+        For a runoff, the two finalists, the first-round leader first. For a
+        constituency decided in round 1, ``[winner, -1]``.
+    magnitude : ndarray of int64, shape (C,)
+        The seats of each constituency.
+    n_lists : int
+        The number of list slots ``K``.
+    """
+
+    winner: np.ndarray
+    round: np.ndarray
+    finalists: np.ndarray
+    magnitude: np.ndarray
+    n_lists: int
+
+    @cached_property
+    def seats(self) -> np.ndarray:
+        """Seats per list slot, shape ``(..., C, K)``: the magnitude at the winner.
+
+        Built on first access, so that a caller who needs only the winners does not
+        pay for a full ``(..., C, K)`` array.
+        """
+        seats = np.zeros(self.winner.shape + (self.n_lists,), dtype=np.int64)
+        np.put_along_axis(
+            seats,
+            self.winner[..., None],
+            np.broadcast_to(self.magnitude, self.winner.shape)[..., None],
+            axis=-1,
+        )
+        return seats
+
+    @property
+    def runoff(self) -> np.ndarray:
+        """Boolean ``(..., C)``: True where a runoff decided the constituency."""
+        return self.round == 2
+
+
+def _check_constituencies(votes: np.ndarray, magnitude: np.ndarray, name: str) -> None:
+    if votes.shape[-2] != magnitude.shape[0]:
+        raise ValueError(
+            f"{name}: expected shape (..., C, K) with C = {magnitude.shape[0]} "
+            f"constituencies to match magnitude, found shape {votes.shape}"
+        )
+
+
+def _check_valid(valid: np.ndarray, name: str) -> None:
+    if valid.size and not valid.all():
+        index = first_bad_index(valid == 0)
+        raise ValueError(
+            f"{name}: constituency at index {index} has seats to give but every list "
+            "has zero votes"
+        )
+
+
+def _leaders(votes: np.ndarray, depth: int, rng: np.random.Generator):
+    """Valid votes and the first ``depth - 1`` lists of each row (R, K), ties by lot.
+
+    Returns ``(valid, slots, leading)`` as :func:`leading_lists` does, with the
+    slots of tied lists re-drawn uniformly at random: the rows with a tie that
+    matters (for first place, or for second place when ``depth`` is 3) are ordered
+    by lot.
+    """
+    valid, slots, leading = leading_lists(votes, depth)
+    # A tie among zero-vote slots never matters: such a slot cannot win or be a finalist.
+    tied = (leading[1] > 0) & (leading[0] == leading[1])
+    if depth == 3:
+        tied |= (leading[1] > 0) & (leading[1] == leading[2])
+    if tied.any():
+        tied_rows = np.flatnonzero(tied)
+        order = order_by_lot(votes[tied_rows], rng)
+        slots[: depth - 1, tied_rows] = order[:, : depth - 1].T
+    return valid, slots, leading
+
+
+def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> DistrictOutcome:
+    """Mali's rule: a majority list takes all in round 1, else a two-list runoff.
+
+    Parameters
+    ----------
+    first : array_like of int, shape (..., C, K)
+        Valid first-round votes of ``K`` list slots in ``C`` constituencies. A 0 means
+        no list in that slot. Leading axes are draws.
+    magnitude : array_like of int, shape (C,)
+        The seats of each constituency (at least 1).
+    second : array_like of int, shape (..., C, K), optional
+        Second-round votes; only the two finalists' entries are read. When omitted,
+        the default transfer decides the runoff: finalists keep their votes and the
+        eliminated lists' votes split between them in proportion to those votes. The
+        finalists' shares are then unchanged, so the first-round leader wins, and two
+        finalists tied in round 1 go to a lot.
+    majority : float, default 0.5
+        A list needs strictly more than ``majority`` of its constituency's valid votes
+        to win in round 1. In [0, 1); read as the decimal written (0.5 is 1/2).
+    rng : {None, int, numpy.random.Generator, ...}, optional
+        Breaks ties by lot (for a finalist place, a runoff, or a round-1 win when
+        ``majority < 0.5``), uniformly among the tied lists. Passed to
+        :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    DistrictOutcome
+        ``winner``, ``round`` and ``finalists`` per constituency, and ``seats`` per
+        list slot: the district's magnitude to the winner, 0 to the others.
+
+    Raises
+    ------
+    ValueError
+        On negative, fractional or NaN votes; shapes that do not match; a magnitude
+        below 1; ``majority`` outside [0, 1); a constituency whose lists all have zero
+        votes; or a runoff in which both finalists have zero second-round votes.
+
+    See Also
+    --------
+    plurality : one round, the leading list takes all.
+
+    Notes
+    -----
+    The rule as Mali's sources describe it (``docs/data.md`` lists them): the list
+    with the absolute majority of the "suffrages exprimés" (valid votes) wins in round
+    1; otherwise the two lists that came first meet in round 2. On the party block
+    vote see Reynolds, Reilly & Ellis, *Electoral System Design* (International IDEA,
+    2005).
+
+    Examples
+    --------
+    Two constituencies of 3 and 1 seats, three list slots:
+
+    >>> import numpy as np
+    >>> from malivote.rules import two_round
+    >>> first = np.array([[600, 300, 100],    # a majority: decided in round 1
+    ...                   [450, 350, 200]])   # no majority: slots 0 and 1 meet again
+    >>> second = np.array([[0, 0, 0],
+    ...                    [480, 520, 0]])
+    >>> outcome = two_round(first, [3, 1], second)
+    >>> outcome.winner, outcome.round
+    (array([0, 1]), array([1, 2], dtype=int8))
+    >>> outcome.seats
+    array([[3, 0, 0],
+           [0, 1, 0]])
+    """
+    first = as_votes(first, "first", min_ndim=2)
+    magnitude = as_magnitude(magnitude)
+    share = as_share(majority, "majority")
+    if second is not None:
+        second = as_votes(second, "second", min_ndim=2)
+        if second.shape != first.shape:
+            raise ValueError(
+                f"second: expected the shape of first, {first.shape}, found {second.shape}"
+            )
+    _check_constituencies(first, magnitude, "first")
+    rng = np.random.default_rng(rng)
+
+    n_lists = first.shape[-1]
+    flat_first = first.reshape(-1, n_lists)
+    valid, (leader, runner_up, _), (leader_votes, runner_up_votes, _) = _leaders(
+        flat_first, 3, rng
+    )
+    valid = valid.reshape(first.shape[:-1])
+    _check_valid(valid, "first")
+    decided = exceeds_share(leader_votes, valid.reshape(-1), share)
+
+    rows = np.arange(flat_first.shape[0])
+    if second is None:
+        leader_runoff, runner_up_runoff = leader_votes, runner_up_votes
+    else:
+        flat_second = second.reshape(-1, n_lists)
+        safe_runner_up = np.maximum(runner_up, 0)
+        leader_runoff = np.where(decided, 0, flat_second[rows, leader])
+        runner_up_runoff = np.where(decided, 0, flat_second[rows, safe_runner_up])
+        empty_runoff = ~decided & (leader_runoff == 0) & (runner_up_runoff == 0)
+        if empty_runoff.any():
+            index = np.unravel_index(int(np.argmax(empty_runoff)), valid.shape)
+            raise ValueError(
+                f"second: the runoff in constituency at index "
+                f"{tuple(int(i) for i in index)} gives zero votes to both finalists "
+                f"(slots {int(leader[np.argmax(empty_runoff)])} and "
+                f"{int(runner_up[np.argmax(empty_runoff)])})"
+            )
+    leader_wins = leader_runoff > runner_up_runoff
+    runoff_tie = ~decided & (leader_runoff == runner_up_runoff)
+    if runoff_tie.any():
+        tie_rows = np.flatnonzero(runoff_tie)
+        leader_wins[tie_rows] = rng.random(tie_rows.size) < 0.5
+
+    winner = np.where(decided | leader_wins, leader, runner_up)
+    # Stacked on a leading axis (contiguous, cheap), shown as (..., C, 2) by a view.
+    finalists = np.moveaxis(np.stack([np.where(decided, winner, leader), np.where(decided, -1, runner_up)]), 0, -1)
+    shape = valid.shape
+    return DistrictOutcome(
+        winner=winner.reshape(shape),
+        round=np.where(decided, 1, 2).astype(np.int8).reshape(shape),
+        finalists=finalists.reshape(shape + (2,)),
+        magnitude=magnitude,
+        n_lists=n_lists,
+    )
+
+
+def plurality(votes, magnitude, *, rng=None) -> DistrictOutcome:
+    """One round: in each constituency the list with the most votes takes every seat.
+
+    With single-member constituencies this is first-past-the-post; with larger ones it
+    is the party block vote in a single round.
+
+    Parameters
+    ----------
+    votes : array_like of int, shape (..., C, K)
+        Valid votes of ``K`` list slots in ``C`` constituencies; leading axes are draws.
+    magnitude : array_like of int, shape (C,)
+        The seats of each constituency (at least 1).
+    rng : {None, int, numpy.random.Generator, ...}, optional
+        Breaks a tie for first place by lot, uniformly among the tied lists.
+
+    Returns
+    -------
+    DistrictOutcome
+        ``round`` is 1 everywhere and ``finalists`` is ``[winner, -1]``.
+
+    Raises
+    ------
+    ValueError
+        On bad votes or magnitudes, mismatched shapes, or a constituency whose lists
+        all have zero votes.
+
+    Notes
+    -----
+    Reynolds, Reilly & Ellis, *Electoral System Design* (International IDEA, 2005),
+    on first-past-the-post and the party block vote.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from malivote.rules import plurality
+    >>> outcome = plurality(np.array([[400, 350, 250], [10, 80, 5]]), [2, 1])
+    >>> outcome.winner
+    array([0, 1])
+    >>> outcome.seats
+    array([[2, 0, 0],
+           [0, 1, 0]])
+    """
+    votes = as_votes(votes, "votes", min_ndim=2)
+    magnitude = as_magnitude(magnitude)
+    _check_constituencies(votes, magnitude, "votes")
+    rng = np.random.default_rng(rng)
+
+    n_lists = votes.shape[-1]
+    valid, slots, _ = _leaders(votes.reshape(-1, n_lists), 2, rng)
+    shape = votes.shape[:-1]
+    _check_valid(valid.reshape(shape), "votes")
+    winner = slots[0].reshape(shape)
+    return DistrictOutcome(
+        winner=winner,
+        round=np.ones(shape, dtype=np.int8),
+        finalists=np.moveaxis(np.stack([winner, np.full_like(winner, -1)]), 0, -1),
+        magnitude=magnitude,
+        n_lists=n_lists,
+    )

@@ -1,0 +1,20 @@
+"""Property-testing toolkit for seat-allocation rules (needs Hypothesis).
+
+- :mod:`malivote.testing.strategies`: Hypothesis strategies for valid rule input.
+- :func:`find_violations`: search a rule for counterexamples to a named axiom.
+- :data:`AXIOMS`: which built-in method satisfies which axiom, as data.
+
+See ``docs/testing.md`` for a walk-through.
+"""
+
+try:
+    import hypothesis  # noqa: F401
+except ImportError:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "malivote.testing needs Hypothesis; install it with "
+        "`pip install 'malivote[testing]'` or `pip install hypothesis`"
+    ) from None
+
+from malivote.testing import strategies
+
+__all__ = ["strategies"]
