@@ -40,7 +40,6 @@ __all__ = [
     "DIVISOR_METHODS",
     "QUOTAS",
     "RAISES",
-    "ReferenceUndefined",
     "as_share",
     "two_round_outcomes",
     "two_round_options",
@@ -72,16 +71,6 @@ QUOTAS = ("hare", "droop", "hagenbach_bischoff", "imperiali")
 #: Marker put in a set of two-round outcomes when one way of breaking a tie for a
 #: finalist place leads to a runoff that raises (both finalists with 0 second votes).
 RAISES = "raises"
-
-
-class ReferenceUndefined(Exception):
-    """The conventions do not say what to do with this input.
-
-    Raised by :func:`largest_remainder_options` when more seats are left over after
-    the quotas than there are eligible lists with votes to take them "one each"
-    (possible only with a Droop quota and fewer votes than seats, e.g. 3 votes for
-    5 seats). Tests skip such inputs.
-    """
 
 
 # --------------------------------------------------------------------------- helpers
@@ -527,14 +516,14 @@ def largest_remainder_options(votes_row, seats: int, quota_kind: str = "hare", t
     is Hamilton's method ([BY]_ ch. 2). If the quotas hand out more seats than there
     are (Hagenbach-Bischoff, Imperiali), seats are withdrawn one at a time from the
     seat-holding list with the smallest remainder, whose remainder then grows by one
-    quota; every order the lot may pick is followed.
+    quota; every order the lot may pick is followed. If more seats are left than
+    there are eligible lists with votes (Droop quota, few votes for many seats), each
+    such list first gets ``left // n`` seats, and the rest go by remainder.
 
     Raises
     ------
     ValueError
         If the row has seats to give and no eligible votes.
-    ReferenceUndefined
-        If more seats are left than eligible lists with votes to receive them.
 
     Examples
     --------
@@ -569,8 +558,13 @@ def largest_remainder_options(votes_row, seats: int, quota_kind: str = "hare", t
 
     if handed_out <= seats:
         left = seats - handed_out
+        # More seats left than lists (Droop quota, few votes for many seats): every
+        # list with eligible votes first gets one seat per full round.
         if left > len(remainder):
-            raise ReferenceUndefined(f"{left} seats left for {len(remainder)} lists")
+            full_rounds = left // len(remainder)
+            for i in remainder:
+                base[i] += full_rounds
+            left -= full_rounds * len(remainder)
         sure, tied, needed = _split_at_cutoff(remainder, left)
         options = set()
         for extra in combinations(tied, needed):

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -31,7 +31,7 @@ from malivote.rules import (
 )
 
 SETTINGS = settings(
-    max_examples=60,
+    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -90,7 +90,20 @@ def expect_rows(reference_row, indices):
             may_raise = True
             row_options = {o for o in row_options if o != reference.RAISES}
         options[index] = row_options
+    _events(options, must_raise, may_raise)
     return options, must_raise, may_raise
+
+
+def _events(options, must_raise, may_raise=False):
+    """Label the example for ``--hypothesis-show-statistics``."""
+    if must_raise:
+        event("input rejected")
+    elif may_raise:
+        event("input may be rejected (tie-break dependent)")
+    elif any(o is not None and len(o) > 1 for o in options.values()):
+        event("has a tie")
+    else:
+        event("no tie")
 
 
 def run_engine(call, must_raise, may_raise):
@@ -289,8 +302,7 @@ def check_apportionment(result, votes, seats, reference_row):
             options[index] = reference_row(votes[index].tolist(), int(seats_b[index]))
         except ValueError:
             must_raise = True
-        except reference.ReferenceUndefined:
-            options[index] = None
+    _events(options, must_raise)
     alloc = run_engine(result, must_raise, False)
     if alloc is None:
         return
@@ -298,8 +310,6 @@ def check_apportionment(result, votes, seats, reference_row):
     assert alloc.dtype.kind == "i"
     np.testing.assert_array_equal(alloc.sum(axis=-1), seats_b)
     for index in indices:
-        if options[index] is None:  # the conventions leave this row open
-            continue
         row = tuple(alloc[index].tolist())
         assert row in options[index], (index, votes[index].tolist(), int(seats_b[index]), row, options[index])
 
@@ -323,7 +333,7 @@ def test_divisor_matches_reference(case, method, threshold, dtype, seed):
 
 
 @pytest.mark.parametrize("method", DIVISOR_METHODS)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(case=apportionment(max_seats=20), seed=st.integers(0, 2**16))
 def test_divisor_each_method_with_ties(method, case, seed):
     """Every method, votes in 0..4: ties for the last seats are frequent."""
@@ -356,7 +366,7 @@ def test_largest_remainder_matches_reference(case, quota, threshold, dtype, seed
 
 
 @pytest.mark.parametrize("quota", QUOTAS)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(case=apportionment(max_seats=8), seed=st.integers(0, 2**16))
 def test_largest_remainder_each_quota_with_ties(quota, case, seed):
     votes, seats = case
@@ -369,28 +379,59 @@ def test_largest_remainder_each_quota_with_ties(quota, case, seed):
     )
 
 
-# ------------------------------------------------- the public strategies, if present
+# ------------------------------------------------------- the public strategies
+
+# ``malivote.testing.strategies`` draws valid input by construction; the local
+# strategies above also reach the error paths. Both must agree with the reference.
+try:
+    from malivote.testing import strategies as public
+except ImportError:  # pragma: no cover - the strategies module is optional here
+    public = None
+
+needs_public = pytest.mark.skipif(public is None, reason="malivote.testing.strategies is missing")
 
 
-def test_public_strategies_smoke():
-    """``malivote.testing.strategies`` draws inputs the engine and reference agree on."""
-    strategies = pytest.importorskip("malivote.testing.strategies")
-    if not hasattr(strategies, "apportionment_cases"):
-        pytest.skip("malivote.testing.strategies has no apportionment_cases")
+if public is not None:
 
-    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(case=strategies.apportionment_cases())
-    def inner(case):
-        if isinstance(case, dict):
-            votes, seats = case.get("votes"), case.get("seats")
-        else:
-            votes, seats = case[0], case[1]
-        votes = np.asarray(votes)
-        check_apportionment(
-            lambda: divisor(votes, seats, method="dhondt", rng=0),
-            votes,
-            seats,
-            lambda row, s: reference.divisor_options(row, s, "dhondt"),
+    @needs_public
+    @SETTINGS
+    @given(
+        election=st.sampled_from([(), (2,), (2, 3)]).flatmap(
+            lambda shape: public.elections(batch_shape=shape, max_votes=20)
+        ),
+        majority=MAJORITIES,
+        seed=st.integers(0, 2**32 - 1),
+    )
+    def test_two_round_public_elections(election, majority, seed):
+        first, magnitude, second = election
+        indices = list(np.ndindex(*first.shape[:-1]))
+
+        def reference_row(index):
+            second_row = None if second is None else second[index].tolist()
+            return reference.two_round_outcomes(first[index].tolist(), int(magnitude[index[-1]]), second_row, majority)
+
+        options, must_raise, may_raise = expect_rows(reference_row, indices)
+        out = run_engine(
+            lambda: two_round(first, magnitude, second, majority=majority, rng=seed), must_raise, may_raise
         )
+        if out is not None:
+            check_district_outcome(out, first, magnitude, options)
 
-    inner()
+    @needs_public
+    @SETTINGS
+    @given(
+        case=public.apportionment_cases(max_votes=50),
+        rule=st.sampled_from([("divisor", m) for m in DIVISOR_METHODS] + [("quota", q) for q in QUOTAS]),
+        threshold=SHARES,
+        seed=st.integers(0, 2**32 - 1),
+    )
+    def test_apportionment_public_cases(case, rule, threshold, seed):
+        votes, seats = case
+        kind, name = rule
+        if kind == "divisor":
+            engine = lambda: divisor(votes, seats, method=name, threshold=threshold, rng=seed)  # noqa: E731
+            ref = lambda row, s: reference.divisor_options(row, s, name, threshold)  # noqa: E731
+        else:
+            engine = lambda: largest_remainder(votes, seats, quota=name, threshold=threshold, rng=seed)  # noqa: E731
+            ref = lambda row, s: reference.largest_remainder_options(row, s, name, threshold)  # noqa: E731
+        check_apportionment(engine, np.asarray(votes), seats, ref)

@@ -1,0 +1,194 @@
+"""Elections as arrays: the lists, their rosters and their votes, for many draws.
+
+An :class:`Ensemble` holds ``D`` plausible elections (draws) on one layout of ``C``
+constituencies, with up to ``K`` list slots per constituency and rosters of up to
+``M`` candidates (``M`` = the largest magnitude):
+
+- ``first`` and ``second``: ``(D, C, K)`` valid votes in rounds 1 and 2 (0 = no list,
+  and round-2 votes are 0 outside the two finalists of a runoff);
+- ``members``: ``(D, C, K)`` bit masks of the parties on each list (bit ``p`` for
+  party ``parties[p]``), so joint lists that differ from district to district cost one
+  integer each;
+- ``roster_party`` and ``roster_female``: ``(D, C, K, M)`` the party (index into
+  ``parties``, -1 past the list's end) and sex of each roster position, in order;
+- ``turnout``: ``(D, C, 2, 4)`` registered voters, votes cast, blank/invalid and
+  valid votes per constituency and round (all 0 for a round not held there).
+
+Seats won by a list go to the candidates at the top of its roster, all of them under
+Mali's rule; :func:`credit_seats` turns list seats into party seats and women elected
+with one gather and one count, never a loop over draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from malivote.layouts import Layout
+
+__all__ = ["Ensemble", "credit_seats", "list_labels", "TURNOUT_FIELDS"]
+
+TURNOUT_FIELDS = ("registered", "votes_cast", "invalid", "valid")
+
+
+@dataclass(frozen=True, eq=False)
+class Ensemble:
+    """Draws of one election: lists, rosters and votes as arrays.
+
+    Attributes
+    ----------
+    layout : Layout
+        The constituencies and their magnitudes.
+    parties : tuple of str
+        Party ids; index ``p`` is bit ``p`` of ``members`` and the value ``p`` in
+        ``roster_party``.
+    first, second : ndarray of int64, shape (D, C, K)
+        Valid votes per list slot in rounds 1 and 2.
+    members : ndarray of int64, shape (D, C, K)
+        Bit mask of each list's parties (0 for an empty slot).
+    roster_party : ndarray of int16, shape (D, C, K, M)
+        Party index of each roster position; -1 past the end of the roster.
+    roster_female : ndarray of bool, shape (D, C, K, M)
+        True where the candidate is a woman.
+    turnout : ndarray of int64, shape (D, C, 2, 4)
+        ``registered, votes_cast, invalid, valid`` per constituency and round.
+    year : int or None
+        The election replayed, if any.
+    notes : tuple of str
+        What the ensemble could not honour (for example provisional hints that the
+        final totals rule out), for the user to read.
+    """
+
+    layout: Layout
+    parties: tuple[str, ...]
+    first: np.ndarray
+    second: np.ndarray
+    members: np.ndarray
+    roster_party: np.ndarray
+    roster_female: np.ndarray
+    turnout: np.ndarray
+    year: int | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self):
+        draws, constituencies, slots = self.first.shape
+        if constituencies != self.layout.n_constituencies:
+            raise ValueError(
+                f"first: expected {self.layout.n_constituencies} constituencies for "
+                f"layout {self.layout.name!r}, found {constituencies}"
+            )
+        for name in ("second", "members"):
+            if getattr(self, name).shape != self.first.shape:
+                raise ValueError(
+                    f"{name}: expected shape {self.first.shape}, "
+                    f"found {getattr(self, name).shape}"
+                )
+        for name in ("roster_party", "roster_female"):
+            if getattr(self, name).shape[:3] != self.first.shape:
+                raise ValueError(
+                    f"{name}: expected shape {self.first.shape} + (M,), "
+                    f"found {getattr(self, name).shape}"
+                )
+        if self.turnout.shape != (draws, constituencies, 2, 4):
+            raise ValueError(
+                f"turnout: expected shape {(draws, constituencies, 2, 4)}, "
+                f"found {self.turnout.shape}"
+            )
+        if len(self.parties) > 63:
+            raise ValueError(f"parties: at most 63 parties fit a bit mask, found {len(self.parties)}")
+
+    @property
+    def n_draws(self) -> int:
+        return self.first.shape[0]
+
+    @property
+    def magnitude(self) -> np.ndarray:
+        return self.layout.magnitude
+
+    def take(self, draws) -> "Ensemble":
+        """The ensemble restricted to some draws (an index or a slice)."""
+        pick = (lambda a: a[draws])
+        return Ensemble(
+            layout=self.layout,
+            parties=self.parties,
+            first=pick(self.first),
+            second=pick(self.second),
+            members=pick(self.members),
+            roster_party=pick(self.roster_party),
+            roster_female=pick(self.roster_female),
+            turnout=pick(self.turnout),
+            year=self.year,
+            notes=self.notes,
+        )
+
+
+def credit_seats(seats: np.ndarray, roster_party: np.ndarray, roster_female: np.ndarray, n_parties: int):
+    """Party seats and women elected from seats per list.
+
+    The first ``seats[d, c, k]`` candidates of each roster are elected.
+
+    Parameters
+    ----------
+    seats : ndarray of int, shape (D, C, K)
+    roster_party : ndarray of int, shape (D, C, K, M)
+        -1 past a roster's end.
+    roster_female : ndarray of bool, shape (D, C, K, M)
+    n_parties : int
+
+    Returns
+    -------
+    party_seats : ndarray of int64, shape (D, n_parties)
+    women : ndarray of int64, shape (D,)
+
+    Raises
+    ------
+    ValueError
+        If a list wins more seats than it has candidates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> seats = np.array([[[2, 0], [0, 1]]])                 # 1 draw, 2 districts
+    >>> roster = np.array([[[[0, 1], [2, 2]], [[1, -1], [2, -1]]]])
+    >>> female = np.array([[[[True, False], [False, False]], [[False, False], [True, False]]]])
+    >>> party_seats, women = credit_seats(seats, roster, female, 3)
+    >>> party_seats, women
+    (array([[1, 1, 1]]), array([2]))
+    """
+    seats = np.asarray(seats)
+    positions = np.arange(roster_party.shape[-1])
+    elected = positions < seats[..., None]
+    if (elected & (roster_party < 0)).any():
+        where = np.argwhere(elected & (roster_party < 0))[0]
+        raise ValueError(
+            f"seats: the list in slot {tuple(int(i) for i in where[:3])} wins more seats "
+            "than it has candidates"
+        )
+    draws = seats.shape[0]
+    flat_party = np.where(elected, roster_party, n_parties).reshape(draws, -1).astype(np.int64)
+    # One bincount over (draw, party) pairs; the spare index n_parties collects the
+    # candidates who were not elected.
+    codes = flat_party + (n_parties + 1) * np.arange(draws)[:, None]
+    counts = np.bincount(codes.ravel(), minlength=draws * (n_parties + 1))
+    party_seats = counts.reshape(draws, n_parties + 1)[:, :n_parties]
+    women = (elected & roster_female).reshape(draws, -1).sum(axis=-1)
+    return party_seats, women
+
+
+def list_labels(members: np.ndarray, parties) -> np.ndarray:
+    """The ``+``-joined party ids of each list bit mask, as an object array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> list_labels(np.array([0b101, 0b010, 0]), ("RPM", "URD", "ADEMA"))
+    array(['RPM+ADEMA', 'URD', ''], dtype=object)
+    """
+    members = np.asarray(members)
+    unique, inverse = np.unique(members, return_inverse=True)
+    names = np.array(
+        ["+".join(p for bit, p in enumerate(parties) if int(mask) >> bit & 1) for mask in unique],
+        dtype=object,
+    )
+    return names[inverse].reshape(members.shape)
