@@ -52,7 +52,7 @@ __all__ = [
     "block_vote_reference",
     "divisor_options",
     "divisor_reference",
-    "quota",
+    "exact_quota",
     "largest_remainder_options",
     "largest_remainder_reference",
 ]
@@ -487,13 +487,13 @@ def divisor_reference(votes_row, seats: int, method: str = "dhondt", threshold=F
 # ---------------------------------------------------------- largest remainder methods
 
 
-def quota(total: int, seats: int, kind: str) -> Fraction:
+def exact_quota(total: int, seats: int, kind: str) -> Fraction:
     """The quota for ``total`` eligible votes and ``seats`` seats, exactly.
 
     Hare ``V/S`` (Hamilton's method), Droop ``floor(V/(S+1)) + 1``,
     Hagenbach-Bischoff ``V/(S+1)``, Imperiali ``V/(S+2)`` ([P]_ ch. 6).
 
-    >>> quota(100, 3, "hare"), quota(100, 3, "droop"), quota(100, 3, "imperiali")
+    >>> exact_quota(100, 3, "hare"), exact_quota(100, 3, "droop"), exact_quota(100, 3, "imperiali")
     (Fraction(100, 3), Fraction(26, 1), Fraction(20, 1))
     """
     if kind == "hare":
@@ -507,11 +507,11 @@ def quota(total: int, seats: int, kind: str) -> Fraction:
     raise ValueError(f"quota: unknown quota {kind!r}")
 
 
-def largest_remainder_options(votes_row, seats: int, quota_kind: str = "hare", threshold=Fraction(0)) -> set[tuple]:
+def largest_remainder_options(votes_row, seats: int, quota: str = "hare", threshold=Fraction(0)) -> set[tuple]:
     """The allowed seat allocations of a largest-remainder (quota) method in one row.
 
     Each eligible list gets ``floor(votes / q)`` seats for the quota ``q``
-    (:func:`quota`); the seats left go one each to the lists with the largest
+    (:func:`exact_quota`); the seats left go one each to the lists with the largest
     remainders ``votes - q * floor(votes / q)``, ties by lot. With the Hare quota this
     is Hamilton's method ([BY]_ ch. 2). If the quotas hand out more seats than there
     are (Hagenbach-Bischoff, Imperiali), seats are withdrawn one at a time from the
@@ -534,8 +534,8 @@ def largest_remainder_options(votes_row, seats: int, quota_kind: str = "hare", t
     """
     votes = _row(votes_row)
     threshold = as_share(threshold)
-    if quota_kind not in QUOTAS:
-        raise ValueError(f"quota: unknown quota {quota_kind!r}")
+    if quota not in QUOTAS:
+        raise ValueError(f"quota: unknown quota {quota!r}")
     if not (0 <= threshold < 1):
         raise ValueError(f"threshold: expected a number in [0, 1), found {threshold}")
     if seats < 0:
@@ -546,7 +546,7 @@ def largest_remainder_options(votes_row, seats: int, quota_kind: str = "hare", t
     if not any(eligible):
         raise ValueError("votes: a row has seats to give and no eligible votes")
     total = sum(v for v, e in zip(votes, eligible) if e)
-    q = quota(total, seats, quota_kind)
+    q = exact_quota(total, seats, quota)
 
     base = [0] * len(votes)
     remainder = {}
@@ -593,11 +593,11 @@ def largest_remainder_options(votes_row, seats: int, quota_kind: str = "hare", t
     return {allocation for allocation, _ in states}
 
 
-def largest_remainder_reference(votes_row, seats: int, quota_kind: str = "hare", threshold=Fraction(0)) -> tuple:
+def largest_remainder_reference(votes_row, seats: int, quota: str = "hare", threshold=Fraction(0)) -> tuple:
     """One largest-remainder allocation (ties to the lowest slots).
 
     >>> largest_remainder_reference([5, 5, 5], 2)
     (1, 1, 0)
     """
-    options = largest_remainder_options(votes_row, seats, quota_kind, threshold)
+    options = largest_remainder_options(votes_row, seats, quota, threshold)
     return min(options, key=lambda a: [-x for x in a])

@@ -281,7 +281,8 @@ def apportionment(draw, max_seats=12):
     """``(votes, seats)``: votes (..., K) and seats as an int or a broadcasting array."""
     lead = draw(st.lists(st.integers(1, 4), min_size=0, max_size=2).map(tuple))
     k = draw(st.integers(1, 6))
-    votes = draw(vote_array(lead + (k,)))
+    # Mostly rows with votes; sometimes an all-zero row (which must raise if it has seats).
+    votes = draw(vote_array(lead + (k,), nonzero_rows=draw(st.sampled_from([True, True, True, False]))))
     kind = draw(st.sampled_from(["int", "rows", "last"] if lead else ["int"]))
     if kind == "int":
         seats = draw(st.integers(0, max_seats))
@@ -344,6 +345,53 @@ def test_divisor_each_method_with_ties(method, case, seed):
         votes,
         seats,
         lambda row, s: reference.divisor_options(row, s, method),
+    )
+
+
+@SETTINGS
+@given(
+    case=apportionment(),
+    method=st.sampled_from(DIVISOR_METHODS),
+    scale=st.sampled_from([7, 999_983, 1_000_000]),
+    nudge=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_divisor_ties_and_near_ties_at_scale(case, method, scale, nudge, seed):
+    """Exact ties among counts in the millions, and near-ties one vote apart.
+
+    Floating point would see some of these ties as strict inequalities, or some
+    near-ties as ties; the reference compares exact fractions.
+    """
+    votes, seats = case
+    votes = np.minimum(votes, 5) * scale
+    if nudge:
+        votes = votes + (np.arange(votes.size).reshape(votes.shape) % 3 == 0) * (votes > 0)
+    check_apportionment(
+        lambda: divisor(votes, seats, method=method, rng=seed),
+        votes,
+        seats,
+        lambda row, s: reference.divisor_options(row, s, method),
+    )
+
+
+@SETTINGS
+@given(
+    case=apportionment(),
+    quota=st.sampled_from(QUOTAS),
+    scale=st.sampled_from([7, 999_983, 1_000_000]),
+    nudge=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_largest_remainder_ties_and_near_ties_at_scale(case, quota, scale, nudge, seed):
+    votes, seats = case
+    votes = np.minimum(votes, 5) * scale
+    if nudge:
+        votes = votes + (np.arange(votes.size).reshape(votes.shape) % 3 == 0) * (votes > 0)
+    check_apportionment(
+        lambda: largest_remainder(votes, seats, quota=quota, rng=seed),
+        votes,
+        seats,
+        lambda row, s: reference.largest_remainder_options(row, s, quota),
     )
 
 

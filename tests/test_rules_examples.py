@@ -188,7 +188,7 @@ def test_hagenbach_bischoff_surplus_tie():
 def test_droop_quota_is_whole():
     # floor(100/4) + 1 = 26, not 25: with 3 seats and votes 50 25 25, floors 1 0 0;
     # remainders 24 25 25 -> B and C take the two remaining seats.
-    assert reference.quota(100, 3, "droop") == 26
+    assert reference.exact_quota(100, 3, "droop") == 26
     assert reference.largest_remainder_options([50, 25, 25], 3, "droop") == {(1, 1, 1)}
     np.testing.assert_array_equal(largest_remainder([50, 25, 25], 3, quota="droop"), [1, 1, 1])
 
@@ -412,3 +412,11 @@ def test_droop_more_seats_left_than_lists():
     # 2 + 1 votes for 6 seats: quota 1, floors 2 1, 3 left for 2 lists: one round
     # each (-> 3 2), then the last seat by lot between two remainders of 0.
     assert reference.largest_remainder_options([2, 1, 0], 6, "droop") == {(3, 3, 0), (4, 2, 0)}
+
+
+def test_huntington_hill_national_totals():
+    """Huntington-Hill on Mali-sized national totals: 5 million votes, 147 seats."""
+    votes = [2_500_000, 1_200_000, 800_000, 300_000, 150_000, 50_000]
+    expected = reference.divisor_options(votes, 147, "huntington_hill")
+    assert len(expected) == 1
+    np.testing.assert_array_equal(divisor(votes, 147, method="huntington_hill"), next(iter(expected)))

@@ -312,3 +312,16 @@ def test_bad_input_in_one_draw_of_many():
     votes[37] = 0
     with pytest.raises(ValueError, match="votes"):
         largest_remainder(votes, 3, quota="droop")
+
+
+@pytest.mark.parametrize(
+    "cand_list, n_lists",
+    [
+        (np.array([[0, 5, 1]]), 2),  # index beyond n_lists
+        (np.array([[0, -2, 1]]), None),  # below -1
+        (np.array([[0.5, 1, 1]]), None),  # not integers
+    ],
+)
+def test_block_vote_bad_candidate_list(cand_list, n_lists):
+    with pytest.raises(ValueError, match="candidate_list"):
+        block_vote(np.array([[3, 2, 1]]), [1], cand_list, n_lists=n_lists)

@@ -40,6 +40,8 @@ DIVISOR_METHODS = (
 # than lists.
 _ZERO_DIVISOR = 1e-200
 
+_BLOCK_ROWS = 32_768
+
 
 def divisors(method: str, count: int) -> np.ndarray:
     """The first ``count`` divisors d(0), d(1), ... of a divisor method.
@@ -107,47 +109,61 @@ def _count_above(strength: np.ndarray, table: np.ndarray, level: np.ndarray, cap
     """Seats each list wins with common divisor ``level``: its quotients above it."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = strength / level[:, None]
-    ratio = np.nan_to_num(ratio, nan=0.0, posinf=np.inf)
     counts = np.searchsorted(table, ratio.ravel(), side="left").reshape(strength.shape)
     return np.minimum(counts, cap[:, None])
 
 
-def _start(strength: np.ndarray, table: np.ndarray, seats: np.ndarray) -> np.ndarray:
-    """An allocation by a common divisor, for each row, with close to ``seats`` seats."""
-    total = strength.sum(axis=-1)
+def _start(eligible: np.ndarray, strength: np.ndarray, table: np.ndarray, power: int, seats: np.ndarray):
+    """An allocation by a common divisor, for each row, with close to ``seats`` seats.
+
+    For divisors that grow like ``slope * j + intercept``, a list with ``x`` times the
+    common divisor in votes wins about ``(x - intercept) / slope + 1/2`` seats; solving
+    the sum of that for ``seats`` gives the first divisor. Rows still far off are
+    refined on their own, and the exact seat-by-seat steps do the rest.
+    """
+    divisor_values = table ** (1.0 / power)
+    slope = divisor_values[2] - divisor_values[1]
+    intercept = divisor_values[1] - slope
+    parties = (eligible > 0).sum(axis=-1)
+    total = eligible.sum(axis=-1, dtype=np.float64)
+    target = np.maximum(seats + parties * (intercept / slope - 0.5), 0.5)
     with np.errstate(divide="ignore"):
-        level = np.where(seats > 0, total / np.maximum(seats, 1), np.inf)
+        level = np.where(seats > 0, (total / (slope * target)) ** power, np.inf)
     allocation = _count_above(strength, table, level, seats)
-    for _ in range(4):
+    for _ in range(3):
         given = allocation.sum(axis=-1)
-        off = (given != seats) & (seats > 0)
-        if not off.any():
+        rows = np.flatnonzero((np.abs(given - seats) > 2) & (seats > 0))
+        if rows.size == 0:
             break
         # Seats fall roughly in proportion to the divisor, whatever the method.
-        scale = np.where(given > 0, given / np.maximum(seats, 1), 0.5)
-        level = np.where(off, level * scale, level)
-        allocation = _count_above(strength, table, level, seats)
+        scale = np.where(given[rows] > 0, given[rows] / np.maximum(seats[rows], 1), 0.5) ** power
+        level[rows] *= scale
+        allocation[rows] = _count_above(strength[rows], table, level[rows], seats[rows])
     return allocation
 
 
 def _allocate(eligible: np.ndarray, seats: np.ndarray, method: str, rng) -> np.ndarray:
     n_rows, n_lists = eligible.shape
     most_seats = int(seats.max(initial=0))
-    table, power = _comparison_table(method, most_seats + 2)
-    strength = eligible.astype(np.float64) ** power
-    largest = float(strength.max(initial=0.0))
-    if largest * table[most_seats + 1] >= 2.0**53:
+    table, power = _comparison_table(method, max(most_seats + 2, 3))
+    strength = eligible.astype(np.float64)
+    if power == 2:
+        strength *= strength
+    largest = float(eligible.max(initial=0))
+    # Whole-number divisors keep quotients exact while votes * divisor < 2**53.
+    # Huntington-Hill's squared quotients are exact only below 2**26 votes; above
+    # that they stay correctly ordered except within one part in 2**52.
+    if power == 1 and largest * table[most_seats + 1] >= 2.0**53:
         raise ValueError(
             "votes: too large to compare quotients exactly "
             f"(largest list {int(eligible.max())} votes for up to {most_seats} seats)"
         )
-    allocation = _start(strength, table, seats)
+    allocation = _start(eligible, strength, table, power, seats)
 
-    with np.errstate(divide="ignore"):
-        next_quotient = strength / table[allocation]
-        held_quotient = np.where(
-            allocation > 0, strength / table[np.maximum(allocation - 1, 0)], np.inf
-        )
+    next_quotient = strength / table[allocation]
+    holds = allocation > 0
+    held_quotient = np.full_like(strength, np.inf)
+    np.divide(strength, table[allocation - holds], out=held_quotient, where=holds)
     missing = seats - allocation.sum(axis=-1)
 
     # Add the highest next quotient, or drop the lowest held one, one seat a step.
@@ -270,4 +286,10 @@ def divisor(votes, seats, *, method: str, threshold=0.0, rng=None) -> np.ndarray
     check_choice(method, "method", DIVISOR_METHODS)
     eligible, flat_seats, shape = prepare_apportionment(votes, seats, threshold)
     rng = np.random.default_rng(rng)
-    return _allocate(eligible, flat_seats, method, rng).reshape(shape)
+    allocation = np.empty(eligible.shape, dtype=np.int64)
+    # Blocks of rows keep the working arrays in cache; many constituencies times many
+    # draws would otherwise stream several float arrays of the full size.
+    for start in range(0, eligible.shape[0], _BLOCK_ROWS):
+        rows = slice(start, start + _BLOCK_ROWS)
+        allocation[rows] = _allocate(eligible[rows], flat_seats[rows], method, rng)
+    return allocation.reshape(shape)

@@ -16,5 +16,19 @@ except ImportError:  # pragma: no cover - depends on the environment
     ) from None
 
 from malivote.testing import strategies
+from malivote.testing.axioms import (
+    APPORTIONMENT_AXIOMS,
+    AXIOM_DESCRIPTIONS,
+    DISTRICT_AXIOMS,
+    Violation,
+    find_violations,
+)
 
-__all__ = ["strategies"]
+__all__ = [
+    "APPORTIONMENT_AXIOMS",
+    "AXIOM_DESCRIPTIONS",
+    "DISTRICT_AXIOMS",
+    "Violation",
+    "find_violations",
+    "strategies",
+]
