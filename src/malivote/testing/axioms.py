@@ -291,19 +291,25 @@ class _RuleCaller:
 # --------------------------------------------------------------------------- inputs
 
 
+# Strategies are built once: constructing one inside every draw costs more than the
+# draw itself.
+_TIE_FREE_VOTES = mst.votes(lists=(2, MAX_LISTS), max_votes=MAX_VOTES, ties=False)
+_TIE_FREE_FILLED_VOTES = mst.votes(
+    lists=(2, MAX_LISTS), max_votes=MAX_VOTES, zero_votes=False, ties=False
+)
+_LARGEST_HOUSE = st.integers(1, MAX_HOUSE)
+
+
 @st.composite
-def _apportionment_input(draw, *, zero_votes=True, planted_majority=False):
+def _apportionment_input(draw, votes=_TIE_FREE_VOTES, planted_majority=False):
     """A tie-free vote vector and the largest house size to check, 1..MAX_HOUSE."""
-    votes = draw(
-        mst.votes(lists=(2, MAX_LISTS), max_votes=MAX_VOTES, zero_votes=zero_votes, ties=False)
-    )
+    votes = draw(votes)
     if planted_majority:
         # Make one list hold a strict majority, so that every example tests the axiom.
         leader = draw(st.integers(0, len(votes) - 1))
         others = int(votes.sum() - votes[leader])
         votes[leader] = others + 1 + draw(st.integers(0, MAX_VOTES))
-    largest_house = draw(st.integers(1, MAX_HOUSE))
-    return votes, largest_house
+    return votes, draw(_LARGEST_HOUSE)
 
 
 @st.composite
@@ -313,13 +319,19 @@ def _permuted_apportionment_input(draw):
     return votes, largest_house, np.array(permutation)
 
 
+_VOTE_CHANGE = st.integers(-MAX_VOTES, MAX_VOTES)
+
+
 @st.composite
 def _two_vote_vectors(draw):
-    votes, largest_house = draw(_apportionment_input(zero_votes=False))
-    n_lists = len(votes)
-    later = draw(
-        mst.votes(lists=n_lists, max_votes=MAX_VOTES, zero_votes=False, ties=False)
-    )
+    """Votes, the same lists' votes later, and the largest house.
+
+    The later votes are drawn as changes, which shrink to 0: a counterexample shows
+    only the changes that matter.
+    """
+    votes, largest_house = draw(_apportionment_input(_TIE_FREE_FILLED_VOTES))
+    changes = draw(st.lists(_VOTE_CHANGE, min_size=len(votes), max_size=len(votes)))
+    later = np.maximum(votes + np.array(changes, dtype=np.int64), 1)
     return votes, later, largest_house
 
 
@@ -335,20 +347,18 @@ def _threshold_input(draw):
     return votes, largest_house, percent / 100
 
 
-def _election_input(**options):
-    return mst.elections(
-        constituencies=(1, 3),
-        lists=(2, MAX_LISTS),
-        magnitude=(1, 5),
-        max_votes=MAX_VOTES,
-        ties=False,
-        **options,
-    )
+_ELECTIONS = mst.elections(
+    constituencies=(1, 3), lists=(2, MAX_LISTS), magnitude=(1, 5), max_votes=MAX_VOTES, ties=False
+)
+
+
+def _election_input():
+    return _ELECTIONS
 
 
 @st.composite
 def _permuted_election_input(draw):
-    election = draw(_election_input())
+    election = draw(_ELECTIONS)
     permutation = draw(st.permutations(range(election.first.shape[-1])))
     return election, np.array(permutation)
 

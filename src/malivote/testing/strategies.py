@@ -96,9 +96,12 @@ def _has_repeated_positive(row) -> bool:
     return len(set(positive)) < len(positive)
 
 
-@st.composite
-def _row_with_bound(draw, n_lists: int, max_votes: int, zero_votes: bool, ties: bool):
-    """One vote vector with every entry in ``[0, max_votes]`` and a positive total."""
+def _draw_row_with_bound(draw, n_lists: int, max_votes: int, zero_votes: bool, ties: bool):
+    """Draw one vote vector with entries in ``[0, max_votes]`` and a positive total.
+
+    A plain function taking ``draw`` (not a composite strategy): building a composite
+    inside every draw costs more than the draw itself.
+    """
     counts = st.integers(1, max_votes)
     positive = draw(
         st.lists(counts, min_size=n_lists, max_size=n_lists, unique=not ties)
@@ -112,9 +115,8 @@ def _row_with_bound(draw, n_lists: int, max_votes: int, zero_votes: bool, ties: 
     return positive
 
 
-@st.composite
-def _row_with_total(draw, n_lists: int, total: int, zero_votes: bool, ties: bool):
-    """One vote vector summing to ``total``: ``n_lists - 1`` cuts of ``0..total``."""
+def _draw_row_with_total(draw, n_lists: int, total: int, zero_votes: bool, ties: bool):
+    """Draw one vote vector summing to ``total``: ``n_lists - 1`` cuts of ``0..total``."""
     if zero_votes:
         cuts = draw(st.lists(st.integers(0, total), min_size=n_lists - 1, max_size=n_lists - 1))
     else:
@@ -202,10 +204,10 @@ def votes(
         rows = []
         for _ in range(n_rows):
             if total_range is None:
-                row = draw(_row_with_bound(n_lists, max_votes, zero_votes, ties))
+                row = _draw_row_with_bound(draw, n_lists, max_votes, zero_votes, ties)
             else:
                 row_total = draw(st.integers(*total_range))
-                row = draw(_row_with_total(n_lists, row_total, zero_votes, ties))
+                row = _draw_row_with_total(draw, n_lists, row_total, zero_votes, ties)
             rows.append(row)
         return np.array(rows, dtype=np.int64).reshape(*batch_shape, n_lists)
 
@@ -339,7 +341,7 @@ def elections(
         n_rows = int(np.prod(shape[:-1], dtype=np.int64))
         first_rows, second_rows = [], []
         for _ in range(n_rows):
-            first_row = draw(_row_with_bound(n_lists, max_votes, zero_votes, ties))
+            first_row = _draw_row_with_bound(draw, n_lists, max_votes, zero_votes, ties)
             first_rows.append(first_row)
             if second_round:
                 counts = draw(

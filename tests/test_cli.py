@@ -1,0 +1,162 @@
+"""The command line and its outputs: table, JSON, CSV and the exported files."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from malivote.cli import main
+from malivote.layouts import get_layout
+from malivote.rules import two_round
+from malivote.scenario import load_scenario
+from malivote.simulate import simulate
+from test_scenario import lists_toml
+
+
+@pytest.fixture
+def lists_file(tmp_path):
+    """RPM leads by a majority in even constituencies; a runoff everywhere else."""
+
+    def votes(c):
+        return (600, 400) if c % 2 == 0 else (450, 350)
+
+    text = lists_toml(votes=votes)
+    # A third list in odd constituencies keeps everyone under a majority there.
+    extra = "".join(
+        f'[[lists]]\nconstituency = "{name}"\nparties = ["SADI"]\nvotes = [200]\n'
+        for c, name in enumerate(get_layout("mali-55").names)
+        if c % 2 == 1
+    )
+    path = tmp_path / "lists.toml"
+    path.write_text(text + "\n" + extra + '\n[simulation]\ndraws = 4\nseed = 1\n', encoding="utf-8")
+    return path
+
+
+def test_run_table(lists_file, capsys):
+    assert main(["run", str(lists_file)]) == 0
+    out = capsys.readouterr().out
+    assert "Party" in out and "Median" in out and "90% interval" in out
+    assert "RPM" in out
+
+
+def test_run_json_shape(lists_file, capsys):
+    assert main(["run", str(lists_file), "--format", "json", "--draws", "3", "--seed", "5"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["draws"] == 3 and summary["seed"] == 5
+    assert isinstance(summary["scenario"], str)
+    for row in summary["parties"]:
+        assert {"party", "mean", "median", "min", "max", "p05", "p95"} <= set(row)
+        assert "official" not in row
+    assert set(summary["round1"]) == {"districts", "seats"}
+    for key in ("districts", "seats"):
+        assert set(summary["round1"][key]) == {"min", "max"}
+    # With the default transfer, each constituency's first-round leader wins.
+    magnitude = get_layout("mali-55").magnitude
+    seats = {row["party"]: row["median"] for row in summary["parties"]}
+    assert seats["RPM"] == magnitude.sum()
+    assert summary["round1"]["districts"] == {"min": 28, "max": 28}
+    assert summary["round1"]["seats"]["min"] == int(magnitude[::2].sum())
+
+
+def test_run_csv(lists_file, capsys):
+    assert main(["run", str(lists_file), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert rows[0].keys() == {"party", "mean", "median", "min", "max", "p05", "p95"}
+    assert sum(int(row["median"]) for row in rows) == 147
+
+
+def test_export_files(lists_file, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    assert main(["run", str(lists_file), "--export", str(out_dir), "--draws", "2"]) == 0
+    with open(out_dir / "votes.csv", newline="") as handle:
+        votes = list(csv.DictReader(handle))
+    with open(out_dir / "results.csv", newline="") as handle:
+        results = list(csv.DictReader(handle))
+    with open(out_dir / "turnout.csv", newline="") as handle:
+        turnout = list(csv.DictReader(handle))
+    assert list(votes[0]) == ["draw", "constituency", "round", "list", "parties", "votes"]
+    assert list(results[0]) == ["draw", "constituency", "round", "list", "seats"]
+    assert list(turnout[0]) == ["draw", "constituency", "round", "registered", "votes_cast", "invalid", "valid"]
+    # Round 1: 2 lists in 28 constituencies and 3 in 27, per draw. No round-2 votes.
+    assert len(votes) == 2 * (2 * 28 + 3 * 27)
+    assert {row["round"] for row in votes} == {"1"}
+    assert {row["parties"] for row in votes} == {"RPM", "ADEMA+URD", "SADI"}
+    keys = {(row["draw"], row["constituency"], row["round"], row["list"]) for row in votes}
+    assert len(keys) == len(votes)
+    # One winning list per constituency and draw, seats summing to 147.
+    assert len(results) == 2 * 55
+    for draw in ("0", "1"):
+        assert sum(int(row["seats"]) for row in results if row["draw"] == draw) == 147
+    decided = {(row["constituency"], row["round"]) for row in results if row["draw"] == "0"}
+    assert sum(1 for _, r in decided if r == "2") == 27
+    # Turnout: round 1 everywhere, round 2 where a runoff was held.
+    assert len(turnout) == 2 * (55 + 27)
+    for row in turnout:
+        assert int(row["valid"]) == int(row["votes_cast"]) - int(row["invalid"])
+
+
+def test_exported_votes_give_the_exported_results(lists_file, tmp_path):
+    """Running the engine on votes.csv reproduces results.csv."""
+    out_dir = tmp_path / "out"
+    assert main(["run", str(lists_file), "--export", str(out_dir), "--draws", "1"]) == 0
+    layout = get_layout("mali-55")
+    index = {name: c for c, name in enumerate(layout.names)}
+    first = np.zeros((1, 55, 3), np.int64)
+    with open(out_dir / "votes.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            first[int(row["draw"]), index[row["constituency"]], int(row["list"])] = int(row["votes"])
+    outcome = two_round(first, layout.magnitude)
+    with open(out_dir / "results.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            c = index[row["constituency"]]
+            assert outcome.winner[0, c] == int(row["list"])
+            assert outcome.seats[0, c, int(row["list"])] == int(row["seats"])
+            assert outcome.round[0, c] == int(row["round"])
+
+
+def test_validate_and_scenarios(capsys):
+    assert main(["validate", "mali_2020"]) == 0
+    assert "valid" in capsys.readouterr().out
+    assert main(["scenarios"]) == 0
+    assert "mali_2020" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["run", "no/such/file.toml"], "no such file"),
+        (["validate", "{bad}"], "5 problems"),
+        (["run", "{bad}"], "rule.method"),
+    ],
+)
+def test_user_errors_exit_2_without_traceback(argv, fragment, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[election]\nyear = 1999\nextra = 1\n[rule]\nmethod = "x"\nmajority = 2\n[simulation]\ndraws = -1\n',
+        encoding="utf-8",
+    )
+    argv = [a.replace("{bad}", str(bad)) for a in argv]
+    result = subprocess.run(
+        [sys.executable, "-m", "malivote.cli", *argv], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert fragment in result.stderr
+    assert result.stderr.startswith("malivote: error:")
+
+
+def test_bad_command_line_arguments_exit_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "mali_2020", "--draws", "zero"])
+    assert stop.value.code == 2
+    assert "--draws" in capsys.readouterr().err
+
+
+def test_simulation_is_reproducible(lists_file):
+    scenario = load_scenario(lists_file)
+    a = simulate(scenario, draws=3, seed=11)
+    b = simulate(scenario, draws=3, seed=11)
+    assert (a.party_seats == b.party_seats).all() and (a.seats == b.seats).all()
