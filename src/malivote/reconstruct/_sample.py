@@ -1,0 +1,470 @@
+"""Vectorised sampling of one block of draws, conditional on an outcome pool.
+
+Every function here works on whole blocks (``B`` draws) at once; the only Python
+loops run over list slots, roster positions or fact rows, never over draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from malivote.reconstruct._facts import Facts
+from malivote.reconstruct._milp import Pool
+
+__all__ = ["sample_block", "n_slots"]
+
+#: Probability that the eventual winner of a runoff also led round 1.
+P_WINNER_LEADS = 0.75
+#: Sizes of a sampled (losing) joint list: 1, 2 or 3 parties.
+LIST_SIZE_P = np.array([0.6, 0.28, 0.12])
+
+
+def n_slots(facts: Facts) -> int:
+    """List slots K of a replay: a fixed function of the year and layout."""
+    return 24 if facts.layout.n_constituencies <= 60 else 16
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def apportion(total, weights, rng=None):
+    """Integers proportional to ``weights`` (B, N) summing exactly to ``total`` (B,).
+
+    Largest remainders; rows whose weights are all zero get nothing (their total
+    must then be 0).
+    """
+    weights = np.asarray(weights, dtype=float)
+    total = np.asarray(total, dtype=np.int64)
+    wsum = weights.sum(axis=-1, keepdims=True)
+    share = np.divide(weights, wsum, out=np.zeros_like(weights), where=wsum > 0)
+    q = share * total[..., None]
+    fl = np.floor(q).astype(np.int64)
+    left = total - fl.sum(axis=-1)
+    frac = np.where(weights > 0, q - fl, -1.0)
+    order = np.argsort(-frac, axis=-1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(order.shape[-1])[None, :].repeat(order.shape[0], 0) if order.ndim == 2 else np.arange(order.shape[-1]), axis=-1)
+    return fl + (rank < left[..., None])
+
+
+def allocate_units(total, lo, hi, rng, weights=None):
+    """Integers in ``[lo, hi]`` summing to ``total`` (per row), uniformly over units.
+
+    ``lo``/``hi``: (B, L). The ``total - sum(lo)`` extra units go to distinct unit
+    places chosen uniformly at random (weighted per entry if ``weights`` is given),
+    a multivariate-hypergeometric allocation.
+    """
+    B, L = lo.shape
+    cap = hi - lo
+    U = int(cap.max()) if cap.size else 0
+    R = np.asarray(total) - lo.sum(axis=1)
+    if (R < 0).any() or (R > cap.sum(axis=1)).any():
+        raise ValueError("allocate_units: infeasible total")
+    if U == 0:
+        return lo.copy()
+    keys = rng.random((B, L, U))
+    if weights is not None:
+        keys = -np.log(keys) / np.maximum(weights, 1e-12)[..., None]
+    keys = np.where(np.arange(U) < cap[..., None], keys, np.inf).reshape(B, -1)
+    srt = np.sort(keys, axis=1)
+    thr = np.take_along_axis(srt, np.maximum(R - 1, 0)[:, None], axis=1)
+    chosen = (keys <= thr) & (R[:, None] > 0)
+    return lo + chosen.reshape(B, L, U).sum(axis=2)
+
+
+def select_units(cost, keys, R):
+    """Choose units (B, U) of cost 1..7 so that the chosen costs sum exactly to ``R``.
+
+    Units are taken in the order of ``keys`` while the running cost fits; the
+    remainder is filled with the next cost-1 units.
+    """
+    order = np.argsort(keys, axis=1)
+    cs = np.take_along_axis(cost, order, axis=1)
+    cum = np.cumsum(cs, axis=1)
+    sel = cum <= R[:, None]
+    left = R - np.where(sel, cs, 0).sum(axis=1)
+    ones = (~sel) & (cs == 1)
+    rank = np.cumsum(ones, axis=1)
+    sel |= ones & (rank <= left[:, None])
+    if ((np.where(sel, cs, 0).sum(axis=1)) != R).any():
+        raise ValueError("select_units: not enough single-seat constituencies to match the count")
+    out = np.zeros_like(sel)
+    np.put_along_axis(out, order, sel, axis=1)
+    return out
+
+
+def _ranks(keys, axis=-1):
+    return np.argsort(np.argsort(keys, axis=axis), axis=axis)
+
+
+def share_delta(V, P, majority, n_lists):
+    """Smallest change of V making ``round(100 v / V, 2) == P / 100`` possible.
+
+    Returns ``(delta, v)``: with ``V + delta`` valid votes, ``v`` votes give the share
+    (strictly within half a hundredth), with ``2 v > V + delta`` when ``majority`` and
+    at least ``n_lists - 1`` votes left for the other lists.
+    """
+    deltas = np.array([0] + [s * k for k in range(1, 400) for s in (1, -1)])
+    Vd = V[:, None] + deltas[None, :]
+    v = (P * Vd + 5000) // 10000
+    ok = 2 * np.abs(10000 * v - P * Vd) < Vd
+    if majority:
+        ok &= 2 * v > Vd
+    ok &= (Vd - v) >= (n_lists[:, None] - 1)
+    ok &= (v >= 1) & (Vd >= 1)
+    if not ok.any(axis=1).all():
+        raise ValueError("share_delta: could not match a known vote share")
+    j = ok.argmax(axis=1)
+    rows = np.arange(len(V))
+    return deltas[j], v[rows, j]
+
+
+# ------------------------------------------------------------------- the block
+
+
+def sample_block(facts: Facts, pool: Pool, rng: np.random.Generator, B: int) -> dict:
+    lay = facts.layout
+    m = lay.magnitude.astype(np.int64)
+    C, P, K, M = len(m), facts.n_parties, n_slots(facts), int(m.max())
+    cidx = np.arange(C)
+    bidx = np.arange(B)[:, None]
+
+    # ---- 1. outcome: a pool member, then swaps of free winners within (magnitude, round)
+    pick = rng.integers(pool.seats.shape[0], size=B)
+    seats = pool.seats[pick]
+    rnd = pool.round[pick].astype(np.int64)
+    gid = np.where(pool.fixed[None, :], 1000 + cidx[None, :], m[None, :] * 3 + rnd)
+    keys = rng.random((B, C))
+    order_a = np.lexsort((keys, gid), axis=-1)
+    order_b = np.lexsort((np.broadcast_to(cidx, (B, C)), gid), axis=-1)
+    src = np.empty((B, C), dtype=np.int64)
+    np.put_along_axis(src, order_b, order_a, axis=1)
+    seats = np.take_along_axis(seats, src[..., None], axis=1)
+    bits = np.int64(1) << np.arange(P, dtype=np.int64)
+    win_mask = ((seats > 0) * bits).sum(axis=-1)
+    runoff = rnd == 2
+
+    # facts per constituency (fixed across draws)
+    share_P = np.full(C, -1, dtype=np.int64)
+    ru_mask = np.zeros(C, dtype=np.int64)
+    ru_members = {}
+    for row in pool.rows:
+        if row.share_pct is not None:
+            share_P[row.constituency] = int(round(row.share_pct * 100))
+        if row.runner_up:
+            ru_mask[row.constituency] = row.runner_up_mask()
+            ru_members[row.constituency] = tuple(row.runner_up)
+
+    # ---- 2. number of lists
+    lb = np.where(runoff, 3, 2)
+    sole = share_P == 10000
+    lb = np.where(sole[None, :], 1, lb)
+    ub = np.where(sole[None, :], 1, K)
+    n = _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask)
+
+    # ---- 3. turnout
+    reg, cast, inv = _turnout(facts, rng, m, rnd, B)
+    valid = cast - inv  # (B, C, 2)
+
+    # ---- 4. exact known shares: move a few ballots between valid and invalid here,
+    # and the other way in a slack constituency of the same round, so every national
+    # total stays exact.
+    v_known = np.zeros((B, C), dtype=np.int64)
+    has_share = share_P >= 0
+    for rd in (1, 2):
+        rows_c = [c for c in np.flatnonzero(has_share) if (rnd[:, c] == rd).all()]
+        if not rows_c:
+            continue
+        cand = np.flatnonzero(~has_share & (rnd == rd).all(axis=0) & pool.fixed * 0 == 0)
+        cand = np.array([c for c in cand if not has_share[c] and (rnd[:, c] == rd).all()])
+        slack = cand[np.argmax(m[cand] * 1_000_000 + (C - cand))]
+        for c in rows_c:
+            nl = n[:, c] if rd == 1 else np.full(B, 2)
+            d, v = share_delta(valid[:, c, rd - 1], share_P[c], share_P[c] < 10000 or True, nl)
+            valid[:, c, rd - 1] += d
+            inv[:, c, rd - 1] -= d
+            valid[:, slack, rd - 1] -= d
+            inv[:, slack, rd - 1] += d
+            v_known[:, c] = v
+    if (inv < 0).any():
+        raise ValueError("internal: negative invalid ballots after share adjustment")
+
+    # ---- 5. round-1 votes per slot (slot 0 winner, slot 1 other finalist / second list)
+    slot = np.arange(K)
+    live = slot[None, None, :] < n[..., None]
+    V1 = valid[..., 0]
+    first = np.zeros((B, C, K), dtype=np.int64)
+    # decided in round 1
+    s_w = rng.uniform(0.52, 0.8, (B, C))
+    vw = np.maximum(np.floor(s_w * V1).astype(np.int64), V1 // 2 + 1)
+    vw = np.where(has_share[None, :] & ~runoff, v_known, vw)
+    vw = np.minimum(vw, V1 - (n - 1))
+    g = rng.gamma(1.0, 1.0, (B, C, K)) * (live & (slot >= 1))
+    rest = apportion((V1 - vw - (n - 1)).reshape(-1), g.reshape(-1, K)).reshape(B, C, K)
+    dec = np.where(slot == 0, vw[..., None], rest + 1) * live
+    # runoff: shares of n lists, capped below a majority
+    g = rng.gamma(1.5, 1.0, (B, C, K)) * live
+    sh = -np.sort(-g / g.sum(-1, keepdims=True), axis=-1)
+    top = sh[..., 0]
+    unif = live / n[..., None]
+    lam = np.where(top > 0.47, (0.47 - 1.0 / n) / np.maximum(top - 1.0 / n, 1e-12), 1.0)
+    sh = lam[..., None] * sh + (1 - lam[..., None]) * unif
+    swap = rng.random((B, C)) >= P_WINNER_LEADS
+    sh2 = sh.copy()
+    sh2[..., 0] = np.where(swap, sh[..., 1], sh[..., 0])
+    sh2[..., 1] = np.where(swap, sh[..., 0], sh[..., 1])
+    ro = apportion((V1 - n).reshape(-1), (sh2 * live).reshape(-1, K)).reshape(B, C, K) + live
+    for _ in range(50):
+        fin_min = np.minimum(ro[..., 0], ro[..., 1])
+        third = np.where(slot[2:] < n[..., None], ro[..., 2:], 0)
+        tmax = third.max(-1)
+        bad = runoff & (fin_min <= tmax)
+        if not bad.any():
+            break
+        j = third.argmax(-1) + 2
+        f = np.where(ro[..., 0] <= ro[..., 1], 0, 1)
+        b_i, c_i = np.nonzero(bad)
+        ro[b_i, c_i, j[b_i, c_i]] -= 1
+        ro[b_i, c_i, f[b_i, c_i]] += 1
+    else:  # pragma: no cover
+        raise ValueError("internal: could not separate the finalists from the third list")
+    first = np.where(runoff[..., None], ro, dec)
+
+    # ---- 6. round-2 votes
+    V2 = valid[..., 1]
+    s2 = rng.uniform(0.505, 0.75, (B, C))
+    w2 = np.maximum(np.floor(s2 * V2).astype(np.int64), V2 // 2 + 1)
+    w2 = np.where(has_share[None, :] & runoff, v_known, w2)
+    second = np.zeros((B, C, K), dtype=np.int64)
+    second[..., 0] = np.where(runoff, w2, 0)
+    second[..., 1] = np.where(runoff, V2 - w2, 0)
+
+    # ---- 7. list parties
+    members, nmem = _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K)
+    member_mask = (np.where(members >= 0, np.int64(1) << np.maximum(members, 0).astype(np.int64), 0)).sum(-1)
+
+    # ---- 8. rosters
+    pos = np.arange(M)
+    cum = np.cumsum(seats, axis=-1)  # (B, C, P)
+    win_roster = (cum[..., None, :] <= pos[:, None]).sum(-1)  # (B, C, M)
+    win_roster = np.where(pos < m[:, None], win_roster, -1)
+    Smax = members.shape[-1]
+    u = rng.random((B, C, K, M))
+    pick_m = np.floor(u * np.maximum(nmem, 1)[..., None]).astype(np.int64)
+    pick_m = np.where(pos < nmem[..., None], pos, pick_m)
+    pick_m = np.minimum(pick_m, Smax - 1)
+    roster = np.take_along_axis(members, pick_m, axis=-1)
+    roster = np.where((pos < m[:, None])[None, :, None, :] & (nmem[..., None] > 0), roster, -1)
+    roster[:, :, 0, :] = win_roster
+    # shuffle positions within each roster
+    inside = roster >= 0
+    keys = np.where(inside, rng.random((B, C, K, M)), np.inf)
+    order = np.argsort(keys, axis=-1)
+    roster = np.take_along_axis(roster, order, axis=-1)
+
+    # ---- 9. women
+    mm = np.broadcast_to(m[None, :, None], (B, C, K))
+    listed = live
+    if facts.gender_law:
+        lo = np.where(mm >= 3, (3 * mm + 9) // 10, 0)
+        hi = np.where(mm >= 3, (7 * mm) // 10, mm)
+    else:
+        lo, hi = np.zeros_like(mm), mm.copy()
+    lo, hi = lo * listed, hi * listed
+    women = np.zeros((B, C, K), dtype=np.int64)
+    if facts.women_elected is not None:
+        women[..., 0] = allocate_units(np.full(B, facts.women_elected), lo[..., 0], hi[..., 0], rng)
+    else:
+        p = rng.uniform(0.05, 0.15, (B, 1))
+        women[..., 0] = np.clip(rng.binomial(m[None, :], p), lo[..., 0], hi[..., 0])
+    if facts.women_candidates is not None:
+        tot = facts.women_candidates - (facts.women_elected or 0)
+        lo_l, hi_l = lo[..., 1:].reshape(B, -1), hi[..., 1:].reshape(B, -1)
+        women[..., 1:] = allocate_units(np.full(B, tot), lo_l, hi_l, rng).reshape(B, C, K - 1)
+    else:
+        q = rng.uniform(0.08, 0.2, (B, 1, 1))
+        women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo[..., 1:], hi[..., 1:]) * listed[..., 1:]
+    keys = np.where(inside, rng.random((B, C, K, M)), np.inf)
+    female = (_ranks(keys) < women[..., None]) & inside
+
+    # ---- 10. shuffle the list slots
+    keys = np.where(live, rng.random((B, C, K)), np.inf)
+    perm = np.argsort(keys, axis=-1)
+    take = lambda a: np.take_along_axis(a, perm, axis=-1)  # noqa: E731
+    take4 = lambda a: np.take_along_axis(a, perm[..., None], axis=2)  # noqa: E731
+
+    turnout = np.zeros((B, C, 2, 4), dtype=np.int64)
+    turnout[..., 0, 0] = reg
+    turnout[..., 0, 1] = cast[..., 0]
+    turnout[..., 0, 2] = inv[..., 0]
+    turnout[..., 0, 3] = valid[..., 0]
+    turnout[..., 1, 0] = np.where(runoff, reg, 0)
+    turnout[..., 1, 1] = np.where(runoff, cast[..., 1], 0)
+    turnout[..., 1, 2] = np.where(runoff, inv[..., 1], 0)
+    turnout[..., 1, 3] = np.where(runoff, valid[..., 1], 0)
+    return dict(
+        first=take(first),
+        second=take(second),
+        members=take(member_mask),
+        roster_party=take4(roster).astype(np.int16),
+        roster_female=take4(female),
+        turnout=turnout,
+    )
+
+
+# ------------------------------------------------------------- sub-samplers
+
+
+def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask):
+    B, C = lb.shape
+    K = int(ub.max())
+    cap = ub - lb
+    U = K
+    unit_ok = np.arange(U)[None, None, :] < cap[..., None]
+    if facts.candidates is not None:
+        cost = np.broadcast_to(m[None, :, None], (B, C, U))
+        R = facts.candidates - (lb * m).sum(axis=1)
+    elif facts.lists is not None:
+        cost = np.ones((B, C, U), dtype=np.int64)
+        R = facts.lists - lb.sum(axis=1)
+    else:  # pragma: no cover - every shipped year has one of the counts
+        return lb + rng.poisson(4, (B, C)).clip(0, cap)
+    if (R < 0).any():
+        raise ValueError(f"{facts.year}: the list/candidate count is below the minimum number of lists")
+    n = None
+    todo = np.ones(B, dtype=bool)
+    n = lb.copy()
+    for _ in range(50):
+        rows = np.flatnonzero(todo)
+        if rows.size == 0:
+            break
+        w = np.sqrt(m)[None, :] * rng.lognormal(0.0, 0.5, (rows.size, C))
+        keys = -np.log(rng.random((rows.size, C, U))) / w[..., None]
+        keys = np.where(unit_ok[rows], keys, np.inf).reshape(rows.size, -1)
+        c_cost = np.where(unit_ok[rows], cost[rows], 10**6).reshape(rows.size, -1)
+        sel = select_units(c_cost, keys, R[rows]).reshape(rows.size, C, U)
+        n[rows] = lb[rows] + sel.sum(-1)
+        todo[rows] = ~_women_feasible(facts, n[rows], m)
+    if todo.any():
+        raise ValueError(f"{facts.year}: could not draw list counts compatible with the women counts")
+    return n
+
+
+def _women_feasible(facts, n, m):
+    if facts.women_candidates is None or not facts.gender_law:
+        return np.ones(n.shape[0], dtype=bool)
+    lo = np.where(m >= 3, (3 * m + 9) // 10, 0)
+    hi = np.where(m >= 3, (7 * m) // 10, m)
+    losers = facts.women_candidates - facts.women_elected
+    return ((n - 1) * lo).sum(1) <= losers
+
+
+def _turnout(facts, rng, m, rnd, B):
+    lay = facts.layout
+    C = len(m)
+    runoff = rnd == 2
+    n1, n2 = facts.national
+    # registered voters: same roll in both rounds
+    reg = np.full((B, C), -1, dtype=np.int64)
+    for d, v in facts.registered_known.items():
+        parts = np.flatnonzero(lay.district == d)
+        w = m[parts][None, :] * rng.lognormal(0, 0.1, (B, len(parts)))
+        reg[:, parts] = apportion(np.full(B, v), w)
+    fixed = reg >= 0
+    noise = rng.lognormal(0.0, 0.25, (B, C))
+    groups = []
+    if n1["registered"] is not None and n2["registered"] is not None:
+        groups = [(runoff, n2["registered"]), (~runoff, n1["registered"] - n2["registered"])]
+        per_seat = n1["registered"] / lay.total_seats
+    elif n2["registered"] is not None:
+        groups = [(runoff, n2["registered"])]
+        per_seat = n2["registered"] / max(1, (m * runoff[0]).sum())
+    elif n1["registered"] is not None:
+        groups = [(np.ones((B, C), bool), n1["registered"])]
+        per_seat = n1["registered"] / lay.total_seats
+    else:  # pragma: no cover
+        per_seat = 45_000
+    free = ~fixed
+    for mask, total in groups:
+        w = np.where(mask & free, m * noise, 0.0)
+        rest = total - np.where(mask & fixed, reg, 0).sum(1)
+        reg = np.where(mask & free, apportion(rest, w), reg)
+    leftover = free & ~np.any([g[0] for g in groups], axis=0) if groups else free
+    reg = np.where(leftover, np.rint(m * per_seat * noise).astype(np.int64), reg)
+
+    # turnout rates
+    rate1 = np.clip(rng.lognormal(0.0, 0.2, (B, C)), 0.55, 1.8)
+    rate2 = np.clip(rate1 * rng.lognormal(0.0, 0.1, (B, C)), 0.5, 2.0)
+    cast = np.zeros((B, C, 2), dtype=np.int64)
+    inv = np.zeros((B, C, 2), dtype=np.int64)
+    for rd, nat, mask in ((1, n1, np.ones((B, C), bool)), (2, n2, runoff)):
+        rate = rate1 if rd == 1 else rate2
+        total = nat["votes_cast"]
+        if total is None and nat["turnout_pct"] is not None:
+            R = np.where(mask, reg, 0).sum(1)
+            Pp = int(round(nat["turnout_pct"] * 100))
+            lo = (Pp * R - 50 * R) // 10000 + 1
+            hi = -((-(Pp * R + 50 * R)) // 10000) - 1
+            total = rng.integers(lo, hi + 1)
+        if total is not None:
+            c = apportion(np.broadcast_to(total, (B,)), np.where(mask, reg * rate, 0.0))
+        else:
+            # 2007, round 2: turnout estimated at 12% in Bamako and 33% elsewhere (seed 003)
+            base = np.where(np.array(facts.layout.region) == "Bamako", 0.12, 0.33)
+            c = np.where(mask, np.rint(reg * base * rate), 0).astype(np.int64)
+        if (c > reg).any():
+            raise ValueError("internal: more ballots than registered voters")
+        cast[..., rd - 1] = c
+        q = np.clip(0.05 * rng.lognormal(0.0, 0.3, (B, C)), 0.01, 0.15)
+        if nat["invalid"] is not None:
+            iv = apportion(np.full(B, nat["invalid"]), np.where(mask, c * q, 0.0))
+        else:
+            iv = np.rint(c * q).astype(np.int64)
+        inv[..., rd - 1] = np.minimum(iv, np.maximum(c - 100, 0))
+        if nat["invalid"] is not None and (inv[..., rd - 1].sum(1) != nat["invalid"]).any():
+            raise ValueError("internal: invalid ballots exceed a constituency's ballots")
+    return reg, cast, inv
+
+
+def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K):
+    """Party indices of each list's members, (B, C, K, S) with -1 padding, and counts."""
+    B, C, P = seats.shape
+    Smax = max([3] + [len(v) for v in ru_members.values()] + [int(m.max())])
+    Smax = min(Smax, int(m.max()))
+    members = np.full((B, C, K, Smax), -1, dtype=np.int64)
+    # winners
+    order = np.argsort(-(seats > 0), axis=-1, kind="stable")[..., :Smax]
+    got = np.take_along_axis(seats, order, axis=-1) > 0
+    members[:, :, 0, :] = np.where(got, order, -1)
+    known_ru = ru_mask > 0
+    for c, mem in ru_members.items():
+        members[:, c, 1, : len(mem)] = mem
+    # the rest: disjoint chunks of a weighted random order of the other parties
+    bits = np.int64(1) << np.arange(P, dtype=np.int64)
+    taken = ((win_mask | ru_mask[None, :])[..., None] & bits) != 0  # (B, C, P)
+    rep = np.zeros(P, dtype=bool)
+    rep[list(facts.repeatable)] = True
+    usable = ~taken & ~rep[None, None, :]
+    w = facts.list_weight
+    keys = np.where(usable, np.log(rng.random((B, C, P))) / w, -np.inf)
+    porder = np.argsort(-keys, axis=-1)
+    n_avail = usable.sum(-1)
+    size = 1 + (rng.random((B, C, K))[..., None] > np.cumsum(LIST_SIZE_P)[:-1]).sum(-1)
+    size = np.minimum(size, m[None, :, None])
+    slot = np.arange(K)
+    sampled = (slot >= 1) & (slot < n[..., None])
+    sampled &= ~((slot == 1) & known_ru[None, :, None])
+    size = size * sampled
+    start = np.cumsum(size, axis=-1) - size
+    for j in range(Smax):
+        idx = start + j
+        ok = (j < size) & (idx < n_avail[..., None])
+        party = np.take_along_axis(porder, np.minimum(idx, P - 1), axis=-1)
+        members[..., j] = np.where(ok, party, members[..., j])
+    empty = sampled & (members[..., 0] < 0)
+    if facts.repeatable:
+        reps = np.array(facts.repeatable)
+        fill = reps[rng.integers(len(reps), size=(B, C, K))]
+        members[..., 0] = np.where(empty, fill, members[..., 0])
+    nmem = (members >= 0).sum(-1)
+    return members, nmem
