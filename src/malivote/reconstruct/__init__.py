@@ -1,0 +1,208 @@
+"""Honest replays: ensembles of plausible elections that match every known fact.
+
+District-level votes of Mali's legislative elections are not public. A replay of
+2007, 2013 or 2020 is therefore an :class:`~malivote.election.Ensemble` of ``draws``
+plausible elections. Every draw satisfies every known fact exactly, and what is not
+known varies from draw to draw.
+
+Facts (imposed exactly, in every draw)
+--------------------------------------
+From :mod:`malivote.datasets` (and, for the few national counts the package data do
+not carry yet, :data:`malivote.reconstruct._facts.EXTRA_FACTS`, from
+``MALI_FACTS.md``):
+
+- each party's official seat total, and its round-1 and round-2 totals where known
+  (2020; for 2007 the round-1 split ADEMA 9, URD 3, RND 1). 2007's table is ADEMA 51,
+  URD 34, ``ADP-OTHER`` 28 (the rest of the ADP coalition, explicit; RND's Mopti seat
+  is counted in it), RPM 11, PARENA 4, SADI 4, ``IND`` 15;
+- the number of seats decided in round 1 (22 / 20 / 13) and, on the 55-district
+  layout, of districts (12 / 10 / 8);
+- every known hard-fact district result (status ``final`` or ``court_final``): the
+  deciding round, the winning list's parties, its seat split where given, the winner's
+  share of the valid votes to the two decimals given, and the other finalist where
+  given. Where the court reversed a runoff, the overturned list is the other finalist
+  (it lost the runoff) and, where the final winner is unknown, the winner is a
+  different list;
+- the national registered voters, votes cast, invalid and valid ballots of each round
+  where known, exact to the vote; turnout percentages given without counts (2013 and
+  2007 round 1) to the two decimals given; registered voters of the few districts
+  where a source gives them;
+- the count of round-1 lists (2013: 410; 2007: 535 deposited - 5 rejected = 530) or
+  of round-1 candidates (2020: 1,451);
+- women: 42 elected in 2020 and 14 in 2013; 427 women among 2020's 1,451 candidates;
+  the 2015 gender law in 2020 (a list of 3 or more candidates has between 30% and 70%
+  women);
+- the rule itself: a list with more than half of the valid votes wins in round 1;
+  otherwise the two leading lists meet in round 2, where the one with more votes wins.
+  Running :func:`malivote.rules.two_round` on any draw gives back the official seats,
+  which are never written in by hand.
+
+Provisional district results (status ``provisional``) are hints: as many as the final
+totals allow are imposed (the largest set, found first by the integer programme), and
+those that cannot hold are listed in :attr:`Ensemble.notes` (2020: Yéléma's 2-seat
+Commune IV list, since Yéléma won only one round-2 seat).
+
+Method
+------
+1. **Outcome** (:mod:`scipy.optimize.milp`): an integer programme chooses which list
+   wins each constituency, in which round, and how a joint list's seats split among
+   its parties (each member at least one seat), subject to the facts above. A pool of
+   ``POOL_SIZE`` solutions is drawn, each minimising its own random objective
+   (seeded from ``seed``). Each draw takes one pool member at random and then permutes
+   the winning lists among the constituencies that no fact pins down, within groups of
+   equal magnitude and deciding round: this keeps every national total and varies the
+   geography from draw to draw.
+2. **Lists**: the number of lists per constituency (at least 3 where a runoff was
+   held, so that nobody has a majority; at least 2 elsewhere; exactly 1 for 2013
+   Tin-Essako's sole list) is drawn so that the national list or candidate count
+   holds exactly, bigger constituencies somewhat likelier to attract lists (weights
+   ``sqrt(magnitude)`` times a lognormal factor). Losing lists are one party (60%),
+   or joint lists of 2 (28%) or 3 (12%), drawn without repetition within a
+   constituency from the year's parties, with weights ``seats + 2``; ``OTHER`` and
+   ``IND`` lists fill in when the parties run out. A list's roster has as many
+   candidates as the constituency has seats, each member party at least one; the
+   winner's roster follows its seat split.
+3. **Turnout**: registered voters (the same roll in both rounds) are split among
+   constituencies in proportion to seats times a lognormal(0, 0.25) factor, with
+   national totals exact (round 1 constituencies and runoff constituencies apart where
+   both are known). Ballots cast follow registered voters times a lognormal(0, 0.2)
+   turnout factor (clipped to [0.55, 1.8]), invalid ballots about 5% of ballots cast
+   (lognormal(0, 0.3) factor); both are apportioned exactly to the national totals
+   where known. 2007's round-2 turnout is unknown: 12% of registered voters in Bamako
+   and 33% elsewhere (the estimates in seed 003), times the turnout factor.
+4. **Votes**: in a round-1 constituency the winner gets a uniform 52-80% share (or
+   the known share) and the other lists split the rest (Dirichlet(1)). In a runoff
+   constituency the round-1 shares are Dirichlet(1.5), pulled towards equal shares
+   until the leader has at most 47%; the winner led round 1 with probability 0.75;
+   the two finalists are strictly ahead of every other list. Round-2 shares are
+   uniform in 50.5-75% (or the known share). A known share (rounded to two decimals)
+   that a constituency's valid votes cannot produce is reached by moving a few
+   ballots between valid and invalid, and the other way in a slack constituency, so
+   every national total stays exact.
+5. **Women**: the women elected and the women candidates are spread over the lists
+   uniformly at random (a multivariate hypergeometric draw over the places the gender
+   law allows) so that the national counts hold; where they are unknown (2007
+   elected; 2013 and 2007 candidates), each candidate is a woman with a probability
+   drawn per draw (uniform in 5-15% for the elected, 8-20% for the others).
+   List slots and roster positions are shuffled.
+
+Assumptions worth knowing: the distributions above are choices, not facts; alliances
+on losing lists are random; the 125-constituency layout is derived and carries only
+the national facts (district results of the 55 real districts are not mapped onto it).
+
+Reproducibility: the pool depends only on ``seed``; draws are made in blocks of
+``BLOCK`` with one child seed sequence per block, so draw ``i`` depends only on
+``(seed, i)`` and ``reconstruct(..., draws=100)`` equals the first 100 draws of
+``draws=1000``.
+
+Examples
+--------
+>>> from malivote.reconstruct import reconstruct
+>>> from malivote.rules import two_round
+>>> from malivote.election import credit_seats
+>>> ens = reconstruct(2020, draws=2, seed=1)
+>>> out = two_round(ens.first, ens.magnitude, ens.second)
+>>> seats, women = credit_seats(out.seats, ens.roster_party, ens.roster_female, len(ens.parties))
+>>> int(seats[0, ens.parties.index("RPM")]), int(seats[1, ens.parties.index("URD")]), women.tolist()
+(51, 19, [42, 42])
+>>> (out.round == 1).sum(axis=1).tolist()
+[12, 12]
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from malivote.election import Ensemble
+from malivote.layouts import LAYOUTS, Layout, get_layout
+from malivote.reconstruct._facts import EXTRA_FACTS, Facts, gather_facts
+from malivote.reconstruct._milp import InfeasibleFacts, Pool, solve_pool
+from malivote.reconstruct._sample import n_slots, sample_block
+from malivote.reconstruct._verify import verify
+
+__all__ = ["reconstruct", "verify", "InfeasibleFacts", "POOL_SIZE", "BLOCK", "EXTRA_FACTS"]
+
+#: Outcome programmes solved per replay (each with its own random objective).
+POOL_SIZE = 8
+#: Draws per seed block: draw ``i`` uses the block ``i // BLOCK``.
+BLOCK = 100
+
+
+@lru_cache(maxsize=32)
+def _prepare(year: int, layout: str, result: str, seed: int) -> tuple[Facts, Pool, tuple[str, ...]]:
+    facts = gather_facts(year, get_layout(layout), result)
+    pool = solve_pool(facts, POOL_SIZE, np.random.SeedSequence(seed, spawn_key=(0,)))
+    notes = list(facts.notes)
+    for r in pool.unmet:
+        notes.append(
+            f"provisional hint not matched: {r.label}; the official final totals rule it out"
+        )
+    return facts, pool, tuple(notes)
+
+
+def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: int = 0,
+                result: str = "final") -> Ensemble:
+    """An ensemble of ``draws`` plausible elections matching every known fact of ``year``.
+
+    Parameters
+    ----------
+    year : {2007, 2013, 2020}
+    layout : {"mali-55", "mali-125"}
+        The 55 real districts, or the derived 125-constituency layout (national facts
+        only).
+    draws : int
+        Number of draws (at least 1).
+    seed : int
+        Seed; the same arguments give identical arrays, and draw ``i`` depends only
+        on ``(seed, i)``.
+    result : {"final", "provisional"}
+        ``"provisional"`` (2020 only) replays the ministry's count before the
+        Constitutional Court: the provisional seats known for RPM, ADEMA (22-23), URD,
+        MPM, ASMA, ADP-Maliba and CODEM; the other parties as close to their final
+        totals as these allow; the provisional district winners (including those the
+        court overturned) imposed.
+
+    Returns
+    -------
+    Ensemble
+        With ``year`` set and ``notes`` listing what could not be matched.
+
+    Raises
+    ------
+    ValueError
+        For a bad argument, or ``result="provisional"`` for 2007 or 2013.
+    InfeasibleFacts
+        If the facts admit no outcome (a :class:`ValueError` naming the year and facts).
+
+    Examples
+    --------
+    >>> ens = reconstruct(2013, draws=2, seed=3)
+    >>> ens.first.shape[:2], ens.year
+    ((2, 55), 2013)
+    >>> bool((ens.turnout[..., 3] == ens.turnout[..., 1] - ens.turnout[..., 2]).all())
+    True
+    """
+    if isinstance(layout, Layout):
+        layout = layout.name
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout: expected one of {LAYOUTS}, got {layout!r}")
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
+        raise ValueError(f"draws: expected a positive integer, got {draws!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    facts, pool, notes = _prepare(int(year), layout, result, int(seed))
+    blocks = []
+    n_blocks = -(-int(draws) // BLOCK)
+    for b in range(n_blocks):
+        rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(1, b)))
+        blocks.append(sample_block(facts, pool, rng, BLOCK))
+    arrays = {k: np.concatenate([blk[k] for blk in blocks])[:draws] for k in blocks[0]}
+    return Ensemble(
+        layout=facts.layout,
+        parties=facts.parties,
+        year=int(year),
+        notes=notes,
+        **arrays,
+    )

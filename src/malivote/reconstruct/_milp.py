@@ -127,11 +127,16 @@ class _Model:
 
     def build_core(self):
         f, m, C, Q = self.facts, self.m, self.C, self.Q
+        split_rounds = f.round1 is not None
         for c in range(C):
             self.add_row([(self.x1(c, q), 1) for q in range(Q)] + [(self.x2(c, q), 1) for q in range(Q)], m[c], m[c])
             for q in range(Q):
-                self.add_row([(self.x1(c, q), 1), (self.r(c), -m[c])], -np.inf, 0)
-                self.add_row([(self.x2(c, q), 1), (self.r(c), m[c])], -np.inf, m[c])
+                if split_rounds:
+                    self.add_row([(self.x1(c, q), 1), (self.r(c), -m[c])], -np.inf, 0)
+                    self.add_row([(self.x2(c, q), 1), (self.r(c), m[c])], -np.inf, m[c])
+                else:
+                    # no per-round party totals: one seat variable per party suffices
+                    self.ub[self.x2(c, q)] = 0
                 self.add_row([(self.x1(c, q), 1), (self.x2(c, q), 1), (self.y(c, q), -1)], 0, np.inf)
                 self.add_row([(self.x1(c, q), 1), (self.x2(c, q), 1), (self.y(c, q), -m[c])], -np.inf, 0)
         for q, p in enumerate(self.win_parties):
@@ -139,9 +144,6 @@ class _Model:
             self.add_row(terms, f.total_lo[p], f.total_hi[p])
             if f.round1 is not None:
                 self.add_row([(self.x1(c, q), 1) for c in range(C)], f.round1[p], f.round1[p])
-        if f.round1 is not None:
-            # parties that cannot win get no round-1 seats: checked by totals
-            pass
         self.add_row([(self.r(c), m[c]) for c in range(C)], f.r1_seats, f.r1_seats)
         if f.r1_districts is not None:
             self.add_row([(self.r(c), 1) for c in range(C)], f.r1_districts, f.r1_districts)
@@ -216,7 +218,7 @@ class _Model:
             constraints=cons,
             integrality=self.integrality,
             bounds=Bounds(self.lb, self.ub),
-            options=dict(time_limit=time_limit, presolve=True),
+            options=dict(time_limit=time_limit, presolve=True, mip_rel_gap=0.05),
         )
         return res
 
@@ -296,7 +298,17 @@ def solve_pool(facts: Facts, size: int, seed_seq: np.random.SeedSequence) -> Poo
         cost = np.zeros(model.n)
         cost[model.o_y : model.o_y + C * Q] = rng.uniform(-1.0, 1.0, C * Q)
         cost[model.o_x1 : model.o_x2 + C * Q] = rng.uniform(-0.05, 0.05, 2 * C * Q)
-        res = model.solve(cost, extra)
+        res = None
+        r_cols = np.array([model.r(c) for c in range(C)])
+        free_r = model.lb[r_cols] < model.ub[r_cols]
+        if free_r.all() and facts.r1_districts is None:
+            # No fact pins the round-1 constituencies: draw them (seats summing to the
+            # round-1 total, in random order, topped up with single-seat ones), which
+            # makes the programme much easier; if that draw admits no outcome, let the
+            # programme choose.
+            res = _solve_with_rounds(model, cost, extra, rng, facts.r1_seats)
+        if res is None or res.x is None:
+            res = model.solve(cost, extra)
         if res.x is None:
             raise InfeasibleFacts(f"no outcome satisfies the facts of {_describe(facts)} ({res.message})")
         x = np.rint(res.x).astype(np.int64)
@@ -310,3 +322,25 @@ def solve_pool(facts: Facts, size: int, seed_seq: np.random.SeedSequence) -> Poo
         if r.members or r.not_members:
             fixed[r.constituency] = True
     return Pool(seats, rnd, fixed, rows, unmet)
+
+
+def _solve_with_rounds(model, cost, extra, rng, r1_seats):
+    m = model.m
+    order = rng.permutation(len(m))
+    take = np.zeros(len(m), dtype=bool)
+    total = 0
+    for c in order:
+        if total + m[c] <= r1_seats and (m[c] == 1 or total + m[c] <= r1_seats - 1 or total + m[c] == r1_seats):
+            take[c] = True
+            total += m[c]
+        if total == r1_seats:
+            break
+    if total != r1_seats:
+        return None
+    r_cols = np.array([model.r(c) for c in range(len(m))])
+    lb, ub = model.lb.copy(), model.ub.copy()
+    model.lb[r_cols] = model.ub[r_cols] = take.astype(float)
+    try:
+        return model.solve(cost, extra, time_limit=20.0)
+    finally:
+        model.lb, model.ub = lb, ub

@@ -21,7 +21,7 @@ LIST_SIZE_P = np.array([0.6, 0.28, 0.12])
 
 def n_slots(facts: Facts) -> int:
     """List slots K of a replay: a fixed function of the year and layout."""
-    return 24 if facts.layout.n_constituencies <= 60 else 16
+    return 24 if facts.layout.n_constituencies <= 60 else 20
 
 
 # --------------------------------------------------------------------- helpers
@@ -43,7 +43,7 @@ def apportion(total, weights, rng=None):
     frac = np.where(weights > 0, q - fl, -1.0)
     order = np.argsort(-frac, axis=-1, kind="stable")
     rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(order.shape[-1])[None, :].repeat(order.shape[0], 0) if order.ndim == 2 else np.arange(order.shape[-1]), axis=-1)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(order.shape[-1]), order.shape), axis=-1)
     return fl + (rank < left[..., None])
 
 
@@ -175,12 +175,14 @@ def sample_block(facts: Facts, pool: Pool, rng: np.random.Generator, B: int) -> 
         rows_c = [c for c in np.flatnonzero(has_share) if (rnd[:, c] == rd).all()]
         if not rows_c:
             continue
-        cand = np.flatnonzero(~has_share & (rnd == rd).all(axis=0) & pool.fixed * 0 == 0)
-        cand = np.array([c for c in cand if not has_share[c] and (rnd[:, c] == rd).all()])
+        # round-1 totals are national (every constituency votes in round 1); round-2
+        # totals cover the runoff constituencies only
+        ok = ~has_share if rd == 1 else ~has_share & (rnd == 2).all(axis=0)
+        cand = np.flatnonzero(ok)
         slack = cand[np.argmax(m[cand] * 1_000_000 + (C - cand))]
         for c in rows_c:
             nl = n[:, c] if rd == 1 else np.full(B, 2)
-            d, v = share_delta(valid[:, c, rd - 1], share_P[c], share_P[c] < 10000 or True, nl)
+            d, v = share_delta(valid[:, c, rd - 1], share_P[c], True, nl)
             valid[:, c, rd - 1] += d
             inv[:, c, rd - 1] -= d
             valid[:, slack, rd - 1] -= d
@@ -243,34 +245,14 @@ def sample_block(facts: Facts, pool: Pool, rng: np.random.Generator, B: int) -> 
     members, nmem = _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K)
     member_mask = (np.where(members >= 0, np.int64(1) << np.maximum(members, 0).astype(np.int64), 0)).sum(-1)
 
-    # ---- 8. rosters
-    pos = np.arange(M)
-    cum = np.cumsum(seats, axis=-1)  # (B, C, P)
-    win_roster = (cum[..., None, :] <= pos[:, None]).sum(-1)  # (B, C, M)
-    win_roster = np.where(pos < m[:, None], win_roster, -1)
-    Smax = members.shape[-1]
-    u = rng.random((B, C, K, M))
-    pick_m = np.floor(u * np.maximum(nmem, 1)[..., None]).astype(np.int64)
-    pick_m = np.where(pos < nmem[..., None], pos, pick_m)
-    pick_m = np.minimum(pick_m, Smax - 1)
-    roster = np.take_along_axis(members, pick_m, axis=-1)
-    roster = np.where((pos < m[:, None])[None, :, None, :] & (nmem[..., None] > 0), roster, -1)
-    roster[:, :, 0, :] = win_roster
-    # shuffle positions within each roster
-    inside = roster >= 0
-    keys = np.where(inside, rng.random((B, C, K, M)), np.inf)
-    order = np.argsort(keys, axis=-1)
-    roster = np.take_along_axis(roster, order, axis=-1)
-
-    # ---- 9. women
+    # ---- 8. women per list
     mm = np.broadcast_to(m[None, :, None], (B, C, K))
-    listed = live
     if facts.gender_law:
         lo = np.where(mm >= 3, (3 * mm + 9) // 10, 0)
         hi = np.where(mm >= 3, (7 * mm) // 10, mm)
     else:
         lo, hi = np.zeros_like(mm), mm.copy()
-    lo, hi = lo * listed, hi * listed
+    lo, hi = lo * live, hi * live
     women = np.zeros((B, C, K), dtype=np.int64)
     if facts.women_elected is not None:
         women[..., 0] = allocate_units(np.full(B, facts.women_elected), lo[..., 0], hi[..., 0], rng)
@@ -283,15 +265,38 @@ def sample_block(facts: Facts, pool: Pool, rng: np.random.Generator, B: int) -> 
         women[..., 1:] = allocate_units(np.full(B, tot), lo_l, hi_l, rng).reshape(B, C, K - 1)
     else:
         q = rng.uniform(0.08, 0.2, (B, 1, 1))
-        women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo[..., 1:], hi[..., 1:]) * listed[..., 1:]
-    keys = np.where(inside, rng.random((B, C, K, M)), np.inf)
-    female = (_ranks(keys) < women[..., None]) & inside
+        women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo[..., 1:], hi[..., 1:]) * live[..., 1:]
 
-    # ---- 10. shuffle the list slots
+    # ---- 9. shuffle the list slots: the n lists of a constituency take slots 0..n-1
     keys = np.where(live, rng.random((B, C, K)), np.inf)
     perm = np.argsort(keys, axis=-1)
     take = lambda a: np.take_along_axis(a, perm, axis=-1)  # noqa: E731
-    take4 = lambda a: np.take_along_axis(a, perm[..., None], axis=2)  # noqa: E731
+    first, second, member_mask, women = take(first), take(second), take(member_mask), take(women)
+
+    # ---- 10. rosters, built only for the lists that exist
+    b_i, c_i, j_i = np.nonzero(live)
+    k_i = perm[b_i, c_i, j_i]  # the list's logical slot (0 = the winner)
+    mem = members[b_i, c_i, k_i]  # (L, S)
+    nm = nmem[b_i, c_i, k_i]
+    mi = m[c_i]
+    L = len(b_i)
+    pos = np.arange(M)
+    pick_m = np.floor(rng.random((L, M)) * np.maximum(nm, 1)[:, None]).astype(np.int64)
+    pick_m = np.where(pos < nm[:, None], pos, pick_m)
+    roster = np.take_along_axis(mem, np.minimum(pick_m, mem.shape[1] - 1), axis=1)
+    w_i = k_i == 0
+    cum = np.cumsum(seats[b_i[w_i], c_i[w_i]], axis=-1)  # (Lw, P)
+    roster[w_i] = (cum[:, None, :] <= pos[None, :, None]).sum(-1)
+    inside = pos < mi[:, None]
+    keys = np.where(inside, rng.random((L, M)), np.inf)
+    roster = np.take_along_axis(roster, np.argsort(keys, axis=1), axis=1)
+    roster = np.where(inside, roster, -1)
+    keys = np.where(inside, rng.random((L, M)), np.inf)
+    female = (_ranks(keys, axis=1) < women[b_i, c_i, j_i][:, None]) & inside
+    roster_party = np.full((B, C, K, M), -1, dtype=np.int16)
+    roster_female = np.zeros((B, C, K, M), dtype=bool)
+    roster_party[b_i, c_i, j_i] = roster
+    roster_female[b_i, c_i, j_i] = female
 
     turnout = np.zeros((B, C, 2, 4), dtype=np.int64)
     turnout[..., 0, 0] = reg
@@ -303,11 +308,11 @@ def sample_block(facts: Facts, pool: Pool, rng: np.random.Generator, B: int) -> 
     turnout[..., 1, 2] = np.where(runoff, inv[..., 1], 0)
     turnout[..., 1, 3] = np.where(runoff, valid[..., 1], 0)
     return dict(
-        first=take(first),
-        second=take(second),
-        members=take(member_mask),
-        roster_party=take4(roster).astype(np.int16),
-        roster_female=take4(female),
+        first=first,
+        second=second,
+        members=member_mask,
+        roster_party=roster_party,
+        roster_female=roster_female,
         turnout=turnout,
     )
 
@@ -403,8 +408,9 @@ def _turnout(facts, rng, m, rnd, B):
         if total is None and nat["turnout_pct"] is not None:
             R = np.where(mask, reg, 0).sum(1)
             Pp = int(round(nat["turnout_pct"] * 100))
-            lo = (Pp * R - 50 * R) // 10000 + 1
-            hi = -((-(Pp * R + 50 * R)) // 10000) - 1
+            # |100 T / R - pct| < 0.005  <=>  |20000 T - 2 P R| < R
+            lo = (2 * Pp * R - R) // 20000 + 1
+            hi = -((-(2 * Pp * R + R)) // 20000) - 1
             total = rng.integers(lo, hi + 1)
         if total is not None:
             c = apportion(np.broadcast_to(total, (B,)), np.where(mask, reg * rate, 0.0))
@@ -433,7 +439,7 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K):
     Smax = min(Smax, int(m.max()))
     members = np.full((B, C, K, Smax), -1, dtype=np.int64)
     # winners
-    order = np.argsort(-(seats > 0), axis=-1, kind="stable")[..., :Smax]
+    order = np.argsort(~(seats > 0), axis=-1, kind="stable")[..., :Smax]
     got = np.take_along_axis(seats, order, axis=-1) > 0
     members[:, :, 0, :] = np.where(got, order, -1)
     known_ru = ru_mask > 0

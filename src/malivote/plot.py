@@ -1,0 +1,1028 @@
+r"""Figures of elections and simulations, drawn with matplotlib alone.
+
+Every plotting function takes an :class:`~matplotlib.axes.Axes` first, draws on it
+and returns it (the matplotlib convention). None of them creates a figure, calls
+``pyplot``, or changes a global style (``rcParams``, style sheets): sizes and colours
+are passed to the artists. The functions take plain arrays and mappings, so they work
+without a :class:`~malivote.simulate.Simulation`; a few helpers extract those arrays
+from one, and :func:`plot_simulation` writes the usual set of figures to files.
+
+- :func:`hemicycle`: the assembly as a half-disc of seats, coloured by party, with a
+  legend of the counts (the official result, or a simulated draw).
+- :func:`seat_distributions`: each party's seats over the draws, the official
+  value marked.
+- :func:`compare`: several scenarios side by side, medians and intervals.
+- :func:`seat_vote_curve`: seat share against vote share, with the diagonal of
+  proportionality.
+- :func:`district_grid`: one tile per district, coloured by the winner, hatched where
+  the district went to a second round.
+
+Party colours come from :func:`malivote.datasets.parties` (a display choice, not a
+fact); ids that are not in the party table get greys.
+
+Examples
+--------
+>>> import matplotlib; matplotlib.use("Agg")
+>>> from matplotlib.figure import Figure
+>>> from malivote import datasets
+>>> ax = hemicycle(Figure().subplots(), datasets.seat_totals(2020))
+>>> sum(len(c.get_paths()) for c in ax.collections)
+147
+>>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
+['RPM 51', 'ADEMA-PASJ 24']
+
+A whole simulation, written to files:
+
+>>> import tempfile
+>>> from malivote.layouts import get_layout
+>>> from malivote.scenario import parse_scenario
+>>> from malivote.simulate import simulate
+>>> text = '[election]\nlayout = "mali-55"\n' + "".join(
+...     f'[[lists]]\nconstituency = "{name}"\nparties = ["RPM"]\nvotes = [{300 + c}]\n'
+...     f'[[lists]]\nconstituency = "{name}"\nparties = ["URD", "ADEMA"]\nvotes = [200]\n'
+...     for c, name in enumerate(get_layout("mali-55").names))
+>>> sim = simulate(parse_scenario(text), draws=2)
+>>> with tempfile.TemporaryDirectory() as folder:
+...     paths = plot_simulation(sim, folder, formats=("png",))
+>>> sorted(p.name for p in paths)
+['districts.png', 'hemicycle.png', 'seat_distributions.png', 'seat_vote.png']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "GREYS",
+    "SCENARIO_COLOURS",
+    "party_colour",
+    "party_label",
+    "seat_positions",
+    "hemicycle",
+    "seat_distributions",
+    "compare",
+    "seat_vote_curve",
+    "district_grid",
+    "nearest_median_draw",
+    "party_vote_shares",
+    "DistrictWinners",
+    "district_winners",
+    "official_winners",
+    "plot_simulation",
+]
+
+#: Colours for ids that are not in the party table, used in turn.
+GREYS = ("#bdbdbd", "#8c8c8c", "#d9d9d9", "#737373", "#a3a3a3", "#cccccc")
+#: Colours of the scenarios in :func:`compare` (matplotlib's ``tab10``).
+SCENARIO_COLOURS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)
+_INNER = 0.4  # inner radius of the hemicycle, the outer being 1
+
+
+# ------------------------------------------------------------------------ colours
+
+
+def _party_table() -> dict:
+    from malivote import datasets
+
+    return {p.id: p for p in datasets.parties()}
+
+
+def _first_party(label: str) -> str:
+    """The first party of a ``+``-joined list label (``"URD+ADEMA"`` -> ``"URD"``)."""
+    return str(label).split("+")[0]
+
+
+def party_colour(party_id: str, default: str | None = None) -> str:
+    """The display colour of a party id, or of a list's first party.
+
+    Parameters
+    ----------
+    party_id : str
+        A party id (``"RPM"``) or a ``+``-joined list label (``"URD+ADEMA"``).
+    default : str, optional
+        Returned for an id not in the party table; the first of :data:`GREYS` if
+        not given.
+
+    Examples
+    --------
+    >>> party_colour("RPM"), party_colour("URD+ADEMA"), party_colour("nobody")
+    ('#e6194b', '#4363d8', '#bdbdbd')
+    """
+    party = _party_table().get(_first_party(party_id))
+    if party is not None:
+        return party.colour
+    return GREYS[0] if default is None else default
+
+
+def party_label(party_id: str) -> str:
+    """The usual short name of a party id (its abbreviation); unknown ids unchanged.
+
+    A ``+``-joined list label gives its first party's name and how many others.
+
+    Examples
+    --------
+    >>> party_label("ADEMA"), party_label("URD+ADEMA+RPM"), party_label("X")
+    ('ADEMA-PASJ', 'URD +2', 'X')
+    """
+    parts = str(party_id).split("+")
+    party = _party_table().get(parts[0])
+    name = party.abbreviation if party is not None else parts[0]
+    return name if len(parts) == 1 else f"{name} +{len(parts) - 1}"
+
+
+def _short_label(label: str) -> str:
+    """A tile-sized :func:`party_label`: the id where the abbreviation is long."""
+    parts = str(label).split("+")
+    party = _party_table().get(parts[0])
+    name = party.abbreviation if party is not None and len(party.abbreviation) <= 8 else parts[0]
+    return name if len(parts) == 1 else f"{name} +{len(parts) - 1}"
+
+
+def _colours_for(ids: Sequence[str], colours) -> list[str]:
+    """Colours of ``ids``: from ``colours`` (mapping or sequence), the table, or greys."""
+    if colours is not None and not isinstance(colours, Mapping):
+        colours = list(colours)
+        if len(colours) != len(ids):
+            raise ValueError(f"colours: expected {len(ids)} colours, found {len(colours)}")
+        return colours
+    table = _party_table()
+    out, unknown = [], 0
+    for pid in ids:
+        if colours is not None and pid in colours:
+            out.append(colours[pid])
+        elif _first_party(pid) in table:
+            out.append(table[_first_party(pid)].colour)
+        else:
+            out.append(GREYS[unknown % len(GREYS)])
+            unknown += 1
+    return out
+
+
+def _labels_for(ids: Sequence[str], labels) -> list[str]:
+    if labels is None:
+        return [party_label(pid) for pid in ids]
+    if isinstance(labels, Mapping):
+        return [str(labels.get(pid, party_label(pid))) for pid in ids]
+    labels = [str(label) for label in labels]
+    if len(labels) != len(ids):
+        raise ValueError(f"labels: expected {len(ids)} labels, found {len(labels)}")
+    return labels
+
+
+def _text_colour(colour) -> str:
+    """Black or white, whichever reads better on ``colour``."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(colour)
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
+
+
+# ------------------------------------------------------------------ input checks
+
+
+def _counts(seats, parties, name: str = "seats") -> tuple[list[str], np.ndarray]:
+    """Party ids and integer seat counts from a mapping or an array with ids."""
+    if isinstance(seats, Mapping):
+        if parties is not None:
+            raise ValueError("parties: give party ids only with an array of seats, not a mapping")
+        ids = [str(key) for key in seats]
+        values = list(seats.values())
+    else:
+        values = list(np.asarray(seats).ravel()) if np.ndim(seats) else [seats]
+        if np.ndim(seats) != 1:
+            raise ValueError(f"{name}: expected a mapping or a 1-D sequence of counts, found shape {np.shape(seats)}")
+        ids = [f"party {i + 1}" for i in range(len(values))] if parties is None else [str(p) for p in parties]
+        if len(ids) != len(values):
+            raise ValueError(f"parties: expected {len(values)} party ids (one per count), found {len(ids)}")
+    counts = _integers(values, name)
+    return ids, counts
+
+
+def _integers(values, name: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.size and not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise ValueError(f"{name}: expected whole numbers of seats, found {array.dtype} values")
+    array = array.astype(float) if array.size else np.zeros(array.shape)
+    if not np.isfinite(array).all() or (array != np.round(array)).any():
+        raise ValueError(f"{name}: expected whole numbers of seats")
+    if (array < 0).any():
+        raise ValueError(f"{name}: seat counts must not be negative, found {array[array < 0][0]:g}")
+    return array.astype(np.int64)
+
+
+# --------------------------------------------------------------------- hemicycle
+
+
+def seat_positions(n: int, rows: int | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """Seat centres of an ``n``-seat hemicycle, ordered from left to right.
+
+    The usual parliament-chart construction (as in David Richfield's *parliament
+    diagram tool*): ``rows`` concentric half-rings between radii 0.4 and 1, the
+    fewest that hold ``n`` seats at the ring spacing if not given; the seats are
+    shared among the rings in proportion to their radii (largest remainders) and
+    spread evenly along each ring. Filling parties in order of decreasing angle
+    gives each party a wedge.
+
+    Returns
+    -------
+    x, y : ndarray of float, shape (n,)
+        Seat centres; the half-disc has radius 1, centred at the origin.
+    radius : float
+        The radius of a seat disc, so that discs do not overlap.
+
+    Examples
+    --------
+    >>> x, y, r = seat_positions(147)
+    >>> x.shape, bool((np.diff(np.arctan2(y, x)) <= 1e-12).all()), r < 0.05
+    ((147,), True, True)
+    """
+    n = int(n)
+    if n < 1:
+        raise ValueError(f"n: expected at least one seat, found {n}")
+    if rows is None:
+        rows = 1 if n <= 4 else next(r for r in range(2, n + 2) if _capacity(r).sum() >= n)
+    rows = int(rows)
+    if rows < 1:
+        raise ValueError(f"rows: expected at least one row, found {rows}")
+    radii = np.array([1.0]) if rows == 1 else np.linspace(_INNER, 1.0, rows)
+    # Seats per row in proportion to the radius, by largest remainders; rows that
+    # overflow their capacity hand seats to the outer rows.
+    quota = n * radii / radii.sum()
+    per_row = np.floor(quota).astype(int)
+    order = np.argsort(-(quota - per_row), kind="stable")
+    per_row[order[: n - per_row.sum()]] += 1
+    capacity = _capacity(rows) if rows > 1 else np.array([n])
+    excess = np.maximum(per_row - capacity, 0).sum()
+    per_row = np.minimum(per_row, capacity)
+    for i in range(rows - 1, -1, -1):
+        give = min(excess, max(capacity[i] - per_row[i], 0))
+        per_row[i] += give
+        excess -= give
+    per_row[-1] += excess  # only if ``rows`` was forced too small
+    angles, ring = [], []
+    chord = math.inf
+    for radius, m in zip(radii, per_row):
+        if m == 0:
+            continue
+        theta = np.array([math.pi / 2]) if m == 1 else np.linspace(math.pi, 0.0, m)
+        if m > 1:
+            chord = min(chord, 2 * radius * math.sin(math.pi / (m - 1) / 2))
+        angles.append(theta)
+        ring.append(np.full(m, radius))
+    angles, ring = np.concatenate(angles), np.concatenate(ring)
+    order = np.lexsort((ring, -angles))
+    angles, ring = angles[order], ring[order]
+    spacing = (1.0 - _INNER) / (rows - 1) if rows > 1 else math.inf
+    seat = 0.45 * min(spacing, chord, 0.6)
+    return ring * np.cos(angles), ring * np.sin(angles), seat
+
+
+def _capacity(rows: int) -> np.ndarray:
+    """Seats each ring holds at the ring spacing, for ``rows`` >= 2 rings."""
+    radii = np.linspace(_INNER, 1.0, rows)
+    spacing = (1.0 - _INNER) / (rows - 1)
+    return np.floor(math.pi * radii / spacing).astype(int) + 1
+
+
+def hemicycle(
+    ax,
+    seats,
+    *,
+    parties: Sequence[str] | None = None,
+    colours=None,
+    labels=None,
+    rows: int | None = None,
+    legend: bool = True,
+    total: bool = True,
+):
+    """Draw the assembly as a hemicycle of seats coloured by party.
+
+    Parties fill the half-disc from left to right in the order given. The legend
+    gives each party with seats and its count (``"RPM 51"``); parties without seats
+    are left out of it.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    seats : mapping of str to int, or sequence of int
+        Seats per party id, e.g. :func:`malivote.datasets.seat_totals`, or counts in
+        the order of ``parties``.
+    parties : sequence of str, optional
+        Party ids for a sequence of counts (default ``"party 1"``, ...).
+    colours : mapping or sequence, optional
+        Colours by party id (others from the party table) or one per party.
+    labels : mapping or sequence, optional
+        Legend names by party id or one per party (default: abbreviations).
+    rows : int, optional
+        Number of rings (default: the fewest that hold the seats).
+    legend : bool
+        Draw the legend below the hemicycle.
+    total : bool
+        Write the number of seats in the middle.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        On negative or fractional counts, no seats at all, or ``parties``,
+        ``colours`` or ``labels`` of the wrong length.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure
+    >>> ax = hemicycle(Figure().subplots(), [3, 2], parties=["RPM", "X"])
+    >>> sum(len(c.get_paths()) for c in ax.collections)
+    5
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['RPM 3', 'X 2']
+    """
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Circle, Patch
+
+    ids, counts = _counts(seats, parties)
+    n = int(counts.sum())
+    if n == 0:
+        raise ValueError("seats: expected at least one seat in all")
+    fill = _colours_for(ids, colours)
+    names = _labels_for(ids, labels)
+    x, y, radius = seat_positions(n, rows)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    handles = []
+    for i, pid in enumerate(ids):
+        if counts[i] == 0:
+            continue
+        mine = slice(bounds[i], bounds[i + 1])
+        discs = [Circle((cx, cy), radius) for cx, cy in zip(x[mine], y[mine])]
+        collection = PatchCollection(
+            discs, facecolor=fill[i], edgecolor="white", linewidth=0.3, label=f"{names[i]} {counts[i]}"
+        )
+        collection.set_gid(f"seats:{pid}")
+        ax.add_collection(collection)
+        handles.append(Patch(facecolor=fill[i], edgecolor="none", label=f"{names[i]} {counts[i]}"))
+    pad = radius * 1.5
+    ax.set_xlim(-1 - pad, 1 + pad)
+    ax.set_ylim(-pad, 1 + pad)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if total:
+        ax.text(0, 0.05, str(n), ha="center", va="bottom", fontsize=18, fontweight="bold")
+    if legend:
+        ax.legend(
+            handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+            ncol=min(4, max(1, len(handles))), frameon=False, fontsize=8,
+            handlelength=1.0, columnspacing=1.0,
+        )
+    return ax
+
+
+def nearest_median_draw(party_seats) -> int:
+    """The draw nearest (in total seats moved) to every party's median.
+
+    Per-party medians need not sum to the assembly's size, so a hemicycle of a
+    simulation shows this draw: a real outcome, as close as any to the medians.
+    Ties go to the first such draw. Medians are order statistics
+    (``method="inverted_cdf"``), as in :mod:`malivote.report`.
+
+    Examples
+    --------
+    >>> nearest_median_draw([[3, 1], [2, 2], [2, 2], [1, 3]])
+    1
+    """
+    party_seats = np.asarray(party_seats)
+    if party_seats.ndim != 2 or party_seats.shape[0] == 0:
+        raise ValueError(f"party_seats: expected shape (draws, parties), found {party_seats.shape}")
+    median = np.quantile(party_seats, 0.5, axis=0, method="inverted_cdf")
+    return int(np.abs(party_seats - median).sum(axis=1).argmin())
+
+
+# ------------------------------------------------------------------ distributions
+
+
+def _official_values(official, ids: Sequence[str]) -> np.ndarray | None:
+    if official is None:
+        return None
+    if isinstance(official, Mapping):
+        return _integers([official.get(pid, 0) for pid in ids], "official")
+    values = _integers(np.ravel(official), "official")
+    if values.size != len(ids):
+        raise ValueError(f"official: expected {len(ids)} values (one per party), found {values.size}")
+    return values
+
+
+def seat_distributions(
+    ax,
+    party_seats,
+    parties: Sequence[str],
+    *,
+    official=None,
+    top: int | None = None,
+    sort: bool = True,
+    colours=None,
+    labels=None,
+):
+    """Draw each party's seats over the draws, one row of bars per party.
+
+    Each row is a histogram of whole seat counts (bar height: the share of draws,
+    scaled to the row); a black tick marks the official value and a white dot the
+    median.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    party_seats : array of int, shape (D, P)
+        Seats per party in each draw (:attr:`Simulation.party_seats`).
+    parties : sequence of str, length P
+        Party ids of the columns.
+    official : mapping of str to int, or sequence of int, optional
+        The official seats to mark (parties missing from a mapping have 0).
+    top : int, optional
+        Show only the first ``top`` rows.
+    sort : bool
+        Order rows by official seats, then mean seats, leaving out parties with no
+        seat in any draw and none officially (as :func:`malivote.report.summarise`);
+        if False, all parties in the order given.
+    colours, labels : mapping or sequence, optional
+        As in :func:`hemicycle`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The official ticks are one collection labelled ``"official"``.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure
+    >>> draws = [[50, 97], [52, 95], [51, 96]]
+    >>> ax = seat_distributions(Figure().subplots(), draws, ["RPM", "ADEMA"], official={"RPM": 51, "ADEMA": 96})
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['ADEMA-PASJ', 'RPM']
+    >>> [float(s[0][0]) for s in ax.collections[0].get_segments()]
+    [96.0, 51.0]
+    """
+    party_seats = np.asarray(party_seats)
+    if party_seats.ndim != 2 or party_seats.shape[0] == 0:
+        raise ValueError(f"party_seats: expected shape (draws, parties), found {party_seats.shape}")
+    party_seats = _integers(party_seats, "party_seats")
+    ids = [str(p) for p in parties]
+    if len(ids) != party_seats.shape[1]:
+        raise ValueError(f"parties: expected {party_seats.shape[1]} party ids (one per column), found {len(ids)}")
+    official_values = _official_values(official, ids)
+    fill = _colours_for(ids, colours)
+    names = _labels_for(ids, labels)
+    keep = list(range(len(ids)))
+    if sort:
+        mean = party_seats.mean(axis=0)
+        ref = official_values if official_values is not None else np.zeros(len(ids), np.int64)
+        keep = [i for i in keep if party_seats[:, i].any() or ref[i] > 0]
+        keep.sort(key=lambda i: (-ref[i], -mean[i], ids[i]))
+    if top is not None:
+        if top < 1:
+            raise ValueError(f"top: expected a positive number of parties, found {top}")
+        keep = keep[:top]
+    n_rows = len(keep)
+    height = 0.8
+    ticks, segments = [], []
+    for row, i in enumerate(keep):
+        base = n_rows - 1 - row
+        values, frequency = np.unique(party_seats[:, i], return_counts=True)
+        ax.bar(values, frequency / frequency.max() * height, bottom=base, width=0.9,
+               color=fill[i], edgecolor="none", align="center")
+        median = np.quantile(party_seats[:, i], 0.5, method="inverted_cdf")
+        ax.plot([median], [base + 0.1], marker="o", markersize=3, color="white",
+                markeredgecolor="black", markeredgewidth=0.5, linestyle="none")
+        ticks.append(base + height / 2)
+        if official_values is not None:
+            segments.append([(official_values[i], base - 0.05), (official_values[i], base + height + 0.05)])
+    if official_values is not None:
+        from matplotlib.collections import LineCollection
+
+        marks = LineCollection(segments, colors="black", linewidths=2, label="official")
+        marks.set_gid("official")
+        ax.add_collection(marks)
+        ax.legend(handles=[marks], loc="lower right", fontsize=8, frameon=False)
+    ax.set_yticks(ticks, [names[i] for i in keep], fontsize=8)
+    ax.set_ylim(-0.3, max(n_rows, 1))
+    ax.set_xlabel("Seats")
+    shown = party_seats[:, keep]
+    if shown.size:
+        high = max(int(shown.max()), int(official_values[keep].max()) if official_values is not None else 0)
+        ax.set_xlim(-1, high + 1.5)
+    ax.grid(axis="x", linewidth=0.3, alpha=0.5)
+    return ax
+
+
+# ---------------------------------------------------------------------- compare
+
+
+def _intervals(value, scenario: str) -> dict[str, tuple[float, float, float]]:
+    """``{party: (median, low, high)}`` from a result, a summary or a Simulation."""
+    if hasattr(value, "party_seats"):
+        from malivote.report import summarise
+
+        value = summarise(value)
+    if isinstance(value, Mapping) and isinstance(value.get("parties"), list):
+        return {row["party"]: (row["median"], row["p05"], row["p95"]) for row in value["parties"]}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"results: scenario {scenario!r}: expected a mapping of party to seats")
+    out = {}
+    for party, entry in value.items():
+        triple = np.ravel(np.asarray(entry, dtype=float))
+        if triple.size == 1:
+            triple = np.repeat(triple, 3)
+        if triple.size != 3 or not np.isfinite(triple).all():
+            raise ValueError(
+                f"results: scenario {scenario!r}, party {party!r}: expected a number or "
+                f"(median, low, high), found {entry!r}"
+            )
+        median, low, high = (float(v) for v in triple)
+        if not low <= median <= high:
+            raise ValueError(
+                f"results: scenario {scenario!r}, party {party!r}: expected low <= median <= high, "
+                f"found {entry!r}"
+            )
+        out[str(party)] = (median, low, high)
+    return out
+
+
+def compare(ax, results: Mapping, *, parties: Sequence[str] | None = None, labels=None, scenario_colours=None):
+    """Draw several scenarios side by side: one group of bars per party.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    results : mapping of str to mapping
+        Per scenario name, seats per party id: a number, or ``(median, low, high)``
+        drawn as a bar with an interval. A :class:`~malivote.simulate.Simulation`
+        or a :func:`~malivote.report.summarise` dict is also accepted (median and
+        90% interval).
+    parties : sequence of str, optional
+        The parties to show, top to bottom (default: every party with seats
+        somewhere, by the largest median).
+    labels : mapping or sequence, optional
+        Party names, as in :func:`hemicycle`.
+    scenario_colours : sequence of colour, optional
+        One per scenario (default: matplotlib's ``tab10``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure
+    >>> results = {"two rounds": {"RPM": (51, 48, 55), "URD": 19},
+    ...            "D'Hondt": {"RPM": (38, 35, 41), "URD": 17}}
+    >>> ax = compare(Figure().subplots(), results)
+    >>> [t.get_text() for t in ax.get_yticklabels()], len(ax.patches)
+    (['RPM', 'URD'], 4)
+    """
+    if not isinstance(results, Mapping) or not results:
+        raise ValueError("results: expected a non-empty mapping of scenario name to seats per party")
+    table = {str(name): _intervals(value, str(name)) for name, value in results.items()}
+    if parties is None:
+        best: dict[str, float] = {}
+        for rows in table.values():
+            for party, (median, _, high) in rows.items():
+                if high > 0:
+                    best[party] = max(best.get(party, 0.0), median)
+        ids = sorted(best, key=lambda p: -best[p])
+    else:
+        ids = [str(p) for p in parties]
+    names = _labels_for(ids, labels)
+    scenarios = list(table)
+    if scenario_colours is None:
+        fill = [SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i in range(len(scenarios))]
+    else:
+        fill = list(scenario_colours)
+        if len(fill) != len(scenarios):
+            raise ValueError(f"scenario_colours: expected {len(scenarios)} colours, found {len(fill)}")
+    n = len(ids)
+    band = 0.8 / len(scenarios)
+    centres = n - 1 - np.arange(n, dtype=float)
+    for s, scenario in enumerate(scenarios):
+        values = np.array([table[scenario].get(p, (0.0, 0.0, 0.0)) for p in ids]).reshape(n, 3)
+        y = centres + 0.4 - band * (s + 0.5)
+        error = np.vstack([values[:, 0] - values[:, 1], values[:, 2] - values[:, 0]])
+        ax.barh(y, values[:, 0], height=band * 0.9, color=fill[s], label=scenario,
+                xerr=error, error_kw={"elinewidth": 0.8, "capsize": 1.5, "ecolor": "black"})
+    ax.set_yticks(centres, names, fontsize=8)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_xlabel("Seats")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.grid(axis="x", linewidth=0.3, alpha=0.5)
+    return ax
+
+
+# --------------------------------------------------------------- seats and votes
+
+
+def party_vote_shares(simulation) -> np.ndarray:
+    """Each party's share of the round-1 valid votes nationally, per draw.
+
+    A joint list's votes are split among its parties in proportion to their places
+    on its roster: a convention, since voters choose lists, not parties.
+
+    Returns
+    -------
+    ndarray of float, shape (D, P)
+        Rows sum to 1 (or 0 where no votes were cast).
+    """
+    ensemble = simulation.ensemble
+    first = ensemble.first.astype(float)
+    roster = ensemble.roster_party.astype(np.int64)
+    on_roster = roster >= 0
+    places = on_roster.sum(axis=-1)
+    per_place = np.divide(first, places, out=np.zeros_like(first), where=places > 0)
+    draws, n_parties = first.shape[0], len(ensemble.parties)
+    draw = np.broadcast_to(np.arange(draws)[:, None, None, None], roster.shape)
+    weights = np.broadcast_to(per_place[..., None], roster.shape)
+    codes = draw[on_roster] * n_parties + roster[on_roster]
+    votes = np.bincount(codes, weights=weights[on_roster], minlength=draws * n_parties).reshape(draws, n_parties)
+    total = first.sum(axis=(1, 2))[:, None]
+    return np.divide(votes, total, out=np.zeros_like(votes), where=total > 0)
+
+
+def _shares(values, name: str) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    if array.ndim == 1:
+        array = array[None]
+    if array.ndim != 2:
+        raise ValueError(f"{name}: expected shape (parties,) or (draws, parties), found {np.shape(values)}")
+    if not np.isfinite(array).all() or (array < 0).any() or (array > 1).any():
+        raise ValueError(f"{name}: expected shares between 0 and 1")
+    return array
+
+
+def seat_vote_curve(
+    ax,
+    vote_shares,
+    seat_shares,
+    parties: Sequence[str],
+    *,
+    colours=None,
+    labels=None,
+    law: float | None = None,
+    annotate: bool = True,
+):
+    """Draw seat share against vote share, party by party, with the diagonal.
+
+    Points above the diagonal are parties the rule over-represents. With several
+    draws, every draw is a faint point and the mean a large one.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    vote_shares, seat_shares : array of float, shape (P,) or (D, P)
+        Shares between 0 and 1 (e.g. :func:`party_vote_shares` and
+        ``party_seats / 147``).
+    parties : sequence of str, length P
+    colours, labels : mapping or sequence, optional
+        As in :func:`hemicycle`.
+    law : float, optional
+        Also draw the two-party seats-votes curve
+        ``s = v**k / (v**k + (1 - v)**k)`` with ``k = law`` (``3``: the cube law,
+        Kendall & Stuart 1950; Tufte 1973).
+    annotate : bool
+        Name the parties beside their points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    References
+    ----------
+    M. G. Kendall and A. Stuart, "The law of the cubic proportion in election
+    results", *British Journal of Sociology* 1(3), 1950.
+    E. R. Tufte, "The relationship between seats and votes in two-party systems",
+    *American Political Science Review* 67(2), 1973.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure
+    >>> ax = seat_vote_curve(Figure().subplots(), [0.3, 0.2], [0.35, 0.16], ["RPM", "URD"])
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Vote share', 'Seat share')
+    """
+    from matplotlib.ticker import PercentFormatter
+
+    votes = _shares(vote_shares, "vote_shares")
+    seats = _shares(seat_shares, "seat_shares")
+    if votes.shape != seats.shape:
+        raise ValueError(f"seat_shares: expected the shape of vote_shares {votes.shape}, found {seats.shape}")
+    ids = [str(p) for p in parties]
+    if len(ids) != votes.shape[1]:
+        raise ValueError(f"parties: expected {votes.shape[1]} party ids (one per column), found {len(ids)}")
+    fill = _colours_for(ids, colours)
+    names = _labels_for(ids, labels)
+    shown = [i for i in range(len(ids)) if votes[:, i].any() or seats[:, i].any()]
+    upper = min(1.0, max(float(votes.max(initial=0)), float(seats.max(initial=0))) * 1.1 + 0.02)
+    line = np.linspace(0, upper, 101)
+    ax.plot(line, line, linestyle="--", color="grey", linewidth=0.8, label="proportional")
+    if law is not None:
+        v = np.linspace(0, 1, 201)
+        curve = v**law / (v**law + (1 - v) ** law)
+        ax.plot(v, curve, color="black", linewidth=0.8, label=f"seats-votes curve, k = {law:g}")
+    many = votes.shape[0] > 1
+    for i in shown:
+        if many:
+            ax.scatter(votes[:, i], seats[:, i], s=4, color=fill[i], alpha=0.25, linewidths=0)
+        mx, my = votes[:, i].mean(), seats[:, i].mean()
+        ax.scatter([mx], [my], s=30, color=fill[i], edgecolors="black", linewidths=0.5, zorder=3)
+        if annotate:
+            ax.annotate(names[i], (mx, my), xytext=(4, 2), textcoords="offset points", fontsize=7)
+    ax.set_xlim(0, upper)
+    ax.set_ylim(0, upper)
+    ax.set_aspect("equal")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("Vote share")
+    ax.set_ylabel("Seat share")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    return ax
+
+
+# --------------------------------------------------------------------- districts
+
+
+def district_grid(
+    ax,
+    names: Sequence[str],
+    winners: Sequence[str],
+    rounds,
+    *,
+    regions: Sequence[str] | None = None,
+    colours=None,
+    columns: int | None = None,
+    legend: bool = True,
+):
+    """Draw one tile per district, coloured by its winner, hatched for round 2.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    names : sequence of str, length C
+        District (constituency) names, written on the tiles.
+    winners : sequence of str, length C
+        The winning list of each district: a party id or ``+``-joined ids (the
+        colour is the first party's); ``""`` or None where unknown (grey).
+    rounds : sequence of int, length C
+        The round that decided each district: 1, 2, or 0 where unknown. Round-2
+        tiles are hatched.
+    regions : sequence of str, length C, optional
+        One column per region (in order of first appearance), headed by its name;
+        otherwise the tiles fill ``columns`` columns row by row.
+    colours : mapping, optional
+        Colours by party id (others from the party table).
+    columns : int, optional
+        Columns without ``regions`` (default: about twice as many as rows).
+    legend : bool
+        Draw a legend of the winning parties and of the hatching.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The tiles are its patches (``ax.patches``), in the order of ``names``.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure
+    >>> ax = district_grid(Figure().subplots(), ["Kayes", "Kita", "Gao"], ["RPM", "URD+ADEMA", ""],
+    ...                    [1, 2, 0], regions=["Kayes", "Kayes", "Gao"])
+    >>> [bool(p.get_hatch()) for p in ax.patches]
+    [False, True, False]
+    """
+    from matplotlib.patches import Patch, Rectangle
+
+    names = [str(n) for n in names]
+    n = len(names)
+    winners = ["" if w is None else str(w) for w in winners]
+    if len(winners) != n:
+        raise ValueError(f"winners: expected {n} winners (one per name), found {len(winners)}")
+    rounds = np.asarray(rounds)
+    if rounds.shape != (n,):
+        raise ValueError(f"rounds: expected {n} rounds (one per name), found shape {rounds.shape}")
+    if n and not np.isin(rounds, (0, 1, 2)).all():
+        raise ValueError("rounds: expected 1, 2 or 0 (unknown) for every district")
+    if regions is not None:
+        regions = [str(r) for r in regions]
+        if len(regions) != n:
+            raise ValueError(f"regions: expected {n} regions (one per name), found {len(regions)}")
+        order = list(dict.fromkeys(regions))
+        row_in = {}
+        cells = []
+        for region in regions:
+            row_in[region] = row_in.get(region, -1) + 1
+            cells.append((order.index(region), row_in[region]))
+        n_cols = len(order)
+    else:
+        n_cols = columns or max(1, math.ceil(math.sqrt(2 * n)))
+        cells = [(i % n_cols, i // n_cols) for i in range(n)]
+    width, height = 1.0, 0.6
+    ids = list(dict.fromkeys(_first_party(w) for w in winners if w))
+    lookup = dict(zip(ids, _colours_for(ids, colours)))
+    for (col, row), name, winner, rnd in zip(cells, names, winners, rounds):
+        face = lookup[_first_party(winner)] if winner else "#eeeeee"
+        x, y = col * (width + 0.08), -row * (height + 0.08)
+        # The hatch takes the edge colour: a translucent white keeps the names legible.
+        tile = Rectangle((x, y - height), width, height, facecolor=face, edgecolor=(1, 1, 1, 0.45),
+                         linewidth=0.8, hatch="//" if rnd == 2 and winner else None)
+        tile.set_gid(name)
+        ax.add_patch(tile)
+        ink = _text_colour(face)
+        ax.text(x + width / 2, y - height * 0.32, name, ha="center", va="center", fontsize=5, color=ink, clip_on=True)
+        ax.text(x + width / 2, y - height * 0.72, _short_label(winner) if winner else "?",
+                ha="center", va="center", fontsize=5, color=ink, fontweight="bold", clip_on=True)
+    n_rows = max((row for _, row in cells), default=0) + 1
+    if regions is not None:
+        for col, region in enumerate(order):
+            ax.text(col * (width + 0.08) + width / 2, 0.08, region, ha="center", va="bottom", fontsize=6)
+    ax.set_xlim(-0.05, n_cols * (width + 0.08))
+    ax.set_ylim(-n_rows * (height + 0.08), 0.35)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if legend:
+        handles = [Patch(facecolor=lookup[p], label=party_label(p)) for p in ids]
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="round 2"))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                  ncol=min(5, len(handles)), fontsize=6, frameon=False)
+    return ax
+
+
+class DistrictWinners(NamedTuple):
+    """Per constituency: name, region, winning list, deciding round, and how often."""
+
+    names: tuple[str, ...]
+    regions: tuple[str, ...]
+    winners: np.ndarray
+    rounds: np.ndarray
+    probability: np.ndarray
+
+
+def district_winners(simulation) -> DistrictWinners:
+    """The most likely winner of each constituency, and its most likely round.
+
+    In each draw a constituency's winner is the list with the most seats (ties: the
+    most round-1 votes); the list most often the winner is shown, ``probability``
+    being the share of draws it won, and ``rounds`` is the round that decided the
+    constituency most often in those draws.
+    """
+    from malivote.election import list_labels
+
+    ensemble = simulation.ensemble
+    key = simulation.seats.astype(np.int64) * (1 << 40) + ensemble.first
+    slot = key.argmax(axis=-1)
+    members = np.take_along_axis(ensemble.members, slot[..., None], axis=-1)[..., 0]
+    labels = list_labels(members, ensemble.parties)
+    n = labels.shape[1]
+    winners = np.empty(n, dtype=object)
+    rounds = np.zeros(n, dtype=np.int64)
+    probability = np.zeros(n)
+    for c in range(n):
+        values, counts = np.unique(labels[:, c].astype(str), return_counts=True)
+        best = int(counts.argmax())
+        winners[c], probability[c] = values[best], counts[best] / labels.shape[0]
+        won = labels[:, c] == winners[c]
+        rounds[c] = np.bincount(simulation.round[won, c].astype(np.int64), minlength=3).argmax()
+    layout = ensemble.layout
+    return DistrictWinners(tuple(layout.names), tuple(layout.region), winners, rounds, probability)
+
+
+def official_winners(year: int, names: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The official winning list and round of each district where the sources give them.
+
+    Only final results are used (``final`` and ``court_final``); districts without
+    one get ``""`` and round 0.
+
+    Parameters
+    ----------
+    year : {2007, 2013, 2020}
+    names : sequence of str, optional
+        District names (default: the 55 districts).
+
+    Returns
+    -------
+    winners : ndarray of object
+        ``+``-joined party ids.
+    rounds : ndarray of int
+
+    Examples
+    --------
+    >>> winners, rounds = official_winners(2007)
+    >>> int((rounds > 0).sum()), int((rounds == 1).sum())
+    (8, 8)
+    """
+    from malivote import datasets
+
+    if names is None:
+        names = [d.district for d in datasets.districts()]
+    index = {name: i for i, name in enumerate(names)}
+    winners = np.full(len(index), "", dtype=object)
+    rounds = np.zeros(len(index), dtype=np.int64)
+    for row in datasets.known_district_results(year):
+        if row.is_hard_fact and row.winning_list and row.district in index:
+            winners[index[row.district]] = "+".join(row.winning_list)
+            rounds[index[row.district]] = row.round
+    return winners, rounds
+
+
+# ---------------------------------------------------------------------- to files
+
+
+def plot_simulation(simulation, directory, formats: Sequence[str] = ("png", "svg"), *, dpi: int = 150) -> list[Path]:
+    """Write the figures of a simulation into ``directory``.
+
+    - ``hemicycle``: the draw nearest the medians (:func:`nearest_median_draw`);
+      ``hemicycle_official`` beside it when the scenario has an official table;
+    - ``seat_distributions``: seats per party over the draws, official values marked;
+    - ``seat_vote``: seat share against round-1 vote share (:func:`party_vote_shares`);
+    - ``districts``: the most likely winner and round of each constituency.
+
+    Figures are made with :class:`matplotlib.figure.Figure`, not ``pyplot``, so
+    nothing global changes and no window opens.
+
+    Parameters
+    ----------
+    simulation : Simulation
+    directory : str or path
+        Created if missing.
+    formats : sequence of str
+        File formats (extensions) matplotlib can write.
+    dpi : int
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from matplotlib.figure import Figure
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    formats = tuple(formats)
+    if not formats:
+        raise ValueError("formats: expected at least one file format")
+    parties = list(simulation.parties)
+    party_seats = np.asarray(simulation.party_seats)
+    official = simulation.official()
+    written: list[Path] = []
+
+    def save(figure, stem):
+        for fmt in formats:
+            path = directory / f"{stem}.{fmt}"
+            figure.savefig(path, dpi=dpi, bbox_inches="tight")
+            written.append(path)
+
+    draw = party_seats[nearest_median_draw(party_seats)]
+    ranked = sorted(range(len(parties)), key=lambda i: (-draw[i], parties[i]))
+    table = {parties[i]: int(draw[i]) for i in ranked if draw[i] > 0}
+    figure = Figure(figsize=(7, 4.5))
+    ax = hemicycle(figure.subplots(), table)
+    ax.set_title(f"{_title(simulation)}: draw nearest the medians ({simulation.n_draws} draws)", fontsize=9)
+    save(figure, "hemicycle")
+    if official:
+        figure = Figure(figsize=(7, 4.5))
+        ax = hemicycle(figure.subplots(), {p: s for p, s in official.items() if s > 0})
+        ax.set_title(f"{_title(simulation)}: official result", fontsize=9)
+        save(figure, "hemicycle_official")
+
+    shown = sum(1 for i in range(len(parties)) if party_seats[:, i].any() or (official or {}).get(parties[i]))
+    figure = Figure(figsize=(7, 1.2 + 0.35 * max(shown, 1)))
+    ax = seat_distributions(figure.subplots(), party_seats, parties, official=official)
+    ax.set_title(f"{_title(simulation)}: seats over {simulation.n_draws} draws", fontsize=9)
+    save(figure, "seat_distributions")
+
+    totals = party_seats.sum(axis=1, keepdims=True)
+    seat_shares = np.divide(party_seats, totals, out=np.zeros(party_seats.shape), where=totals > 0)
+    figure = Figure(figsize=(5, 5))
+    ax = seat_vote_curve(figure.subplots(), party_vote_shares(simulation), seat_shares, parties)
+    ax.set_title(f"{_title(simulation)}: seats and round-1 votes", fontsize=9)
+    save(figure, "seat_vote")
+
+    result = district_winners(simulation)
+    rows = max(np.unique(result.regions, return_counts=True)[1])
+    figure = Figure(figsize=(8, 1.5 + 0.45 * rows))
+    ax = district_grid(figure.subplots(), result.names, result.winners, result.rounds, regions=result.regions)
+    ax.set_title(f"{_title(simulation)}: most likely winner per constituency (hatched: round 2)", fontsize=9)
+    save(figure, "districts")
+    return written
+
+
+def _title(simulation) -> str:
+    scenario = simulation.scenario
+    return scenario.name or (Path(scenario.source).stem if scenario.source else "scenario")
