@@ -433,7 +433,8 @@ def logit_normal_noise(votes, sigma, rng=None, *, draws: int | None = None) -> n
     present = votes > 0
     logits = np.where(present, np.log(np.where(present, votes, 1)), -np.inf)
     logits = logits + sigma[..., None] * rng.standard_normal(votes.shape)
-    logits = logits - np.max(np.where(present, logits, -np.inf), axis=-1, initial=-np.inf, keepdims=True)
+    top = np.max(np.where(present, logits, -np.inf), axis=-1, initial=-np.inf, keepdims=True)
+    logits = logits - np.where(np.isfinite(top), top, 0.0)
     weight = np.where(present, np.exp(np.where(present, logits, 0.0)), 0.0)
     sums = weight.sum(axis=-1)
     shares = weight / np.where(sums > 0, sums, 1.0)[..., None]
@@ -761,10 +762,17 @@ def transfer_runoff(first, finalists, members, matrix, *, retention=1.0, method:
         raise ValueError(f"retention: shape {retention.shape} does not fit finalists {rows_shape + (2,)}")
 
     held = finalists[..., 1] >= 0
-    bad = held & ((finalists[..., 0] < 0) | (finalists.max(axis=-1) >= slots) | (finalists[..., 0] == finalists[..., 1]))
+    bad = held & (
+        (finalists[..., 0] < 0)
+        | (finalists.max(axis=-1) >= slots)
+        | (finalists[..., 0] == finalists[..., 1])
+    )
     if bad.any():
         index = first_bad_index(bad)
-        raise ValueError(f"finalists: {finalists[index].tolist()} at index {index} are not two distinct slots in [0, {slots})")
+        raise ValueError(
+            f"finalists: {finalists[index].tolist()} at index {index} are not two distinct "
+            f"slots in [0, {slots})"
+        )
     if members.size and members.max() >= 1 << n_rows:
         raise ValueError(
             f"matrix: has {n_rows} rows but members name party {int(members.max()).bit_length() - 1}"
@@ -818,7 +826,8 @@ def _transfer_block(votes, members, finalists, retention, matrix, method, rng):
         split = _round_to_total(moving[..., None] * weight, moving)
         kept = np.floor(retention * own + 0.5).astype(np.int64)
     else:
-        weight = weight / np.where(weight.sum(axis=-1, keepdims=True) > 0, weight.sum(axis=-1, keepdims=True), 1.0)
+        sums = weight.sum(axis=-1, keepdims=True)
+        weight = weight / np.where(sums > 0, sums, 1.0)
         weight[..., 2] = np.clip(1.0 - weight[..., 0] - weight[..., 1], 0.0, 1.0)
         split = np.zeros((n, slots, 3), dtype=np.int64)
         go = moving > 0
@@ -954,9 +963,10 @@ def split_list(votes, members, party: int, fraction=None, *, roster_party=None,
     """
     votes = as_votes(votes, "votes", min_ndim=1).astype(np.int64)
     members = np.array(_members(members, votes.shape))
-    bit = party_mask(int(party) if isinstance(party, (int, np.integer)) and not isinstance(party, bool) else party)
+    bit = party_mask(party)
     if bit & (bit - 1):
         raise ValueError(f"party: expected one party index, found {party!r}")
+    party = bit.bit_length() - 1
     roster_party, roster_female = _rosters(roster_party, roster_female, votes.shape)
     slots = votes.shape[-1]
     source = ((members & bit) != 0) & (members != bit)
@@ -992,7 +1002,8 @@ def split_list(votes, members, party: int, fraction=None, *, roster_party=None,
         src = source_order[..., j:j + 1]
         dst = empty_order[..., j:j + 1]
         old = np.take_along_axis(new_votes, dst, -1)
-        np.put_along_axis(new_votes, dst, np.where(active[..., None], np.take_along_axis(moved, src, -1), old), -1)
+        arriving = np.take_along_axis(moved, src, -1)
+        np.put_along_axis(new_votes, dst, np.where(active[..., None], arriving, old), -1)
         old_mask = np.take_along_axis(new_members, dst, -1)
         np.put_along_axis(new_members, dst, np.where(active[..., None], bit, old_mask), -1)
         if roster_party is not None:
@@ -1024,7 +1035,8 @@ def _compact(party, female, keep):
     """Kept positions first, in order; then -1/False."""
     order = np.argsort(~keep, axis=-1, kind="stable")
     kept = np.take_along_axis(keep, order, -1)
-    return np.where(kept, np.take_along_axis(party, order, -1), -1), np.take_along_axis(female, order, -1) & kept
+    party = np.where(kept, np.take_along_axis(party, order, -1), -1)
+    return party, np.take_along_axis(female, order, -1) & kept
 
 
 def _fill(party, female, length, filler):
@@ -1046,4 +1058,5 @@ def _split_roster(roster_party, roster_female, new_party, new_female, src, dst, 
     for target, value, slot in ((new_party, gone_party, dst), (new_female, gone_female, dst),
                                 (new_party, stay_party, src), (new_female, stay_female, src)):
         current = np.take_along_axis(target, slot[..., None], -2)[..., 0, :]
-        np.put_along_axis(target, slot[..., None], np.where(active[..., None], value, current)[..., None, :], -2)
+        chosen = np.where(active[..., None], value, current)[..., None, :]
+        np.put_along_axis(target, slot[..., None], chosen, -2)

@@ -29,9 +29,9 @@ not carry yet, :data:`malivote.reconstruct._facts.EXTRA_FACTS`, from
   where a source gives them;
 - the count of round-1 lists (2013: 410; 2007: 535 deposited - 5 rejected = 530) or
   of round-1 candidates (2020: 1,451);
-- women: 42 elected in 2020 and 14 in 2013; 427 women among 2020's 1,451 candidates;
-  the 2015 gender law in 2020 (a list of 3 or more candidates has between 30% and 70%
-  women);
+- women: 42 elected in 2020 (seed 001; NDI says 41) and 14 in 2013; 427 women among
+  2020's 1,451 candidates; the 2015 gender law in 2020 (a list of 3 or more candidates
+  has between 30% and 70% women);
 - the rule itself: a list with more than half of the valid votes wins in round 1;
   otherwise the two leading lists meet in round 2, where the one with more votes wins.
   Running :func:`malivote.rules.two_round` on any draw gives back the official seats,
@@ -67,7 +67,7 @@ Method
    national totals exact (round 1 constituencies and runoff constituencies apart where
    both are known). Ballots cast follow registered voters times a lognormal(0, 0.2)
    turnout factor (clipped to [0.55, 1.8]), invalid ballots about 5% of ballots cast
-   (lognormal(0, 0.3) factor); both are apportioned exactly to the national totals
+   (lognormal(0, 0.3) factor, clipped to 1-15%); both are apportioned exactly to the national totals
    where known. 2007's round-2 turnout is unknown: 12% of registered voters in Bamako
    and 33% elsewhere (the estimates in seed 003), times the turnout factor.
 4. **Votes**: in a round-1 constituency the winner gets a uniform 52-80% share (or
@@ -85,6 +85,10 @@ Method
    elected; 2013 and 2007 candidates), each candidate is a woman with a probability
    drawn per draw (uniform in 5-15% for the elected, 8-20% for the others).
    List slots and roster positions are shuffled.
+
+Not imposed: 2007's "about 1,400 candidates" (approximate); the 2007 breakdown of
+``ADP-OTHER`` by party (medium confidence; only the pseudo-party's 28 is a fact);
+2013's alternative round-1 turnout of 38.62% (38.63% is used).
 
 Assumptions worth knowing: the distributions above are choices, not facts; alliances
 on losing lists are random; the 125-constituency layout is derived and carries only

@@ -258,7 +258,8 @@ def gather_facts(year: int, layout: Layout, result: str = "final") -> Facts:
                     label=label,
                 )
             )
-            if k.status == "court_final" and not k.winning_list and not k.provisional_winning_list:
+            if (result == "final" and k.status == "court_final" and not k.winning_list
+                    and not k.provisional_winning_list):
                 notes.append(
                     f"{year} {k.district}: the court reversed the provisional result but neither "
                     "list is named in the data; only the round is imposed"

@@ -435,8 +435,7 @@ def _turnout(facts, rng, m, rnd, B):
 def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K):
     """Party indices of each list's members, (B, C, K, S) with -1 padding, and counts."""
     B, C, P = seats.shape
-    Smax = max([3] + [len(v) for v in ru_members.values()] + [int(m.max())])
-    Smax = min(Smax, int(m.max()))
+    Smax = int(m.max())  # a list has at most as many parties as candidates
     members = np.full((B, C, K, Smax), -1, dtype=np.int64)
     # winners
     order = np.argsort(~(seats > 0), axis=-1, kind="stable")[..., :Smax]

@@ -33,13 +33,14 @@ Representation* (1982; 2nd ed. 2001), and Pukelsheim, *Proportional Representati
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings, target
+from hypothesis import example as hypothesis_example
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
@@ -455,6 +456,10 @@ def _check_quota(caller: _RuleCaller, case) -> Iterator[_Finding]:
     houses = _houses(largest_house)
     allocation = caller.apportion(_rows(votes, len(houses)), houses)
     total = int(votes.sum())
+    # Steer the search towards allocations far from the quotas: a violation is a
+    # distance of 1 or more, and Hypothesis climbs towards it.
+    quotas = houses[:, None] * votes[None, :] / total
+    target(float(np.abs(allocation - quotas).max()), label="distance from quota")
     for house, seats in zip(houses, allocation):
         for index, (count, got) in enumerate(zip(votes.tolist(), seats.tolist())):
             quota = Fraction(int(house) * count, total)
@@ -511,9 +516,10 @@ def _check_population_monotonicity(caller: _RuleCaller, case) -> Iterator[_Findi
         votes_before, votes_after = history[before].tolist(), history[after].tolist()
         yield _Finding(
             "population monotonicity",
-            f"{house} seats, votes {votes_before} → {votes_after}: list {i} gained on list "
-            f"{j} ({votes_before[i]}:{votes_before[j]} → {votes_after[i]}:{votes_after[j]}) "
-            f"yet lost a seat while list {j} gained one "
+            f"{house} seats, votes {votes_before} → {votes_after}: list {i} did not fall "
+            f"behind list {j} ({votes_before[i]}:{votes_before[j]} → "
+            f"{votes_after[i]}:{votes_after[j]}), yet list {i} lost a seat while list {j} "
+            f"gained one "
             f"({_listed(seats[house_index, before])} → {_listed(seats[house_index, after])})",
             {"votes": votes_before, "later_votes": votes_after, "seats": house},
             (
@@ -554,6 +560,8 @@ def _check_majority(caller: _RuleCaller, case) -> Iterator[_Finding]:
         return
     houses = _houses(largest_house)
     allocation = caller.apportion(_rows(votes, len(houses)), houses)
+    # Steer the search towards a majority list that is short of half the seats.
+    target(float((houses / 2 - allocation[:, leader]).max()), label="majority short of half")
     for house, seats in zip(houses, allocation):
         if 2 * seats[leader] < house:
             yield _Finding(
@@ -665,24 +673,84 @@ def _check_runoff_finalists(caller: _RuleCaller, election) -> Iterator[_Finding]
             )
 
 
-_CHECKS: dict[tuple[str, Kind], tuple[Callable[[], st.SearchStrategy], Callable]] = {
-    ("house_size", "apportionment"): (_apportionment_input, _check_house_size),
-    ("anonymity", "apportionment"): (_permuted_apportionment_input, _check_anonymity),
-    ("quota", "apportionment"): (_apportionment_input, _check_quota),
-    ("house_monotonicity", "apportionment"): (_apportionment_input, _check_house_monotonicity),
-    ("population_monotonicity", "apportionment"): (
-        _vote_histories,
-        _check_population_monotonicity,
+def _votes_case(example: Mapping) -> tuple:
+    return np.asarray(example["votes"], dtype=np.int64), int(example["seats"])
+
+
+def _permuted_votes_case(example: Mapping) -> tuple:
+    votes, seats = _votes_case(example)
+    return votes, seats, np.asarray(example["permutation"], dtype=np.int64)
+
+
+def _history_case(example: Mapping) -> tuple:
+    history = np.array([example["votes"], example["later_votes"]], dtype=np.int64)
+    return history, int(example["seats"])
+
+
+def _threshold_case(example: Mapping) -> tuple:
+    votes, seats = _votes_case(example)
+    return votes, seats, float(example["threshold"])
+
+
+def _election_case(example: Mapping) -> mst.Election:
+    second = example.get("second")
+    return mst.Election(
+        np.asarray(example["first"], dtype=np.int64),
+        np.asarray(example["magnitude"], dtype=np.int64),
+        None if second is None else np.asarray(second, dtype=np.int64),
+    )
+
+
+def _permuted_election_case(example: Mapping) -> tuple:
+    return _election_case(example), np.asarray(example["permutation"], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _AxiomCheck:
+    """How to search one axiom for one kind of rule.
+
+    ``strategy`` draws a case; ``check`` yields findings for a case; ``from_example``
+    turns a :attr:`Violation.example` dict back into a case (apportionment cases
+    check every house from 1 up to the example's ``seats``).
+    """
+
+    strategy: Callable[[], st.SearchStrategy]
+    check: Callable[[_RuleCaller, Any], Iterator[_Finding]]
+    from_example: Callable[[Mapping], Any]
+
+
+_CHECKS: dict[tuple[str, Kind], _AxiomCheck] = {
+    ("house_size", "apportionment"): _AxiomCheck(
+        _apportionment_input, _check_house_size, _votes_case
     ),
-    ("threshold", "apportionment"): (_threshold_input, _check_threshold),
-    ("majority", "apportionment"): (
-        lambda: _apportionment_input(planted_majority=True),
-        _check_majority,
+    ("anonymity", "apportionment"): _AxiomCheck(
+        _permuted_apportionment_input, _check_anonymity, _permuted_votes_case
     ),
-    ("house_size", "district"): (_election_input, _check_district_house_size),
-    ("anonymity", "district"): (_permuted_election_input, _check_district_anonymity),
-    ("majority", "district"): (_election_input, _check_district_majority),
-    ("runoff_finalists", "district"): (_election_input, _check_runoff_finalists),
+    ("quota", "apportionment"): _AxiomCheck(_apportionment_input, _check_quota, _votes_case),
+    ("house_monotonicity", "apportionment"): _AxiomCheck(
+        _apportionment_input, _check_house_monotonicity, _votes_case
+    ),
+    ("population_monotonicity", "apportionment"): _AxiomCheck(
+        _vote_histories, _check_population_monotonicity, _history_case
+    ),
+    ("threshold", "apportionment"): _AxiomCheck(
+        _threshold_input, _check_threshold, _threshold_case
+    ),
+    ("majority", "apportionment"): _AxiomCheck(
+        lambda: _apportionment_input(planted_majority=True), _check_majority, _votes_case
+    ),
+    ("house_size", "district"): _AxiomCheck(
+        _election_input, _check_district_house_size, _election_case
+    ),
+    ("anonymity", "district"): _AxiomCheck(
+        _permuted_election_input, _check_district_anonymity, _permuted_election_case
+    ),
+    ("majority", "district"): _AxiomCheck(
+        _election_input, _check_district_majority, _election_case
+    ),
+    ("runoff_finalists", "district"): _AxiomCheck(
+        _election_input, _check_runoff_finalists, _election_case
+    ),
 }
 
 
@@ -713,6 +781,7 @@ def find_violations(
     seed: int | None = None,
     kind: Kind | None = None,
     vectorized: bool = False,
+    examples: Iterable[Mapping] = (),
 ) -> list[Violation]:
     """Search for inputs on which ``rule`` violates ``axiom``.
 
@@ -746,6 +815,11 @@ def find_violations(
         For an apportionment rule that broadcasts like :mod:`malivote.rules`
         (``votes (N, K)``, ``seats (N,)`` -> ``(N, K)``): all house sizes of an
         input go in one call, which is much faster for array code.
+    examples : iterable of dict, optional
+        Inputs to try first, each shaped like :attr:`Violation.example` (e.g.
+        ``{"votes": [1, 3, 3], "seats": 3}``; an apportionment example is checked at
+        every house size from 1 to ``seats``). Pass a counterexample found earlier to
+        keep it as a regression test. They are reported as given, not shrunk.
 
     Returns
     -------
@@ -792,27 +866,35 @@ def find_violations(
         raise ValueError(f"max_examples: expected a positive int, found {max_examples!r}")
 
     caller = _RuleCaller(rule, kind, vectorized and kind == "apportionment")
-    make_strategy, check = _CHECKS[axiom, kind]
+    axiom_check = _CHECKS[axiom, kind]
+    try:
+        explicit_cases = [axiom_check.from_example(example) for example in examples]
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(
+            f"examples: expected dicts shaped like Violation.example for {axiom!r}: {error}"
+        ) from None
 
     @settings(
         max_examples=max_examples,
         database=None,
         deadline=None,
         derandomize=seed is None,
-        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        phases=[Phase.explicit, Phase.generate, Phase.target, Phase.shrink],
         report_multiple_bugs=True,
         suppress_health_check=list(HealthCheck),
         verbosity=Verbosity.quiet,
         print_blob=False,
     )
-    @given(make_strategy())
+    @given(axiom_check.strategy())
     def search(case):
-        for finding in check(caller, case):
+        for finding in axiom_check.check(caller, case):
             if any(caller.depends_on_lot(call) for call in finding.calls):
                 continue  # a tie: the lot, not the rule, decided this
             violation = Violation(axiom, finding.clause, finding.message, finding.example)
             raise _found_type(finding.clause)(violation)
 
+    for case in reversed(explicit_cases):  # @example decorators apply bottom-up
+        search = hypothesis_example(case)(search)
     if seed is not None:
         search = hypothesis_seed(seed)(search)
     try:
