@@ -3,8 +3,12 @@
 Commands:
 
 - ``malivote run SCENARIO [--draws N] [--seed S] [--format table|json|csv] [--export DIR]``
+- ``malivote compare SCENARIO SCENARIO... [--draws N] [--seed S] [--format table|json|csv] [--plot DIR]``
 - ``malivote validate SCENARIO``
 - ``malivote scenarios``
+
+``run --plot DIR`` writes the hemicycle and the seat distributions as PNG and SVG;
+``compare --plot DIR`` writes the comparison chart.
 
 User errors (a missing file, bad TOML, a bad value) print a message on stderr and
 exit with code 2, without a traceback.
@@ -53,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     run.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
     run.add_argument("--export", metavar="DIR", help="write votes.csv, results.csv and turnout.csv into DIR")
+    run.add_argument("--plot", metavar="DIR", help="write the hemicycle and seat distribution plots (PNG, SVG) into DIR")
+    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar (default: on a terminal, for long runs)")
+
+    compare = commands.add_parser("compare", help="run several scenarios and show them side by side")
+    compare.add_argument("scenarios", metavar="SCENARIO", nargs="+")
+    compare.add_argument("--draws", type=_positive_int, help="number of simulated elections (default: each scenario's)")
+    compare.add_argument("--seed", type=_seed, help="random seed (default: each scenario's)")
+    compare.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    compare.add_argument("--plot", metavar="DIR", help="write the comparison chart (PNG, SVG) into DIR")
 
     validate = commands.add_parser("validate", help="check a scenario file and report every problem")
     validate.add_argument("scenario", metavar="SCENARIO")
@@ -61,12 +74,49 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _writable_directory(directory: str, option: str):
+    from pathlib import Path
+
+    path = Path(directory)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ScenarioError(f"{option}: cannot create directory {directory}: {error.strerror}") from None
+    return path
+
+
+def _compare(args) -> int:
+    from malivote.report import compare_summaries, format_comparison, summarise
+    from malivote.simulate import simulate
+
+    scenarios = [load_scenario(name) for name in args.scenarios]
+    summaries = [summarise(simulate(s, draws=args.draws, seed=args.seed)) for s in scenarios]
+    comparison = compare_summaries(summaries)
+    print(format_comparison(comparison, args.format))
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib.figure import Figure
+
+        from malivote.plot import compare as plot_compare
+
+        directory = _writable_directory(args.plot, "--plot")
+        figure = Figure(figsize=(9, 1.2 + 0.35 * len(comparison["parties"]) * max(1, len(summaries) / 2)))
+        plot_compare(figure.add_subplot(), {s["scenario"]: s for s in summaries})
+        figure.tight_layout()
+        for extension in ("png", "svg"):
+            figure.savefig(directory / f"comparison.{extension}", dpi=150)
+        print(f"Plots written to {directory}: comparison.png, comparison.svg", file=sys.stderr)
+    return 0
+
+
 def _run(args) -> int:
     from malivote.report import export, format_csv, format_json, format_table, summarise
     from malivote.simulate import simulate
 
     scenario = load_scenario(args.scenario)
-    simulation = simulate(scenario, draws=args.draws, seed=args.seed)
+    simulation = simulate(scenario, draws=args.draws, seed=args.seed, progress=args.progress)
     summary = summarise(simulation)
     formatter = {"table": format_table, "json": format_json, "csv": format_csv}[args.format]
     print(formatter(summary))
@@ -77,6 +127,14 @@ def _run(args) -> int:
             raise ScenarioError(f"--export: cannot write to {args.export}: {error.strerror}") from None
         rows = ", ".join(f"{name} ({count} rows)" for name, count in written.items())
         print(f"Exported to {args.export}: {rows}", file=sys.stderr)
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from malivote.plot import plot_simulation
+
+        paths = plot_simulation(simulation, _writable_directory(args.plot, "--plot"))
+        print(f"Plots written to {args.plot}: {', '.join(p.name for p in paths)}", file=sys.stderr)
     return 0
 
 
@@ -86,6 +144,8 @@ def main(argv=None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "compare":
+            return _compare(args)
         if args.command == "validate":
             scenario = load_scenario(args.scenario)
             print(f"{scenario.source}: valid ({scenario.name or 'unnamed scenario'})")

@@ -11,7 +11,9 @@ frozen dataclasses and checked when first loaded:
 * each year's national seat table sums to 147 (round by round where both rounds are
   known), and agrees with the round summary's seats per round;
 * every party named anywhere exists in ``parties.csv`` and every district in
-  ``districts.csv``.
+  ``districts.csv``;
+* the national counts of ``election_facts.csv`` (women elected, candidates, lists)
+  are consistent (e.g. lists = deposited - rejected).
 
 Unknown figures are ``None``: nothing is filled in by guesswork. The few figures
 derived by arithmetic from sourced ones (e.g. 2013's round-2 invalid ballots = votes
@@ -54,6 +56,8 @@ __all__ = [
     "RoundSummary",
     "DistrictResult",
     "Coalition",
+    "ElectionFact",
+    "ElectionFacts",
     "districts",
     "district_index",
     "parties",
@@ -64,6 +68,7 @@ __all__ = [
     "round_summary",
     "known_district_results",
     "coalitions",
+    "election_facts",
 ]
 
 #: The elections with shipped results.
@@ -75,6 +80,16 @@ N_DISTRICTS = 55
 
 _STATUSES = ("final", "provisional", "court_final")
 _KINDS = ("party", "pseudo")
+#: The national facts of ``election_facts.csv`` and the type of their values.
+_FACT_TYPES: dict[str, type] = {
+    "women_elected": int,
+    "candidates": int,
+    "women_candidates": int,
+    "lists": int,
+    "lists_deposited": int,
+    "lists_rejected": int,
+    "gender_law": bool,
+}
 
 
 class DataError(ValueError):
@@ -311,6 +326,9 @@ class DistrictResult:
     provisional_winning_list : tuple of str
         For ``court_final`` rows: the provisional winner the court overturned, where
         known.
+    provisional_share_pct : float or None
+        For ``court_final`` rows: the overturned provisional winner's share of valid
+        votes in the ministry's count, where known (2020 Sikasso: 54.86).
     note : str or None
     source : str
 
@@ -332,6 +350,7 @@ class DistrictResult:
     runner_up_list: tuple[str, ...]
     seat_split: Mapping[str, int] = field(hash=False)
     provisional_winning_list: tuple[str, ...] = ()
+    provisional_share_pct: float | None = None
     note: str | None = None
     source: str = ""
 
@@ -366,6 +385,105 @@ class Coalition:
     seats_provisional: int | None
     note: str | None
     source: str
+
+
+@dataclass(frozen=True)
+class ElectionFact:
+    """One national fact of one election (a row of ``election_facts.csv``).
+
+    Attributes
+    ----------
+    year : int
+    fact : str
+        ``"women_elected"`` (deputies who are women), ``"candidates"`` and
+        ``"women_candidates"`` (round-1 candidates), ``"lists"`` (lists competing in
+        round 1), ``"lists_deposited"``, ``"lists_rejected"`` (by the Constitutional
+        Court before round 1) or ``"gender_law"`` (whether Loi 2015-052's quota
+        applied).
+    value : int, bool or None
+        ``None`` for a fact the sources give only approximately (the ``note`` says
+        what they give).
+    note : str or None
+        Other figures reported, percentages, approximations.
+    source : str
+
+    Examples
+    --------
+    >>> [(f.fact, f.value) for f in election_facts(2007).rows][:3]
+    [('lists_deposited', 535), ('lists_rejected', 5), ('lists', 530)]
+    """
+
+    year: int
+    fact: str
+    value: int | bool | None
+    note: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class ElectionFacts:
+    """The national counts of one election: women, candidates and lists.
+
+    Built from the year's rows of ``election_facts.csv``; a count no source gives
+    (or gives only approximately) is ``None``.
+
+    Attributes
+    ----------
+    year : int
+    women_elected : int or None
+        Deputies who are women.
+    candidates, women_candidates : int or None
+        Round-1 candidates, and the women among them.
+    lists : int or None
+        Lists competing in round 1.
+    lists_deposited, lists_rejected : int or None
+        Lists deposited, and rejected by the Constitutional Court before round 1.
+    gender_law : bool
+        Whether the gender quota of Loi 2015-052 (18 Dec 2015) applied: a list of 3
+        or more candidates may have at most 70% of one sex.
+    rows : tuple of ElectionFact
+        The rows, with their notes and sources.
+
+    Examples
+    --------
+    >>> f = election_facts(2020)
+    >>> f.women_elected, f.candidates, f.women_candidates, f.lists, f.gender_law
+    (42, 1451, 427, None, True)
+    >>> f.row("women_elected").note
+    '29% of the 147 seats; NDI (seed 004) says 41 (not used)'
+    """
+
+    year: int
+    women_elected: int | None
+    candidates: int | None
+    women_candidates: int | None
+    lists: int | None
+    lists_deposited: int | None
+    lists_rejected: int | None
+    gender_law: bool
+    rows: tuple[ElectionFact, ...]
+
+    def row(self, fact: str) -> ElectionFact | None:
+        """The row of ``fact`` (with its note and source), or ``None`` if there is none.
+
+        Raises
+        ------
+        KeyError
+            If ``fact`` is not one of the facts ``election_facts.csv`` may hold.
+
+        Examples
+        --------
+        >>> election_facts(2007).row("candidates").note
+        'about 1,400 candidates in round 1 (approximate, so not shipped as a number)'
+        >>> election_facts(2013).row("candidates") is None
+        True
+        """
+        if fact not in _FACT_TYPES:
+            raise KeyError(f"unknown fact {fact!r}; expected one of {tuple(_FACT_TYPES)}")
+        for r in self.rows:
+            if r.fact == fact:
+                return r
+        return None
 
 
 # --------------------------------------------------------------------- CSV parsing
@@ -416,6 +534,14 @@ class _Row:
         if not 0.0 <= value <= 100.0:
             raise self.error(column, f"expected a percentage in [0, 100], got {raw!r}")
         return value
+
+    def bool(self, column: str, *, required: bool = True) -> bool | None:
+        raw = self.text(column, required=required)
+        if raw is None:
+            return None
+        if raw not in ("true", "false"):
+            raise self.error(column, f"expected 'true' or 'false', got {raw!r}")
+        return raw == "true"
 
     def choice(self, column: str, choices: Iterable[str]) -> str:
         value = self.text(column)
@@ -687,7 +813,8 @@ def _parse_rounds(text: str, filename: str = "round_summary.csv") -> tuple[Round
 
 _KNOWN_COLUMNS = (
     "year", "district", "round", "status", "winning_list", "winner_share_pct",
-    "runner_up_list", "seat_split", "provisional_winning_list", "note", "source",
+    "runner_up_list", "seat_split", "provisional_winning_list", "provisional_share_pct",
+    "note", "source",
 )
 
 
@@ -696,8 +823,8 @@ def _parse_known(text: str, filename: str = "known_district_results.csv") -> tup
 
     Checks: one row per (year, district); round 1 or 2; a known status; a seat split
     only names members of the winning list; only ``court_final`` rows name an
-    overturned provisional winner; a round-1 winner has more than 50% where a share
-    is given.
+    overturned provisional winner, and only a row naming one gives its provisional
+    share; a round-1 winner has more than 50% where a share is given.
     """
     rows = _read_rows(text, filename, _KNOWN_COLUMNS)
     _unique(rows, lambda r: (_year(r), r.text("district")), "district")
@@ -716,6 +843,7 @@ def _parse_known(text: str, filename: str = "known_district_results.csv") -> tup
             runner_up_list=r.ids("runner_up_list", "+"),
             seat_split=r.split("seat_split"),
             provisional_winning_list=r.ids("provisional_winning_list", "+"),
+            provisional_share_pct=r.float("provisional_share_pct", required=False),
             note=r.text("note", required=False),
             source=r.text("source"),
         )
@@ -724,6 +852,10 @@ def _parse_known(text: str, filename: str = "known_district_results.csv") -> tup
             raise r.error("seat_split", f"{stray} not on the winning list {res.winning_list}")
         if res.provisional_winning_list and res.status != "court_final":
             raise r.error("provisional_winning_list", "only court_final rows have one")
+        if res.provisional_share_pct is not None and not res.provisional_winning_list:
+            raise r.error(
+                "provisional_share_pct", "given without the provisional_winning_list it belongs to"
+            )
         if res.round == 1 and res.winner_share_pct is not None and res.winner_share_pct <= 50:
             raise r.error("winner_share_pct", "a round-1 winner needs more than 50% of valid votes")
         out.append((r, res))
@@ -752,6 +884,66 @@ def _parse_coalitions(text: str, filename: str = "coalitions.csv") -> tuple[Coal
     )
 
 
+_FACT_COLUMNS = ("year", "fact", "value", "note", "source")
+
+
+def _parse_facts(text: str, filename: str = "election_facts.csv") -> tuple[ElectionFact, ...]:
+    """Parse the national facts (women, candidates, lists) and check them.
+
+    Checks: one row per (year, fact); a known fact; counts are integers >= 0 and
+    ``gender_law`` is ``true`` or ``false``; an empty value needs a note (what the
+    sources give instead); every year states ``gender_law``; per year, where both
+    are known: women elected <= 147 and <= women candidates, women candidates <=
+    candidates, lists rejected <= lists deposited, lists = deposited - rejected.
+
+    Examples
+    --------
+    >>> head = ",".join(_FACT_COLUMNS)
+    >>> _parse_facts(head + "\\n2020,women_elected,forty-two,,s", "bad.csv")
+    Traceback (most recent call last):
+    ...
+    malivote.datasets.DataError: bad.csv: row 1, column 'value': expected an integer, got 'forty-two'
+    """
+    rows = _read_rows(text, filename, _FACT_COLUMNS)
+    _unique(rows, lambda r: (_year(r), r.text("fact")), "fact")
+    out = []
+    for r in rows:
+        fact = r.choice("fact", _FACT_TYPES)
+        note = r.text("note", required=False)
+        if r.text("value", required=False) is None and note is None:
+            raise r.error("value", "is empty (an unknown or approximate fact needs a note)")
+        if _FACT_TYPES[fact] is bool:
+            value = r.bool("value")
+        else:
+            value = r.int("value", required=False)
+        out.append((r, ElectionFact(year=_year(r), fact=fact, value=value, note=note, source=r.text("source"))))
+
+    for year in sorted({f.year for _, f in out}):
+        mine = {f.fact: (r, f.value) for r, f in out if f.year == year}
+
+        def check(big: str, small: str, plus: int = 0) -> None:
+            (rb, vb), (rs, vs) = mine.get(big, (None, None)), mine.get(small, (None, None))
+            if vb is not None and vs is not None and vs > vb:
+                later = rb if rb.number > rs.number else rs
+                raise later.error("value", f"year {year}: {small} {vs} > {big} {vb}")
+
+        check("women_candidates", "women_elected")
+        check("candidates", "women_candidates")
+        check("lists_deposited", "lists_rejected")
+        women = mine.get("women_elected", (None, None))
+        if women[1] is not None and women[1] > TOTAL_SEATS:
+            raise women[0].error("value", f"{women[1]} women elected > {TOTAL_SEATS} seats")
+        parts = [mine.get(k, (None, None)) for k in ("lists", "lists_deposited", "lists_rejected")]
+        if all(v is not None for _, v in parts):
+            (rl, lists), (_, dep), (_, rej) = parts
+            if lists != dep - rej:
+                raise rl.error("value", f"year {year}: lists {lists} != lists_deposited {dep} - lists_rejected {rej}")
+    for year in YEARS:
+        if not any(f.year == year and f.fact == "gender_law" for _, f in out):
+            raise DataError(f"{filename}: year {year}: no 'gender_law' row")
+    return tuple(f for _, f in out)
+
+
 # ------------------------------------------------------------------ cross-checks
 
 
@@ -764,6 +956,7 @@ class _Data:
     rounds: tuple[RoundSummary, ...]
     known: tuple[DistrictResult, ...]
     coalitions: tuple[Coalition, ...]
+    facts: tuple[ElectionFact, ...]
 
 
 _FILES = {
@@ -774,6 +967,7 @@ _FILES = {
     "rounds": ("round_summary.csv", _parse_rounds),
     "known": ("known_district_results.csv", _parse_known),
     "coalitions": ("coalitions.csv", _parse_coalitions),
+    "facts": ("election_facts.csv", _parse_facts),
 }
 
 
@@ -1038,3 +1232,33 @@ def coalitions(year: int) -> tuple[Coalition, ...]:
     """
     _check_year(year)
     return tuple(c for c in _data().coalitions if c.year == year)
+
+
+def election_facts(year: int) -> ElectionFacts:
+    """The national counts of ``year``: women elected, round-1 candidates and lists.
+
+    Unknown counts are ``None``; ``rows`` keeps each figure's note (other figures
+    reported, approximations) and source.
+
+    Examples
+    --------
+    >>> f = election_facts(2007)
+    >>> f.lists_deposited, f.lists_rejected, f.lists, f.candidates, f.women_elected
+    (535, 5, 530, None, None)
+    >>> election_facts(2013).women_elected, election_facts(2013).lists
+    (14, 410)
+    """
+    _check_year(year)
+    rows = tuple(f for f in _data().facts if f.year == year)
+    values = {f.fact: f.value for f in rows}
+    return ElectionFacts(
+        year=year,
+        women_elected=values.get("women_elected"),
+        candidates=values.get("candidates"),
+        women_candidates=values.get("women_candidates"),
+        lists=values.get("lists"),
+        lists_deposited=values.get("lists_deposited"),
+        lists_rejected=values.get("lists_rejected"),
+        gender_law=bool(values["gender_law"]),
+        rows=rows,
+    )

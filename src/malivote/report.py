@@ -23,10 +23,21 @@ from pathlib import Path
 
 import numpy as np
 
+from malivote import metrics
 from malivote.election import TURNOUT_FIELDS, list_labels
 from malivote.simulate import Simulation
 
-__all__ = ["summarise", "format_table", "format_json", "format_csv", "export"]
+__all__ = [
+    "summarise",
+    "simulation_metrics",
+    "format_table",
+    "format_json",
+    "format_csv",
+    "format_html",
+    "export",
+    "compare_summaries",
+    "format_comparison",
+]
 
 PARTY_COLUMNS = ("party", "official", "mean", "median", "min", "max", "p05", "p95")
 
@@ -73,19 +84,51 @@ def summarise(simulation: Simulation) -> dict:
         rows.append(row)
     rows.sort(key=lambda row: (-row.get("official", 0), -row["mean"], row["party"]))
     return {
-        "scenario": simulation.scenario.name or simulation.scenario.source,
-        "source": simulation.scenario.source,
-        "draws": simulation.n_draws,
-        "seed": simulation.seed,
-        "rule": simulation.scenario.rule.method,
-        "layout": simulation.ensemble.layout.name,
+        **_header(simulation),
         "parties": rows,
         "round1": {
             "districts": _range(simulation.round1_constituencies),
             "seats": _range(simulation.round1_seats),
         },
         "women": {**_range(simulation.women), "median": _quantile(simulation.women, 0.5)},
+        "metrics": simulation_metrics(simulation),
         "notes": list(simulation.ensemble.notes),
+    }
+
+
+def simulation_metrics(simulation: Simulation) -> dict:
+    """Disproportionality and fragmentation, averaged over the draws.
+
+    Party votes credit each joint list's votes equally to its parties
+    (:func:`malivote.metrics.party_votes`, an assumption: ballots are cast for lists).
+    ``gallagher`` and ``loosemore_hanby`` are in percentage points; ``p_majority`` is
+    the share of draws in which one party holds an absolute majority (74 of 147).
+    """
+    ensemble = simulation.ensemble
+    votes = metrics.party_votes(ensemble.first, ensemble.members, len(ensemble.parties))
+    seats = simulation.party_seats
+    house = int(ensemble.magnitude.sum())
+    return {
+        "gallagher": round(float(metrics.gallagher(votes, seats).mean()), 3),
+        "loosemore_hanby": round(float(metrics.loosemore_hanby(votes, seats).mean()), 3),
+        "enp_votes": round(float(metrics.effective_number_of_parties(votes).mean()), 3),
+        "enp_seats": round(float(metrics.effective_number_of_parties(seats).mean()), 3),
+        "largest_party_share": round(float(metrics.largest_party_share(seats).mean()), 4),
+        "p_majority": round(metrics.majority_probability(seats, metrics.majority_threshold(house)), 4),
+        "runoffs": round(float(metrics.runoffs(simulation.round).mean()), 3),
+        "wasted_votes": round(float(metrics.wasted_votes(ensemble.first, simulation.seats).mean()), 4),
+        "women": round(float(simulation.women.mean()), 3),
+    }
+
+
+def _header(simulation: Simulation) -> dict:
+    return {
+        "scenario": simulation.scenario.name or simulation.scenario.source,
+        "source": simulation.scenario.source,
+        "draws": simulation.n_draws,
+        "seed": simulation.seed,
+        "rule": simulation.scenario.rule.method,
+        "layout": simulation.ensemble.layout.name,
     }
 
 
@@ -121,6 +164,84 @@ def format_table(summary: dict) -> str:
         lines.append(f"Seats: official {total_official}, sum of medians {total_median}")
     for note in summary["notes"]:
         lines.append(f"Note: {note}")
+    return "\n".join(lines)
+
+
+def format_html(summary: dict) -> str:
+    """Seats per party as an HTML table (for Jupyter)."""
+    from html import escape
+
+    has_official = any("official" in row for row in summary["parties"])
+    head = "".join(
+        f"<th>{name}</th>"
+        for name in ["Party"] + (["Official"] if has_official else []) + ["Median", "90% interval", "Mean"]
+    )
+    body = []
+    for row in summary["parties"]:
+        cells = [escape(row["party"])] + ([str(row["official"])] if has_official else [])
+        cells += [str(row["median"]), f"[{row['p05']}, {row['p95']}]", f"{row['mean']:.2f}"]
+        body.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    title = escape(f"{summary['scenario']}: {summary['draws']} draws, seed {summary['seed']}, rule {summary['rule']}")
+    return (
+        f"<div><p><b>{title}</b></p><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def compare_summaries(summaries: list[dict]) -> dict:
+    """Several summaries side by side: seats per party and metrics per scenario."""
+    parties: list[str] = []
+    for summary in summaries:
+        for row in summary["parties"]:
+            if row["party"] not in parties:
+                parties.append(row["party"])
+    scenarios = []
+    for summary in summaries:
+        by_party = {row["party"]: row for row in summary["parties"]}
+        scenarios.append(
+            {
+                **{key: summary[key] for key in ("scenario", "source", "draws", "seed", "rule", "layout")},
+                "seats": {
+                    party: {key: by_party[party][key] for key in ("median", "p05", "p95", "mean")}
+                    if party in by_party
+                    else {"median": 0, "p05": 0, "p95": 0, "mean": 0.0}
+                    for party in parties
+                },
+                "official": {party: row["official"] for party, row in by_party.items() if "official" in row}
+                or None,
+                "metrics": summary["metrics"],
+            }
+        )
+    return {"parties": parties, "scenarios": scenarios}
+
+
+def format_comparison(comparison: dict, output: str = "table") -> str:
+    """A comparison as a text table, JSON or CSV."""
+    if output == "json":
+        return json.dumps(comparison, indent=2, ensure_ascii=False)
+    scenarios = comparison["scenarios"]
+    if output == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["scenario", "row", "median", "p05", "p95", "mean"])
+        for scenario in scenarios:
+            for party, cell in scenario["seats"].items():
+                writer.writerow([scenario["source"], party, cell["median"], cell["p05"], cell["p95"], cell["mean"]])
+            for name, value in scenario["metrics"].items():
+                writer.writerow([scenario["source"], f"metric:{name}", "", "", "", value])
+        return buffer.getvalue()
+    width = 22
+    lines = ["Columns: " + "; ".join(f"[{i + 1}] {s['scenario']}" for i, s in enumerate(scenarios)), ""]
+    lines.append(f"{'Party':<14}" + "".join(f"{f'[{i + 1}] median [90%]':>{width}}" for i in range(len(scenarios))))
+    for party in comparison["parties"]:
+        cells = []
+        for scenario in scenarios:
+            cell = scenario["seats"][party]
+            cells.append(f"{cell['median']} [{cell['p05']}, {cell['p95']}]".rjust(width))
+        lines.append(f"{party:<14}" + "".join(cells))
+    lines.append("")
+    for name in scenarios[0]["metrics"]:
+        lines.append(f"{name:<20}" + "".join(f"{s['metrics'][name]:>{width - 6}}" for s in scenarios))
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -31,6 +32,10 @@ __all__ = ["Simulation", "simulate", "ensemble_from_lists", "apply_rule"]
 # Tie-breaking draws from its own stream, apart from the reconstruction's, so that
 # changing the rule never changes the elections drawn.
 _RULE_STREAM = 0x72756C65
+#: Draws whose ties share one seed sequence child: results do not depend on chunking.
+RULE_BLOCK = 100
+#: Draws made at a time by default.
+CHUNK_DRAWS = 1000
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +87,23 @@ class Simulation:
     def official(self) -> dict[str, int] | None:
         """The official seat table the scenario replays, if any."""
         return self.scenario.official_seats()
+
+    def summary(self) -> dict:
+        """Seats per party, round 1 and metrics: :func:`malivote.report.summarise`."""
+        from malivote.report import summarise
+
+        return summarise(self)
+
+    def _repr_html_(self) -> str:
+        from malivote.report import format_html
+
+        return format_html(self.summary())
+
+    def __repr__(self) -> str:
+        return (
+            f"<Simulation {self.scenario.name or self.scenario.source!r}: {self.n_draws} draws, "
+            f"seed {self.seed}, rule {self.scenario.rule.method}>"
+        )
 
 
 def apply_rule(scenario: Scenario, ensemble: Ensemble, rng):
@@ -169,7 +191,38 @@ def ensemble_from_lists(scenario: Scenario, draws: int) -> Ensemble:
     )
 
 
-def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None = None) -> Simulation:
+def _progress_bar(total: int, progress, description: str):
+    """A tqdm progress bar, or None: on request, or by default on a terminal."""
+    if progress is None:
+        progress = sys.stderr.isatty() and total >= 2 * CHUNK_DRAWS
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is optional: pip install "malivote[progress]"
+        return None
+    return tqdm(total=total, desc=description, unit="draw", leave=False)
+
+
+def _concatenate(ensembles: list[Ensemble]) -> Ensemble:
+    if len(ensembles) == 1:
+        return ensembles[0]
+    first = ensembles[0]
+    joined = {
+        name: np.concatenate([getattr(e, name) for e in ensembles])
+        for name in ("first", "second", "members", "roster_party", "roster_female", "turnout")
+    }
+    return Ensemble(layout=first.layout, parties=first.parties, year=first.year, notes=first.notes, **joined)
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    chunk_size: int = CHUNK_DRAWS,
+    progress: bool | None = None,
+) -> Simulation:
     """Run a scenario.
 
     Parameters
@@ -178,6 +231,13 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         From :func:`malivote.scenario.load_scenario`.
     draws, seed : int, optional
         Override the scenario's ``[simulation]`` settings.
+    chunk_size : int, default 1000
+        Draws made at a time (rounded up to a multiple of ``RULE_BLOCK``). The results
+        do not depend on it: the elections and the lots that break ties come from one
+        seed sequence child per fixed block of ``RULE_BLOCK`` draws.
+    progress : bool, optional
+        Show a progress bar (needs ``tqdm``). By default, only on a terminal and for
+        long runs.
 
     Returns
     -------
@@ -189,20 +249,48 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         raise ValueError(f"draws: expected a positive number of draws, found {draws}")
     if seed < 0:
         raise ValueError(f"seed: expected a non-negative integer, found {seed}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size: expected a positive number of draws, found {chunk_size}")
+    chunk_size = -(-int(chunk_size) // RULE_BLOCK) * RULE_BLOCK
+
     if scenario.is_replay:
         from malivote.reconstruct import reconstruct
 
-        ensemble = reconstruct(
-            scenario.election.year,
-            layout=scenario.election.layout,
-            draws=draws,
-            seed=seed,
-            result=scenario.election.result,
-        )
+        def draw_elections(first_draw: int, count: int) -> Ensemble:
+            return reconstruct(
+                scenario.election.year,
+                layout=scenario.election.layout,
+                draws=count,
+                seed=seed,
+                result=scenario.election.result,
+                first_draw=first_draw,
+            )
     else:
-        ensemble = ensemble_from_lists(scenario, draws)
-    rng = np.random.default_rng([seed, _RULE_STREAM])
-    seats, rounds = apply_rule(scenario, ensemble, rng)
+        def draw_elections(first_draw: int, count: int) -> Ensemble:
+            return ensemble_from_lists(scenario, count)
+
+    bar = _progress_bar(draws, progress, scenario.name or "malivote")
+    ensembles, seats, rounds = [], [], []
+    try:
+        for chunk_start in range(0, draws, chunk_size):
+            count = min(chunk_size, draws - chunk_start)
+            ensemble = draw_elections(chunk_start, count)
+            for block_start in range(0, count, RULE_BLOCK):
+                block = slice(block_start, min(block_start + RULE_BLOCK, count))
+                index = (chunk_start + block_start) // RULE_BLOCK
+                rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_RULE_STREAM, index)))
+                block_seats, block_rounds = apply_rule(scenario, ensemble.take(block), rng)
+                seats.append(block_seats)
+                rounds.append(block_rounds)
+            ensembles.append(ensemble)
+            if bar is not None:
+                bar.update(count)
+    finally:
+        if bar is not None:
+            bar.close()
+    ensemble = _concatenate(ensembles)
+    seats = np.concatenate(seats)
+    rounds = np.concatenate(rounds)
     party_seats, women = credit_seats(seats, ensemble.roster_party, ensemble.roster_female, len(ensemble.parties))
     return Simulation(
         scenario=scenario,

@@ -147,7 +147,7 @@ def _prepare(year: int, layout: str, result: str, seed: int) -> tuple[Facts, Poo
 
 
 def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: int = 0,
-                result: str = "final") -> Ensemble:
+                result: str = "final", first_draw: int = 0) -> Ensemble:
     """An ensemble of ``draws`` plausible elections matching every known fact of ``year``.
 
     Parameters
@@ -161,6 +161,10 @@ def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: 
     seed : int
         Seed; the same arguments give identical arrays, and draw ``i`` depends only
         on ``(seed, i)``.
+    first_draw : int, default 0
+        Index of the first draw: ``reconstruct(..., draws=n, first_draw=i)`` gives
+        draws ``i`` to ``i + n - 1`` of the same ensemble, so that a long run can be
+        drawn in chunks with identical results.
     result : {"final", "provisional"}
         ``"provisional"`` (2020 only) replays the ministry's count before the
         Constitutional Court: the provisional seats known for RPM, ADEMA (22-23), URD,
@@ -196,13 +200,19 @@ def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: 
         raise ValueError(f"draws: expected a positive integer, got {draws!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    if isinstance(first_draw, bool) or not isinstance(first_draw, (int, np.integer)) or first_draw < 0:
+        raise ValueError(f"first_draw: expected a non-negative integer, got {first_draw!r}")
     facts, pool, notes = _prepare(int(year), layout, result, int(seed))
     blocks = []
-    n_blocks = -(-int(draws) // BLOCK)
-    for b in range(n_blocks):
+    first_block = int(first_draw) // BLOCK
+    last_block = -(-(int(first_draw) + int(draws)) // BLOCK)
+    for b in range(first_block, last_block):
         rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(1, b)))
         blocks.append(sample_block(facts, pool, rng, BLOCK))
-    arrays = {k: np.concatenate([blk[k] for blk in blocks])[:draws] for k in blocks[0]}
+    offset = int(first_draw) - first_block * BLOCK
+    arrays = {
+        k: np.concatenate([blk[k] for blk in blocks])[offset : offset + draws] for k in blocks[0]
+    }
     return Ensemble(
         layout=facts.layout,
         parties=facts.parties,

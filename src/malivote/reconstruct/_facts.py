@@ -1,13 +1,16 @@
 """The facts a replay must honour, gathered from :mod:`malivote.datasets` for one run.
 
-Everything here is bookkeeping: it turns the package data (and the few national
-counts below that are not package data yet) into arrays indexed by the layout's
-constituencies and by the year's party tuple.
+Everything here is bookkeeping: it turns the package data into arrays indexed by the
+layout's constituencies and by the year's party tuple. Every figure, the national
+counts of women, candidates and lists included (:func:`malivote.datasets.election_facts`),
+comes from :mod:`malivote.datasets`, with its source in the package data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -16,22 +19,39 @@ from malivote.layouts import Layout
 
 __all__ = ["Facts", "RowFact", "gather_facts", "EXTRA_FACTS"]
 
-#: National counts from ``MALI_FACTS.md`` that the package data do not carry yet.
-#: ``women_elected``: deputies who are women; ``candidates``/``women_candidates``:
-#: round-1 candidates; ``lists``: lists admitted to round 1; ``gender_law``: Loi
-#: 2015-052 (lists of 3+ candidates: at most 70% of one sex).
-EXTRA_FACTS: dict[int, dict] = {
-    2020: dict(
-        women_elected=42,          # seed 001 (29%); NDI (seed 004) says 41
-        candidates=1451,           # round 1, seed 001 (another source: 1,417)
-        women_candidates=427,      # seed 001 (another source: 430)
-        lists=None,
-        gender_law=True,
-    ),
-    2013: dict(women_elected=14, candidates=None, women_candidates=None, lists=410, gender_law=False),
-    # 535 lists deposited, 5 rejected (seed 003); "about 1,400 candidates" is approximate.
-    2007: dict(women_elected=None, candidates=None, women_candidates=None, lists=530, gender_law=False),
-}
+class _ExtraFacts(Mapping[int, Mapping[str, object]]):
+    """``{year: {women_elected, candidates, women_candidates, lists, gender_law}}``.
+
+    A read-only view of :func:`malivote.datasets.election_facts` (``election_facts.csv``,
+    with notes and sources there), kept for code that reads the national counts by
+    name; it is not a second copy of the facts.
+
+    Examples
+    --------
+    >>> EXTRA_FACTS[2007]["lists"], EXTRA_FACTS[2020]["women_elected"]
+    (530, 42)
+    """
+
+    _KEYS = ("women_elected", "candidates", "women_candidates", "lists", "gender_law")
+
+    def __getitem__(self, year: int) -> Mapping[str, object]:
+        if year not in datasets.YEARS:
+            raise KeyError(year)
+        ef = datasets.election_facts(year)
+        return MappingProxyType({k: getattr(ef, k) for k in self._KEYS})
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(datasets.YEARS)
+
+    def __len__(self) -> int:
+        return len(datasets.YEARS)
+
+    def __repr__(self) -> str:
+        return f"EXTRA_FACTS({ {y: dict(self[y]) for y in self} })"
+
+
+#: The national counts per year, read from the package data (see :class:`_ExtraFacts`).
+EXTRA_FACTS: Mapping[int, Mapping[str, object]] = _ExtraFacts()
 
 
 @dataclass
@@ -225,9 +245,7 @@ def gather_facts(year: int, layout: Layout, result: str = "final") -> Facts:
                     runner_up = members
                     members = prov
                     split = {}
-                    share = None
-                    if k.district == "Sikasso":
-                        share = 54.86  # the provisional figure, from the row's note
+                    share = k.provisional_share_pct  # None where the sources do not give it
                     hard = True
                     if not members:
                         notes.append(
@@ -277,7 +295,7 @@ def gather_facts(year: int, layout: Layout, result: str = "final") -> Facts:
         if v is not None:
             registered_known[d.index] = v
 
-    ex = EXTRA_FACTS[year]
+    ef = datasets.election_facts(year)
     weight = np.array(
         [float(max(final[p], 0)) + 2.0 for p in range(P)]
     )
@@ -296,11 +314,11 @@ def gather_facts(year: int, layout: Layout, result: str = "final") -> Facts:
         rows=rows,
         national=national,
         registered_known=registered_known,
-        women_elected=ex["women_elected"],
-        candidates=ex["candidates"],
-        women_candidates=ex["women_candidates"],
-        lists=ex["lists"],
-        gender_law=ex["gender_law"],
+        women_elected=ef.women_elected,
+        candidates=ef.candidates,
+        women_candidates=ef.women_candidates,
+        lists=ef.lists,
+        gender_law=ef.gender_law,
         list_weight=weight,
         repeatable=repeatable,
         notes=notes,

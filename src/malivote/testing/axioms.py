@@ -190,6 +190,10 @@ def _listed(array) -> Any:
     return np.asarray(array).tolist()
 
 
+def _seat_count(count) -> str:
+    return f"{count} seat" if count == 1 else f"{count} seats"
+
+
 def _show_fraction(value: Fraction) -> str:
     if value.denominator == 1:
         return str(value.numerator)
@@ -321,9 +325,14 @@ def _apportionment_input(draw, votes=_TIE_FREE_VOTES, planted_majority=False):
     return votes, draw(_LARGEST_HOUSE)
 
 
+_APPORTIONMENT_INPUT = _apportionment_input()
+_FILLED_APPORTIONMENT_INPUT = _apportionment_input(_TIE_FREE_FILLED_VOTES)
+_MAJORITY_APPORTIONMENT_INPUT = _apportionment_input(planted_majority=True)
+
+
 @st.composite
 def _permuted_apportionment_input(draw):
-    votes, largest_house = draw(_apportionment_input())
+    votes, largest_house = draw(_APPORTIONMENT_INPUT)
     permutation = draw(st.permutations(range(len(votes))))
     return votes, largest_house, np.array(permutation)
 
@@ -341,7 +350,7 @@ def _vote_histories(draw):
     shows only the changes that matter. Every pair of versions is compared, which
     finds population paradoxes far more often than a single pair would.
     """
-    votes, largest_house = draw(_apportionment_input(_TIE_FREE_FILLED_VOTES))
+    votes, largest_house = draw(_FILLED_APPORTIONMENT_INPUT)
     n_later = draw(st.integers(1, MAX_LATER_VOTES))
     changes = draw(
         st.lists(
@@ -356,7 +365,7 @@ def _vote_histories(draw):
 
 @st.composite
 def _threshold_input(draw):
-    votes, largest_house = draw(_apportionment_input())
+    votes, largest_house = draw(_APPORTIONMENT_INPUT)
     # Whole percentages read as the decimals a user writes: 5 -> 0.05.
     percent = draw(st.integers(1, 50))
     total = int(votes.sum())
@@ -422,7 +431,7 @@ def _check_house_size(caller: _RuleCaller, case) -> Iterator[_Finding]:
         if seats.sum() != house or (seats < 0).any():
             yield _Finding(
                 "house size",
-                f"votes {_listed(votes)}, {house} seats: the rule gave "
+                f"votes {_listed(votes)}, {_seat_count(house)}: the rule gave "
                 f"{_listed(seats)}, which sums to {int(seats.sum())}",
                 example,
                 (call,),
@@ -442,7 +451,7 @@ def _check_anonymity(caller: _RuleCaller, case) -> Iterator[_Finding]:
         if not np.array_equal(permuted_seats, seats[permutation]):
             yield _Finding(
                 "anonymity",
-                f"{house} seats: votes {_listed(votes)} get {_listed(seats)}, but the "
+                f"{_seat_count(house)}: votes {_listed(votes)} get {_listed(seats)}, but the "
                 f"same lists in the order {_listed(permutation)}, votes "
                 f"{_listed(permuted_votes)}, get {_listed(permuted_seats)} instead of "
                 f"{_listed(seats[permutation])}",
@@ -470,8 +479,8 @@ def _check_quota(caller: _RuleCaller, case) -> Iterator[_Finding]:
             side = "below" if got < lower else "above"
             yield _Finding(
                 clause,
-                f"votes {_listed(votes)}, {house} seats: list {index} got {got} "
-                f"seat{'s' if got != 1 else ''} ({_listed(seats)}), {side} its {clause} "
+                f"votes {_listed(votes)}, {_seat_count(house)}: list {index} got {_seat_count(got)} "
+                f"({_listed(seats)}), {side} its {clause} "
                 f"{bound} (quota {_show_fraction(quota)})",
                 {"votes": _listed(votes), "seats": int(house)},
                 (_Call((votes, int(house)), {}),),
@@ -516,7 +525,7 @@ def _check_population_monotonicity(caller: _RuleCaller, case) -> Iterator[_Findi
         votes_before, votes_after = history[before].tolist(), history[after].tolist()
         yield _Finding(
             "population monotonicity",
-            f"{house} seats, votes {votes_before} → {votes_after}: list {i} did not fall "
+            f"{_seat_count(house)}, votes {votes_before} → {votes_after}: list {i} did not fall "
             f"behind list {j} ({votes_before[i]}:{votes_before[j]} → "
             f"{votes_after[i]}:{votes_after[j]}), yet list {i} lost a seat while list {j} "
             f"gained one "
@@ -544,7 +553,7 @@ def _check_threshold(caller: _RuleCaller, case) -> Iterator[_Finding]:
             if seats[index] > 0:
                 yield _Finding(
                     "threshold",
-                    f"votes {_listed(votes)}, {house} seats, threshold {threshold}: list "
+                    f"votes {_listed(votes)}, {_seat_count(house)}, threshold {threshold}: list "
                     f"{index} has {votes[index]} of {total} votes, below the threshold, "
                     f"yet got {_listed(seats)}",
                     {"votes": _listed(votes), "seats": int(house), "threshold": threshold},
@@ -566,7 +575,7 @@ def _check_majority(caller: _RuleCaller, case) -> Iterator[_Finding]:
         if 2 * seats[leader] < house:
             yield _Finding(
                 "majority",
-                f"votes {_listed(votes)}, {house} seats: list {leader} has a majority "
+                f"votes {_listed(votes)}, {_seat_count(house)}: list {leader} has a majority "
                 f"of the votes but got {_listed(seats)}, fewer than half the seats",
                 {"votes": _listed(votes), "seats": int(house)},
                 (_Call((votes, int(house)), {}),),
@@ -721,14 +730,14 @@ class _AxiomCheck:
 
 _CHECKS: dict[tuple[str, Kind], _AxiomCheck] = {
     ("house_size", "apportionment"): _AxiomCheck(
-        _apportionment_input, _check_house_size, _votes_case
+        lambda: _APPORTIONMENT_INPUT, _check_house_size, _votes_case
     ),
     ("anonymity", "apportionment"): _AxiomCheck(
         _permuted_apportionment_input, _check_anonymity, _permuted_votes_case
     ),
-    ("quota", "apportionment"): _AxiomCheck(_apportionment_input, _check_quota, _votes_case),
+    ("quota", "apportionment"): _AxiomCheck(lambda: _APPORTIONMENT_INPUT, _check_quota, _votes_case),
     ("house_monotonicity", "apportionment"): _AxiomCheck(
-        _apportionment_input, _check_house_monotonicity, _votes_case
+        lambda: _APPORTIONMENT_INPUT, _check_house_monotonicity, _votes_case
     ),
     ("population_monotonicity", "apportionment"): _AxiomCheck(
         _vote_histories, _check_population_monotonicity, _history_case
@@ -737,7 +746,7 @@ _CHECKS: dict[tuple[str, Kind], _AxiomCheck] = {
         _threshold_input, _check_threshold, _threshold_case
     ),
     ("majority", "apportionment"): _AxiomCheck(
-        lambda: _apportionment_input(planted_majority=True), _check_majority, _votes_case
+        lambda: _MAJORITY_APPORTIONMENT_INPUT, _check_majority, _votes_case
     ),
     ("house_size", "district"): _AxiomCheck(
         _election_input, _check_district_house_size, _election_case
@@ -848,7 +857,7 @@ def find_violations(
     ...     allocation[0] += 1
     ...     return allocation
     >>> [str(v) for v in find_violations(greedy, "house_size", max_examples=20)]
-    ['house_size: votes [1, 2], 1 seats: the rule gave [1, 1], which sums to 2']
+    ['house_size: votes [1, 2], 1 seat: the rule gave [1, 1], which sums to 2']
     >>> find_violations(greedy, "house_monotonicity", max_examples=20)
     []
     """

@@ -1,0 +1,102 @@
+"""Simulation orchestration: chunking, progress, Jupyter display, compare and plots."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from malivote.cli import main
+from malivote.scenario import load_scenario, parse_scenario
+from malivote.simulate import simulate
+
+
+@pytest.mark.parametrize("chunk_size", [100, 300, 1000])
+def test_results_do_not_depend_on_the_chunk_size(chunk_size):
+    scenario = load_scenario("mali_2013")
+    reference = simulate(scenario, draws=250, seed=6, chunk_size=5000)
+    chunked = simulate(scenario, draws=250, seed=6, chunk_size=chunk_size)
+    assert (reference.ensemble.first == chunked.ensemble.first).all()
+    assert (reference.seats == chunked.seats).all()
+    assert (reference.party_seats == chunked.party_seats).all()
+
+
+def test_ties_by_lot_do_not_depend_on_the_chunk_size():
+    """Plurality over the replay's votes; ties, if any, use per-block streams."""
+    scenario = parse_scenario('[election]\nyear = 2020\n[rule]\nmethod = "largest_remainder"\nquota = "hare"\n')
+    a = simulate(scenario, draws=200, seed=2, chunk_size=100)
+    b = simulate(scenario, draws=200, seed=2, chunk_size=200)
+    assert (a.seats == b.seats).all()
+
+
+def test_a_prefix_of_draws_is_the_same_elections():
+    scenario = load_scenario("mali_2020")
+    short = simulate(scenario, draws=120, seed=9)
+    long = simulate(scenario, draws=300, seed=9)
+    assert (long.ensemble.first[:120] == short.ensemble.first).all()
+    assert (long.seats[:120] == short.seats).all()
+
+
+def test_progress_bar_switch(capsys):
+    simulate(load_scenario("mali_2020"), draws=200, seed=1, chunk_size=100, progress=True)
+    assert "draw" in capsys.readouterr().err
+    simulate(load_scenario("mali_2020"), draws=200, seed=1, chunk_size=100, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_bad_arguments():
+    scenario = load_scenario("mali_2020")
+    with pytest.raises(ValueError, match="draws"):
+        simulate(scenario, draws=0)
+    with pytest.raises(ValueError, match="seed"):
+        simulate(scenario, seed=-1)
+    with pytest.raises(ValueError, match="chunk_size"):
+        simulate(scenario, draws=5, chunk_size=0)
+
+
+def test_repr_html_shows_seats_per_party():
+    result = simulate(load_scenario("mali_2020"), draws=5, seed=0)
+    html = result._repr_html_()
+    assert html.startswith("<div>") and "<table>" in html
+    assert "<td>RPM</td><td>51</td><td>51</td>" in html
+    assert "Mali 2020" in repr(result)
+
+
+def test_run_json_has_metrics(capsys):
+    assert main(["run", "mali_2020", "--draws", "10", "--format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    for key in ("gallagher", "loosemore_hanby", "enp_votes", "enp_seats", "p_majority"):
+        assert key in summary["metrics"]
+    assert summary["metrics"]["p_majority"] == 0.0  # RPM's 51 seats are short of 74
+    assert summary["metrics"]["runoffs"] == 43.0
+
+
+def test_compare_side_by_side(capsys, tmp_path):
+    plots = tmp_path / "plots"
+    assert main(["compare", "mali_2020", "mali_2013", "--draws", "10", "--format", "json", "--plot", str(plots)]) == 0
+    comparison = json.loads(capsys.readouterr().out)
+    assert [s["draws"] for s in comparison["scenarios"]] == [10, 10]
+    first, second = comparison["scenarios"]
+    assert first["seats"]["RPM"]["median"] == 51 and second["seats"]["RPM"]["median"] == 66
+    assert "gallagher" in first["metrics"]
+    assert {p.name for p in plots.iterdir()} == {"comparison.png", "comparison.svg"}
+    assert main(["compare", "mali_2020", "mali_2013", "--draws", "5"]) == 0
+    table = capsys.readouterr().out
+    assert "[1]" in table and "[2]" in table and "gallagher" in table
+
+
+def test_run_plot_writes_hemicycle_and_distributions(tmp_path, capsys):
+    plots = tmp_path / "plots"
+    assert main(["run", "mali_2020", "--draws", "10", "--plot", str(plots)]) == 0
+    names = {p.name for p in plots.iterdir()}
+    for extension in ("png", "svg"):
+        assert any("hemicycle" in name and name.endswith(extension) for name in names)
+        assert f"seat_distributions.{extension}" in names
+    assert Path(plots / "hemicycle.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_into_a_file_path_is_a_user_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["run", "mali_2020", "--draws", "2", "--plot", str(blocker / "sub")]) == 2
+    assert "--plot" in capsys.readouterr().err
