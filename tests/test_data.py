@@ -32,7 +32,8 @@ def test_files_ship_with_the_package():
 
 def test_every_row_has_a_source():
     d = datasets._data()
-    for table in (d.districts, d.parties, d.national, d.provisional, d.rounds, d.known, d.coalitions):
+    for table in (d.districts, d.parties, d.national, d.provisional, d.rounds, d.known, d.coalitions,
+                  d.facts):
         for row in table:
             assert row.source and row.source.strip()
 
@@ -290,6 +291,82 @@ def test_court_reversals_2020():
     assert sum(seats[k.district] for k in rev) == 26
 
 
+def test_sikasso_2020_provisional_share():
+    rows = {k.district: k for k in datasets.known_district_results(2020)}
+    assert rows["Sikasso"].provisional_share_pct == 54.86
+    assert rows["Sikasso"].winner_share_pct == 50.05
+    # the only row with a provisional share; the note keeps the source's wording
+    assert "54.86" in rows["Sikasso"].note
+    assert [k.district for k in datasets.known_district_results() if k.provisional_share_pct is not None] == ["Sikasso"]
+
+
+# -------------------------------------------------------------- election facts
+
+
+def test_election_facts_2020():
+    f = datasets.election_facts(2020)
+    assert (f.year, f.women_elected, f.candidates, f.women_candidates) == (2020, 42, 1451, 427)
+    assert (f.lists, f.lists_deposited, f.lists_rejected) == (None, None, None)
+    assert f.gender_law is True
+    # the other figures reported are kept in the notes, not used
+    assert "41" in f.row("women_elected").note and "NDI" in f.row("women_elected").note
+    assert "1,417" in f.row("candidates").note
+    assert "430" in f.row("women_candidates").note
+    assert f.row("women_elected").source.startswith("seed 001")
+
+
+def test_election_facts_2013():
+    f = datasets.election_facts(2013)
+    assert (f.women_elected, f.candidates, f.women_candidates, f.lists) == (14, None, None, 410)
+    assert (f.lists_deposited, f.lists_rejected) == (None, None)
+    assert f.gender_law is False
+    assert "9.5%" in f.row("women_elected").note
+
+
+def test_election_facts_2007():
+    f = datasets.election_facts(2007)
+    assert (f.lists_deposited, f.lists_rejected, f.lists) == (535, 5, 530)
+    assert f.lists == f.lists_deposited - f.lists_rejected
+    assert (f.women_elected, f.candidates, f.women_candidates) == (None, None, None)
+    assert f.gender_law is False
+    # "about 1,400 candidates" is approximate: a note, not a number
+    row = f.row("candidates")
+    assert row is not None and row.value is None and "1,400" in row.note
+
+
+def test_election_facts_rows_and_types():
+    for year in YEARS:
+        f = datasets.election_facts(year)
+        assert all(r.year == year and r.source.strip() for r in f.rows)
+        assert len({r.fact for r in f.rows}) == len(f.rows)
+        for r in f.rows:
+            assert r.value is None or isinstance(r.value, bool if r.fact == "gender_law" else int)
+            assert getattr(f, r.fact) == (r.value if r.fact != "gender_law" else bool(r.value))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        datasets.election_facts(2020).women_elected = 41
+    with pytest.raises(KeyError, match="unknown fact"):
+        datasets.election_facts(2020).row("women")
+    with pytest.raises(ValueError, match="year"):
+        datasets.election_facts(2018)
+
+
+def test_reconstruction_reads_the_election_facts():
+    from malivote.layouts import get_layout
+    from malivote.reconstruct._facts import EXTRA_FACTS, gather_facts
+
+    for year in YEARS:
+        ef = datasets.election_facts(year)
+        f = gather_facts(year, get_layout("mali-55"))
+        assert (f.women_elected, f.candidates, f.women_candidates, f.lists, f.gender_law) == (
+            ef.women_elected, ef.candidates, ef.women_candidates, ef.lists, ef.gender_law)
+        assert dict(EXTRA_FACTS[year]) == dict(
+            women_elected=ef.women_elected, candidates=ef.candidates,
+            women_candidates=ef.women_candidates, lists=ef.lists, gender_law=ef.gender_law)
+    f = gather_facts(2020, get_layout("mali-55"), "provisional")
+    sikasso = [r for r in f.rows if r.district == "Sikasso"][0]
+    assert sikasso.share_pct == 54.86
+
+
 # ----------------------------------------------------------------- broken data
 
 
@@ -413,3 +490,62 @@ def test_bad_colour():
 def test_wrong_field_count():
     with pytest.raises(DataError, match=r"x\.csv: row 1: expected 8 fields, got 3"):
         datasets._parse_parties(",".join(datasets._PARTY_COLUMNS) + "\na,b,c\n", "x.csv")
+
+
+def test_bad_fact_value_names_file_row_column():
+    texts = _mutate("facts", "2020,women_elected,42,", "2020,women_elected,forty-two,")
+    with pytest.raises(DataError, match=r"^election_facts\.csv: row 11, column 'value': expected an integer, got 'forty-two'$"):
+        datasets._load_from_texts(texts)
+    texts = _mutate("facts", "2020,gender_law,true,", "2020,gender_law,yes,")
+    with pytest.raises(DataError, match=r"^election_facts\.csv: row 12, column 'value': expected 'true' or 'false', got 'yes'$"):
+        datasets._load_from_texts(texts)
+
+
+def test_unknown_fact():
+    texts = _mutate("facts", "2013,lists,410,", "2013,listes,410,")
+    with pytest.raises(DataError, match=r"election_facts\.csv: row 6, column 'fact': expected one of"):
+        datasets._load_from_texts(texts)
+
+
+def test_duplicate_fact():
+    texts = _mutate("facts", "2013,lists,410,", "2013,women_elected,410,")
+    with pytest.raises(DataError, match=r"election_facts\.csv: row 7, column 'fact': duplicate \(2013, 'women_elected'\) \(first at row 6\)"):
+        datasets._load_from_texts(texts)
+
+
+def test_empty_fact_needs_a_note():
+    texts = _mutate("facts", '2007,candidates,,"about 1,400 candidates in round 1 (approximate, so not shipped as a number)"',
+                    "2007,candidates,,")
+    with pytest.raises(DataError, match=r"election_facts\.csv: row 4, column 'value': is empty"):
+        datasets._load_from_texts(texts)
+
+
+def test_lists_must_equal_deposited_minus_rejected():
+    texts = _mutate("facts", "2007,lists,530,", "2007,lists,531,")
+    with pytest.raises(DataError, match=r"election_facts\.csv: row 3, column 'value': year 2007: lists 531 != lists_deposited 535 - lists_rejected 5"):
+        datasets._load_from_texts(texts)
+
+
+def test_women_candidates_within_candidates():
+    texts = _mutate("facts", "2020,women_candidates,427,", "2020,women_candidates,1452,")
+    with pytest.raises(DataError, match=r"election_facts\.csv: row 10, column 'value': year 2020: women_candidates 1452 > candidates 1451"):
+        datasets._load_from_texts(texts)
+    texts = _mutate("facts", "2020,women_elected,42,", "2020,women_elected,428,")
+    with pytest.raises(DataError, match=r"election_facts\.csv: row 11, column 'value': year 2020: women_elected 428 > women_candidates 427"):
+        datasets._load_from_texts(texts)
+
+
+def test_gender_law_required_every_year():
+    texts = _mutate("facts", "2013,gender_law,false,the election predates Loi 2015-052 (18 Dec 2015),MALI_FACTS.md (electoral system)\n", "")
+    with pytest.raises(DataError, match=r"election_facts\.csv: year 2013: no 'gender_law' row"):
+        datasets._load_from_texts(texts)
+
+
+def test_provisional_share_needs_a_provisional_winner():
+    texts = _mutate("known", "2020,Kati,2,court_final,RPM+URD+ADEMA,,,,ASMA+UM-RDA+PARENA+PRVM,,",
+                    "2020,Kati,2,court_final,RPM+URD+ADEMA,,,,,51.2,")
+    with pytest.raises(DataError, match=r"known_district_results\.csv: row \d+, column 'provisional_share_pct': given without"):
+        datasets._load_from_texts(texts)
+    texts = _mutate("known", "ADEMA+ASMA+ADP-Maliba+FCD,54.86,", "ADEMA+ASMA+ADP-Maliba+FCD,154.86,")
+    with pytest.raises(DataError, match=r"column 'provisional_share_pct': expected a percentage in \[0, 100\]"):
+        datasets._load_from_texts(texts)
