@@ -5,6 +5,8 @@ and a magnitude ``(C,)``, and return a :class:`DistrictOutcome`:
 
 - :func:`two_round`: Mali's rule. A list with an absolute majority of the valid votes
   takes all the seats; otherwise the two leading lists meet in a runoff.
+- :func:`open_runoff`: two rounds where every list with enough of the registered
+  voters goes to round 2 (the French rule).
 - :func:`plurality`: one round, the leading list takes all.
 - :func:`block_vote`: candidate block voting; returns a :class:`BlockOutcome`.
 
@@ -19,7 +21,7 @@ and raises :class:`ValueError`, naming the argument, on bad input.
 
 from malivote.rules.block import BlockOutcome, block_vote
 from malivote.rules.divisor import DIVISOR_METHODS, divisor, divisors
-from malivote.rules.majority import DistrictOutcome, plurality, two_round
+from malivote.rules.majority import DistrictOutcome, open_runoff, plurality, two_round
 from malivote.rules.remainder import QUOTAS, largest_remainder, quota_fraction
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "divisor",
     "divisors",
     "largest_remainder",
+    "open_runoff",
     "plurality",
     "quota_fraction",
     "two_round",

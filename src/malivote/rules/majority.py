@@ -22,13 +22,14 @@ from malivote.rules._validation import (
     as_magnitude,
     as_share,
     as_votes,
+    below_share,
     exceeds_share,
     first_bad_index,
 )
 from malivote.rules._kernels import leading_lists
 from malivote.rules.ties import order_by_lot
 
-__all__ = ["DistrictOutcome", "two_round", "plurality"]
+__all__ = ["DistrictOutcome", "two_round", "open_runoff", "plurality"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +49,9 @@ class DistrictOutcome:
         The seats of each constituency.
     n_lists : int
         The number of list slots ``K``.
+    qualified : ndarray of bool, shape (..., C, K), or None
+        Under :func:`open_runoff`, the lists that went to round 2 where a runoff was
+        held (all False where round 1 decided); None under the other rules.
     """
 
     winner: np.ndarray
@@ -55,6 +59,7 @@ class DistrictOutcome:
     finalists: np.ndarray
     magnitude: np.ndarray
     n_lists: int
+    qualified: np.ndarray | None = None
 
     @cached_property
     def seats(self) -> np.ndarray:
@@ -235,6 +240,129 @@ def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> Distr
         finalists=finalists.reshape(shape + (2,)),
         magnitude=magnitude,
         n_lists=n_lists,
+    )
+
+
+def open_runoff(first, magnitude, registered, second=None, *, majority=0.5, qualify=0.125, rng=None) -> DistrictOutcome:
+    """Two rounds, where every list with enough registered voters' votes goes to round 2.
+
+    The French legislative rule: a list with more than ``majority`` of the valid votes
+    wins in round 1; otherwise every list whose votes reach ``qualify`` times the
+    constituency's registered voters goes to round 2 (at least the two leading lists),
+    and the list with the most round-2 votes wins all the seats.
+
+    Parameters
+    ----------
+    first : array_like of int, shape (..., C, K)
+        Valid first-round votes.
+    magnitude : array_like of int, shape (C,)
+    registered : array_like of int, shape (..., C)
+        Registered voters per constituency (broadcasts against ``first[..., 0]``); at
+        least the valid votes.
+    second : array_like of int, shape (..., C, K), optional
+        Round-2 votes; the entries of every qualified list are read. When omitted, the
+        default transfer decides: finalists keep their shares, so the first-round
+        leader wins (a tie by lot).
+    majority : float, default 0.5
+        In [0, 1).
+    qualify : float, default 0.125
+        Share of the registered voters a list needs for round 2, in [0, 1).
+    rng : {None, int, numpy.random.Generator, ...}, optional
+        Breaks ties by lot, uniformly among the tied lists.
+
+    Returns
+    -------
+    DistrictOutcome
+        With ``qualified`` marking the lists in each runoff; ``finalists`` holds the
+        two leading lists.
+
+    Raises
+    ------
+    ValueError
+        As :func:`two_round`, and for registered voters that do not broadcast or are
+        fewer than the valid votes.
+
+    Notes
+    -----
+    Code électoral (France), art. L162: 12.5% of the registered voters since 1976.
+    On two-round systems see Reynolds, Reilly & Ellis, *Electoral System Design*
+    (International IDEA, 2005).
+
+    Examples
+    --------
+    A high-turnout constituency where three lists pass 12.5% of the registered voters:
+
+    >>> from malivote.rules import open_runoff
+    >>> first = [[450, 350, 300, 50]]            # 1,150 valid votes
+    >>> outcome = open_runoff(first, [2], [2000], second=[[500, 520, 330, 0]])
+    >>> outcome.qualified
+    array([[ True,  True,  True, False]])
+    >>> outcome.winner, outcome.round
+    (array([1]), array([2], dtype=int8))
+    """
+    first = as_votes(first, "first", min_ndim=2)
+    magnitude = as_magnitude(magnitude)
+    share = as_share(majority, "majority")
+    qualify_share = as_share(qualify, "qualify")
+    _check_constituencies(first, magnitude, "first")
+    registered = as_votes(registered, "registered", min_ndim=0)
+    try:
+        registered = np.broadcast_to(registered, first.shape[:-1])
+    except ValueError:
+        raise ValueError(
+            f"registered: shape {registered.shape} does not broadcast against the "
+            f"constituencies of first, {first.shape[:-1]}"
+        ) from None
+    if second is not None:
+        second = as_votes(second, "second", min_ndim=2)
+        if second.shape != first.shape:
+            raise ValueError(f"second: expected the shape of first, {first.shape}, found {second.shape}")
+    rng = np.random.default_rng(rng)
+
+    n_lists = first.shape[-1]
+    flat_first = first.reshape(-1, n_lists)
+    valid, (leader, runner_up, _), (leader_votes, _, _) = _leaders(flat_first, 3, rng)
+    shape = first.shape[:-1]
+    _check_valid(valid.reshape(shape), "first")
+    flat_registered = registered.reshape(-1)
+    if (flat_registered < valid).any():
+        row = int(np.argmax(flat_registered < valid))
+        raise ValueError(
+            f"registered: {int(flat_registered[row])} registered voters is fewer than the "
+            f"{int(valid[row])} valid votes of constituency at index "
+            f"{first_bad_index((flat_registered < valid).reshape(shape))}"
+        )
+    decided = exceeds_share(leader_votes, valid, share)
+    rows = np.arange(flat_first.shape[0])
+    slots = np.arange(n_lists)
+    qualified = ~below_share(flat_first, flat_registered[:, None], qualify_share) & (flat_first > 0)
+    qualified |= (slots == leader[:, None]) | ((slots == runner_up[:, None]) & (flat_first[rows, runner_up] > 0)[:, None])
+    qualified &= ~decided[:, None]
+
+    runoff_votes = flat_first if second is None else second.reshape(-1, n_lists)
+    contest = np.where(qualified, runoff_votes, -1)
+    winner = contest.argmax(axis=-1)
+    best = contest[rows, winner]
+    tied = ~decided & ((contest == best[:, None]).sum(axis=-1) > 1)
+    if second is not None and (~decided & (best == 0)).any():
+        row = int(np.argmax(~decided & (best == 0)))
+        raise ValueError(
+            f"second: the runoff in constituency at index "
+            f"{first_bad_index((~decided & (best == 0)).reshape(shape))} gives zero votes "
+            f"to every qualified list (row {row})"
+        )
+    if tied.any():
+        tied_rows = np.flatnonzero(tied)
+        winner[tied_rows] = order_by_lot(contest[tied_rows], rng)[:, 0]
+    winner = np.where(decided, leader, winner)
+    finalists = np.moveaxis(np.stack([np.where(decided, winner, leader), np.where(decided, -1, runner_up)]), 0, -1)
+    return DistrictOutcome(
+        winner=winner.reshape(shape),
+        round=np.where(decided, 1, 2).astype(np.int8).reshape(shape),
+        finalists=finalists.reshape(shape + (2,)),
+        magnitude=magnitude,
+        n_lists=n_lists,
+        qualified=qualified.reshape(first.shape),
     )
 
 
