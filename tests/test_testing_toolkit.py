@@ -169,7 +169,9 @@ def test_a_rule_that_favours_a_slot_is_not_anonymous():
         # D'Hondt, but every tie and near-tie goes to slot 0 (a 10 % bonus).
         boosted = np.array(votes, dtype=float)
         boosted[0] *= 1.1
-        return rules.divisor(np.round(boosted * 1000).astype(np.int64), seats, method="dhondt", rng=0)
+        return rules.divisor(
+            np.round(boosted * 1000).astype(np.int64), seats, method="dhondt", rng=0
+        )
 
     violations = find_violations(first_slot_wins_ties, "anonymity")
     assert violations and violations[0].axiom == "anonymity"
@@ -349,7 +351,9 @@ def test_strategies_shrink_to_small_input():
     from hypothesis import find
 
     smallest = find(
-        mst.votes(lists=(2, 6), ties=False), lambda v: v.max() > 10, settings=settings(database=None)
+        mst.votes(lists=(2, 6), ties=False),
+        lambda v: v.max() > 10,
+        settings=settings(database=None),
     )
     assert len(smallest) == 2 and smallest.max() == 11
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from malivote.layouts import Layout
 
-__all__ = ["Ensemble", "credit_seats", "list_labels", "TURNOUT_FIELDS"]
+__all__ = ["Ensemble", "credit_seats", "credit_elected", "list_labels", "TURNOUT_FIELDS"]
 
 TURNOUT_FIELDS = ("registered", "votes_cast", "invalid", "valid")
 
@@ -165,7 +165,27 @@ def credit_seats(seats: np.ndarray, roster_party: np.ndarray, roster_female: np.
             f"seats: the list in slot {tuple(int(i) for i in where[:3])} wins more seats "
             "than it has candidates"
         )
-    draws = seats.shape[0]
+    return credit_elected(elected, roster_party, roster_female, n_parties)
+
+
+def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female: np.ndarray, n_parties: int):
+    """Party seats and women elected from a mask of elected roster positions.
+
+    Parameters
+    ----------
+    elected : ndarray of bool, shape (D, C, K, M)
+    roster_party : ndarray of int, shape (D, C, K, M)
+    roster_female : ndarray of bool, shape (D, C, K, M)
+    n_parties : int
+
+    Returns
+    -------
+    party_seats : ndarray of int64, shape (D, n_parties)
+    women : ndarray of int64, shape (D,)
+    """
+    if (elected & (roster_party < 0)).any():
+        raise ValueError("elected: a position past the end of its roster is marked elected")
+    draws = elected.shape[0]
     flat_party = np.where(elected, roster_party, n_parties).reshape(draws, -1).astype(np.int64)
     # One bincount over (draw, party) pairs; the spare index n_parties collects the
     # candidates who were not elected.

@@ -279,7 +279,8 @@ def export(simulation: Simulation, directory) -> dict[str, int]:
       is the list's slot number, unique within its constituency; ``parties`` joins its
       parties with ``+``.
     - ``results.csv``: ``draw,constituency,round,list,seats``, one row per list that
-      won seats, ``round`` being the round that decided the constituency.
+      won seats, ``round`` being the round that decided the constituency; a national
+      PR tier adds rows with constituency ``national`` and the party id as the list.
     - ``turnout.csv``: ``draw,constituency,round,registered,votes_cast,invalid,valid``,
       one row per round held.
 
@@ -316,10 +317,21 @@ def export(simulation: Simulation, directory) -> dict[str, int]:
     )
 
     d, c, k = np.nonzero(simulation.seats)
+    columns = [d, names[c], simulation.round[d, c], k.astype(object), simulation.seats[d, c, k]]
+    if simulation.national is not None:
+        # A national tier's seats go to party lists: constituency "national", and the
+        # party's id as the list.
+        nd, party = np.nonzero(simulation.national)
+        national = [
+            nd,
+            np.full(nd.size, "national", dtype=object),
+            np.ones(nd.size, dtype=np.int64),
+            np.array(simulation.parties, dtype=object)[party],
+            simulation.national[nd, party],
+        ]
+        columns = [np.concatenate([a, b]) for a, b in zip(columns, national)]
     written["results.csv"] = _write_rows(
-        directory / "results.csv",
-        ("draw", "constituency", "round", "list", "seats"),
-        [d, names[c], simulation.round[d, c], k, simulation.seats[d, c, k]],
+        directory / "results.csv", ("draw", "constituency", "round", "list", "seats"), columns
     )
 
     held = np.stack([np.ones_like(runoff), runoff], axis=-1)

@@ -45,7 +45,6 @@ __all__ = [
 #: with the package as ``malivote.scenarios``.
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
-RULES = ("two_round", "plurality", "divisor", "largest_remainder")
 
 
 class ScenarioError(ValueError):
@@ -72,14 +71,95 @@ class ElectionSpec(_Strict):
         return self
 
 
+Share = Annotated[float, Field(ge=0.0, lt=1.0)]
+
+
+class NationalTierSpec(_Strict):
+    """``[rule.national]``: seats shared out nationally among parties (a PR tier)."""
+
+    seats: Annotated[int, Field(ge=1, le=147)]
+    method: Literal["divisor", "largest_remainder"] = "divisor"
+    divisor: Literal[DIVISOR_METHODS] = "dhondt"  # type: ignore[valid-type]
+    quota: Literal[QUOTAS] = "hare"  # type: ignore[valid-type]
+    threshold: Share = 0.0
+
+
 class RuleSpec(_Strict):
     """``[rule]``: how votes become seats."""
 
-    method: Literal["two_round", "plurality", "divisor", "largest_remainder"] = "two_round"
-    majority: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.5
+    method: Literal["two_round", "open_runoff", "plurality", "block_vote", "divisor", "largest_remainder"] = "two_round"
+    tier: Literal["district", "national"] = "district"
+    majority: Share = 0.5
+    qualify: Share = 0.125
     divisor: Literal[DIVISOR_METHODS] = "dhondt"  # type: ignore[valid-type]
     quota: Literal[QUOTAS] = "hare"  # type: ignore[valid-type]
-    threshold: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    threshold: Share = 0.0
+    national: NationalTierSpec | None = None
+
+    @model_validator(mode="after")
+    def _tiers_fit(self):
+        if self.tier == "national" and self.method not in ("divisor", "largest_remainder"):
+            raise ValueError(f"tier = 'national' needs a PR method (divisor or largest_remainder), found method {self.method!r}")
+        if self.national is not None and self.tier == "national":
+            raise ValueError("[rule.national] adds a national tier to district seats; it cannot go with tier = 'national'")
+        return self
+
+
+class SwingSpec(_Strict):
+    """``[[models.swing]]``: a uniform (points) or proportional (factor) swing."""
+
+    party: str
+    points: Annotated[float, Field(ge=-100.0, le=100.0)] | None = None
+    factor: Annotated[float, Field(ge=0.0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.points is None) == (self.factor is None):
+            raise ValueError("give exactly one of points (a uniform swing) or factor (a proportional swing)")
+        return self
+
+
+class NoiseSpec(_Strict):
+    """``[models.noise]``: district-level noise on vote shares."""
+
+    kind: Literal["dirichlet", "logit_normal"] = "dirichlet"
+    concentration: Annotated[float, Field(gt=0.0)] = 200.0
+    sigma: Annotated[float, Field(gt=0.0)] = 0.2
+
+
+class TurnoutSpec(_Strict):
+    """``[models.turnout]``: votes cast as a share of the registered voters."""
+
+    rate: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+class MergeSpec(_Strict):
+    """``[[models.merge]]``: one joint list for these parties in every constituency."""
+
+    parties: list[str] | None = None
+    all_except: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.parties is None) == (self.all_except is None):
+            raise ValueError("give exactly one of parties (the alliance) or all_except (everyone but these)")
+        return self
+
+
+class ModelsSpec(_Strict):
+    """``[models]``: changes to the drawn votes before the rule decides."""
+
+    merge: list[MergeSpec] = []
+    swing: list[SwingSpec] = []
+    noise: NoiseSpec | None = None
+    turnout: TurnoutSpec | None = None
+    split_ticket: Annotated[float, Field(ge=0.0)] = 0.0
+
+
+class RostersSpec(_Strict):
+    """``[rosters]``: who is on the lists, and in which order."""
+
+    sex: Literal["as_drawn", "thirty_percent", "zipper"] = "as_drawn"
 
 
 class SimulationSpec(_Strict):
@@ -119,6 +199,8 @@ class Scenario(_Strict):
     simulation: SimulationSpec = SimulationSpec()
     lists: list[ListSpec] | None = None
     official: OfficialSpec | None = None
+    models: ModelsSpec = ModelsSpec()
+    rosters: RostersSpec = RostersSpec()
     source: str = Field(default="", exclude=True)
 
     @property
@@ -202,6 +284,19 @@ def _check_election(scenario: Scenario) -> list[str]:
     known_parties = {party.id for party in datasets.parties()}
     layout = get_layout(scenario.election.layout)
     house = layout.total_seats
+    for number, swing in enumerate(scenario.models.swing):
+        if swing.party not in known_parties:
+            problems.append(f"models.swing.{number}.party: unknown party {swing.party!r}")
+    for number, merge in enumerate(scenario.models.merge):
+        for key in ("parties", "all_except"):
+            for party in getattr(merge, key) or ():
+                if party not in known_parties:
+                    problems.append(f"models.merge.{number}.{key}: unknown party {party!r}")
+    if scenario.rule.national is not None and scenario.rule.national.seats >= house:
+        problems.append(
+            f"rule.national.seats: expected fewer than the {house} seats of layout "
+            f"{layout.name!r}, found {scenario.rule.national.seats}"
+        )
     if scenario.official is not None:
         for party in scenario.official.seats:
             if party not in known_parties:

@@ -22,12 +22,20 @@ from functools import cached_property
 import numpy as np
 
 from malivote import datasets
-from malivote.election import Ensemble, credit_seats
+from malivote.election import Ensemble, credit_elected, credit_seats
 from malivote.layouts import get_layout
-from malivote.rules import divisor, largest_remainder, plurality, two_round
+from malivote.rules import block_vote, divisor, largest_remainder, open_runoff, plurality, two_round
 from malivote.scenario import Scenario
 
-__all__ = ["Simulation", "simulate", "ensemble_from_lists", "apply_rule"]
+__all__ = [
+    "Decision",
+    "Simulation",
+    "apply_models",
+    "apply_rule",
+    "ensemble_from_lists",
+    "national_party_votes",
+    "simulate",
+]
 
 # Tie-breaking draws from its own stream, apart from the reconstruction's, so that
 # changing the rule never changes the elections drawn.
@@ -54,8 +62,10 @@ class Simulation:
     party_seats : ndarray of int64, shape (D, P)
         Seats per party, ``P = len(ensemble.parties)``.
     women : ndarray of int64, shape (D,)
-        Women elected.
+        Women elected in the constituencies (national lists have no rosters).
     seed : int
+    national : ndarray of int64, shape (D, P), or None
+        Seats per party from a national PR tier, included in ``party_seats``.
     """
 
     scenario: Scenario
@@ -65,6 +75,7 @@ class Simulation:
     party_seats: np.ndarray
     women: np.ndarray
     seed: int
+    national: np.ndarray | None = None
 
     @property
     def parties(self) -> tuple[str, ...]:
@@ -81,8 +92,8 @@ class Simulation:
 
     @cached_property
     def round1_seats(self) -> np.ndarray:
-        """Seats decided in round 1, per draw."""
-        return np.where(self.round == 1, self.ensemble.magnitude, 0).sum(axis=-1)
+        """Seats decided in round 1 in the constituencies, per draw."""
+        return np.where((self.round == 1)[..., None], self.seats, 0).sum(axis=(-1, -2))
 
     def official(self) -> dict[str, int] | None:
         """The official seat table the scenario replays, if any."""
@@ -106,26 +117,194 @@ class Simulation:
         )
 
 
-def apply_rule(scenario: Scenario, ensemble: Ensemble, rng):
-    """Seats per list slot ``(D, C, K)`` and deciding round ``(D, C)`` under the rule."""
+@dataclass(frozen=True, eq=False)
+class Decision:
+    """What a rule decided for a block of draws."""
+
+    seats: np.ndarray  # (D, C, K) seats per list slot (district tier)
+    round: np.ndarray  # (D, C)
+    party_seats: np.ndarray  # (D, P), both tiers
+    women: np.ndarray  # (D,), district tier
+    national: np.ndarray | None  # (D, P), national tier, if any
+
+
+def _party(ensemble: Ensemble, party: str, key: str) -> int:
+    if party not in ensemble.parties:
+        raise ValueError(f"{key}: party {party!r} does not stand in this election")
+    return ensemble.parties.index(party)
+
+
+def apply_models(scenario: Scenario, ensemble: Ensemble, rng) -> Ensemble:
+    """The ensemble after the scenario's ``[models]`` and ``[rosters]``, in that order.
+
+    Order: mergers, swings, noise, turnout, then the roster rule. Mergers, swings and
+    noise keep every constituency's valid votes; the turnout model rescales them to a
+    share of the registered voters, keeping each constituency's blank and invalid
+    share. Once first-round votes change, the drawn round-2 votes no longer fit them:
+    they are dropped, and runoffs go by the engine's default transfer.
+    """
+    from malivote import models as vote_models
+    from malivote.rosters import apply_sex_rule
+
+    spec = scenario.models
+    first, members = ensemble.first, ensemble.members
+    roster_party, roster_female = ensemble.roster_party, ensemble.roster_female
+    turnout = ensemble.turnout
+    changed = False
+    for number, merge in enumerate(spec.merge):
+        key = f"models.merge.{number}"
+        if merge.parties is not None:
+            alliance = [_party(ensemble, p, f"{key}.parties") for p in merge.parties]
+        else:
+            excluded = {_party(ensemble, p, f"{key}.all_except") for p in merge.all_except}
+            alliance = [i for i in range(len(ensemble.parties)) if i not in excluded]
+        listing = vote_models.merge_lists(first, members, alliance, roster_party=roster_party, roster_female=roster_female)
+        first, members = listing.votes, listing.members
+        roster_party, roster_female = listing.roster_party, listing.roster_female
+        changed = True
+    for number, swing in enumerate(spec.swing):
+        party = _party(ensemble, swing.party, f"models.swing.{number}.party")
+        if swing.points is not None:
+            first = vote_models.uniform_swing(first, members, party, swing.points)
+        else:
+            first = vote_models.proportional_swing(first, members, party, swing.factor)
+        changed = True
+    if spec.noise is not None:
+        if spec.noise.kind == "dirichlet":
+            first = vote_models.dirichlet_noise(first, spec.noise.concentration, rng)
+        else:
+            first = vote_models.logit_normal_noise(first, spec.noise.sigma, rng)
+        changed = True
+    if spec.turnout is not None:
+        turnout = turnout.copy()
+        cast = np.maximum(turnout[..., 0, 1], 1)
+        invalid_share = turnout[..., 0, 2] / cast
+        result = vote_models.turnout(first, turnout[..., 0, 0], spec.turnout.rate, invalid=invalid_share)
+        first = result.votes
+        turnout[..., 0, :] = result.table
+        changed = True
+    second = ensemble.second
+    if changed:
+        second = np.zeros_like(first)
+        turnout = turnout.copy()
+        turnout[..., 1, :] = 0
+    if scenario.rosters.sex != "as_drawn":
+        roster_female = apply_sex_rule(roster_party, roster_female, scenario.rosters.sex, rng)
+    return Ensemble(
+        layout=ensemble.layout,
+        parties=ensemble.parties,
+        first=np.asarray(first, dtype=np.int64),
+        second=second,
+        members=np.asarray(members, dtype=np.int64),
+        roster_party=roster_party,
+        roster_female=roster_female,
+        turnout=turnout,
+        year=ensemble.year,
+        notes=ensemble.notes,
+    )
+
+
+def national_party_votes(ensemble: Ensemble) -> np.ndarray:
+    """Whole votes per party nationally ``(D, P)``: joint lists split equally.
+
+    :func:`malivote.metrics.party_votes` gives the real-valued split; the fractions
+    are rounded by largest remainder so that each draw keeps its total exactly.
+    """
+    from malivote.metrics import party_votes
+
+    real = party_votes(ensemble.first, ensemble.members, len(ensemble.parties))
+    total = ensemble.first.sum(axis=(-1, -2))
+    whole = np.floor(real).astype(np.int64)
+    left = total - whole.sum(axis=-1)
+    rank = np.argsort(np.argsort(-(real - whole), axis=-1, kind="stable"), axis=-1, kind="stable")
+    return whole + (rank < left[:, None])
+
+
+def _pr(votes, seats, spec, rng):
+    if spec.method == "divisor":
+        return divisor(votes, seats, method=spec.divisor, threshold=spec.threshold, rng=rng)
+    return largest_remainder(votes, seats, quota=spec.quota, threshold=spec.threshold, rng=rng)
+
+
+def _candidate_votes(ensemble: Ensemble, magnitude: np.ndarray, split_ticket: float, rng) -> np.ndarray:
+    """Votes of every candidate ``(D, C, K, M)``: the list's, spread by split tickets.
+
+    Each candidate gets the list's votes times ``exp(split_ticket * z)``, ``z``
+    standard normal, so that voters who split their ticket can elect candidates of
+    several lists; 0 means a straight party vote. Candidates past a roster's end get 0.
+    """
+    on_roster = ensemble.roster_party >= 0
+    votes = np.where(on_roster, ensemble.first[..., None], 0).astype(np.float64)
+    if split_ticket > 0:
+        votes *= np.exp(split_ticket * rng.standard_normal(votes.shape))
+    whole = np.rint(votes).astype(np.int64)
+    # A candidate of a list with votes keeps at least one: rounding never unseats a list.
+    return np.where(on_roster & (ensemble.first[..., None] > 0), np.maximum(whole, 1), 0)
+
+
+def apply_rule(scenario: Scenario, ensemble: Ensemble, rng) -> Decision:
+    """Decide the seats of a block of draws under the scenario's ``[rule]``."""
     rule = scenario.rule
+    n_parties = len(ensemble.parties)
+    house = int(ensemble.magnitude.sum())
+    if rule.tier == "national":
+        party_seats = _pr(national_party_votes(ensemble), house, rule, rng)
+        draws = ensemble.first.shape[0]
+        return Decision(
+            seats=np.zeros_like(ensemble.first),
+            round=np.ones(ensemble.first.shape[:-1], dtype=np.int8),
+            party_seats=party_seats,
+            women=np.zeros(draws, dtype=np.int64),
+            national=party_seats,
+        )
     magnitude = ensemble.magnitude
+    if rule.national is not None:
+        district_seats = house - rule.national.seats
+        if district_seats < magnitude.size:
+            raise ValueError(
+                f"rule.national.seats: {district_seats} district seats cannot give each of "
+                f"the {magnitude.size} constituencies one"
+            )
+        # Adams' method gives every constituency at least one seat.
+        magnitude = divisor(magnitude, district_seats, method="adams")
+    elected = None
     if rule.method == "two_round":
-        # Without round-2 votes, runoffs go by the engine's default transfer.
         second = ensemble.second if ensemble.second.any() else None
         outcome = two_round(ensemble.first, magnitude, second, majority=rule.majority, rng=rng)
-        return outcome.seats, outcome.round
-    if rule.method == "plurality":
-        outcome = plurality(ensemble.first, magnitude, rng=rng)
-        return outcome.seats, outcome.round
-    seats_per_row = np.broadcast_to(magnitude, ensemble.first.shape[:-1])
-    if rule.method == "divisor":
-        seats = divisor(ensemble.first, seats_per_row, method=rule.divisor, threshold=rule.threshold, rng=rng)
-    else:
-        seats = largest_remainder(
-            ensemble.first, seats_per_row, quota=rule.quota, threshold=rule.threshold, rng=rng
+        seats, rounds = outcome.seats, outcome.round
+    elif rule.method == "open_runoff":
+        second = ensemble.second if ensemble.second.any() else None
+        outcome = open_runoff(
+            ensemble.first, magnitude, ensemble.turnout[..., 0, 0], second,
+            majority=rule.majority, qualify=rule.qualify, rng=rng,
         )
-    return seats, np.ones(seats.shape[:-1], dtype=np.int8)
+        seats, rounds = outcome.seats, outcome.round
+    elif rule.method == "plurality":
+        outcome = plurality(ensemble.first, magnitude, rng=rng)
+        seats, rounds = outcome.seats, outcome.round
+    elif rule.method == "block_vote":
+        candidates = _candidate_votes(ensemble, magnitude, scenario.models.split_ticket, rng)
+        draws, n_constituencies, n_lists, longest = candidates.shape
+        candidate_list = np.broadcast_to(np.arange(n_lists)[:, None], (n_lists, longest)).reshape(-1)
+        candidate_list = np.broadcast_to(candidate_list, (n_constituencies, n_lists * longest))
+        outcome = block_vote(
+            candidates.reshape(draws, n_constituencies, -1), magnitude, candidate_list,
+            n_lists=n_lists, rng=rng,
+        )
+        elected = outcome.elected.reshape(candidates.shape)
+        seats, rounds = outcome.seats, np.ones(candidates.shape[:2], dtype=np.int8)
+    else:
+        seats = _pr(ensemble.first, np.broadcast_to(magnitude, ensemble.first.shape[:-1]), rule, rng)
+        rounds = np.ones(seats.shape[:-1], dtype=np.int8)
+    if elected is None:
+        party_seats, women = credit_seats(seats, ensemble.roster_party, ensemble.roster_female, n_parties)
+    else:
+        party_seats, women = credit_elected(elected, ensemble.roster_party, ensemble.roster_female, n_parties)
+    national = None
+    if rule.national is not None:
+        national = _pr(national_party_votes(ensemble), rule.national.seats, rule.national, rng)
+        party_seats = party_seats + national
+    return Decision(seats=seats, round=rounds, party_seats=party_seats, women=women, national=national)
 
 
 def ensemble_from_lists(scenario: Scenario, draws: int) -> Ensemble:
@@ -270,7 +449,7 @@ def simulate(
             return ensemble_from_lists(scenario, count)
 
     bar = _progress_bar(draws, progress, scenario.name or "malivote")
-    ensembles, seats, rounds = [], [], []
+    ensembles, decisions = [], []
     try:
         for chunk_start in range(0, draws, chunk_size):
             count = min(chunk_size, draws - chunk_start)
@@ -279,25 +458,24 @@ def simulate(
                 block = slice(block_start, min(block_start + RULE_BLOCK, count))
                 index = (chunk_start + block_start) // RULE_BLOCK
                 rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_RULE_STREAM, index)))
-                block_seats, block_rounds = apply_rule(scenario, ensemble.take(block), rng)
-                seats.append(block_seats)
-                rounds.append(block_rounds)
-            ensembles.append(ensemble)
+                changed = apply_models(scenario, ensemble.take(block), rng)
+                decisions.append(apply_rule(scenario, changed, rng))
+                ensembles.append(changed)
             if bar is not None:
                 bar.update(count)
     finally:
         if bar is not None:
             bar.close()
-    ensemble = _concatenate(ensembles)
-    seats = np.concatenate(seats)
-    rounds = np.concatenate(rounds)
-    party_seats, women = credit_seats(seats, ensemble.roster_party, ensemble.roster_female, len(ensemble.parties))
+    national = None
+    if decisions[0].national is not None:
+        national = np.concatenate([d.national for d in decisions])
     return Simulation(
         scenario=scenario,
-        ensemble=ensemble,
-        seats=seats,
-        round=rounds,
-        party_seats=party_seats,
-        women=women,
+        ensemble=_concatenate(ensembles),
+        seats=np.concatenate([d.seats for d in decisions]),
+        round=np.concatenate([d.round for d in decisions]),
+        party_seats=np.concatenate([d.party_seats for d in decisions]),
+        women=np.concatenate([d.women for d in decisions]),
         seed=seed,
+        national=national,
     )

@@ -81,7 +81,11 @@ def test_two_round_outcome_fields(election):
     leaders = np.argsort(-first, axis=-1, kind="stable")[..., :2]
     np.testing.assert_array_equal(
         outcome.finalists,
-        np.where(majority[..., None], np.stack([outcome.winner, -np.ones_like(outcome.winner)], -1), leaders),
+        np.where(
+            majority[..., None],
+            np.stack([outcome.winner, -np.ones_like(outcome.winner)], -1),
+            leaders,
+        ),
     )
     np.testing.assert_array_equal(outcome.seats.argmax(axis=-1), outcome.winner)
     np.testing.assert_array_equal(outcome.magnitude, magnitude)

@@ -7,9 +7,8 @@ known varies from draw to draw.
 
 Facts (imposed exactly, in every draw)
 --------------------------------------
-From :mod:`malivote.datasets` (and, for the few national counts the package data do
-not carry yet, :data:`malivote.reconstruct._facts.EXTRA_FACTS`, from
-``MALI_FACTS.md``):
+From :mod:`malivote.datasets` (the national counts of lists, candidates and women
+from :func:`malivote.datasets.election_facts`):
 
 - each party's official seat total, and its round-1 and round-2 totals where known
   (2020; for 2007 the round-1 split ADEMA 9, URD 3, RND 1). 2007's table is ADEMA 51,

@@ -270,8 +270,7 @@ class _RuleCaller:
                 )
             return seats
         rows = [
-            self.call(_Call((row, int(house)), kwargs))
-            for row, house in zip(votes_rows, houses)
+            self.call(_Call((row, int(house)), kwargs)) for row, house in zip(votes_rows, houses)
         ]
         return np.array(rows)
 
@@ -288,8 +287,7 @@ class _RuleCaller:
             )
             return not all(np.array_equal(replay, expected) for replay in replays)
         return any(
-            not np.array_equal(self.call(call, lot), expected)
-            for lot in range(1, TIE_PROBES)
+            not np.array_equal(self.call(call, lot), expected) for lot in range(1, TIE_PROBES)
         )
 
 
@@ -406,8 +404,7 @@ def _check_shape(seats: np.ndarray, expected: tuple, example: dict, call: _Call)
     if seats.shape != expected:
         yield _Finding(
             "shape",
-            f"{_describe(example)}: the rule returned shape {seats.shape}, "
-            f"expected {expected}",
+            f"{_describe(example)}: the rule returned shape {seats.shape}, expected {expected}",
             example,
             (call,),
         )
@@ -472,16 +469,19 @@ def _check_quota(caller: _RuleCaller, case) -> Iterator[_Finding]:
     for house, seats in zip(houses, allocation):
         for index, (count, got) in enumerate(zip(votes.tolist(), seats.tolist())):
             quota = Fraction(int(house) * count, total)
-            lower, upper = quota.numerator // quota.denominator, -(-quota.numerator // quota.denominator)
+            lower, upper = (
+                quota.numerator // quota.denominator,
+                -(-quota.numerator // quota.denominator),
+            )
             if lower <= got <= upper:
                 continue
             clause, bound = ("lower quota", lower) if got < lower else ("upper quota", upper)
             side = "below" if got < lower else "above"
             yield _Finding(
                 clause,
-                f"votes {_listed(votes)}, {_seat_count(house)}: list {index} got {_seat_count(got)} "
-                f"({_listed(seats)}), {side} its {clause} "
-                f"{bound} (quota {_show_fraction(quota)})",
+                f"votes {_listed(votes)}, {_seat_count(house)}: list {index} got "
+                f"{_seat_count(got)} ({_listed(seats)}), {side} its {clause} {bound} "
+                f"(quota {_show_fraction(quota)})",
                 {"votes": _listed(votes), "seats": int(house)},
                 (_Call((votes, int(house)), {}),),
             )
@@ -545,7 +545,8 @@ def _check_threshold(caller: _RuleCaller, case) -> Iterator[_Finding]:
     share = Fraction(repr(threshold))
     total = int(votes.sum())
     below = [
-        index for index, count in enumerate(votes.tolist())
+        index
+        for index, count in enumerate(votes.tolist())
         if count * share.denominator < share.numerator * total
     ]
     for house, seats in zip(houses, allocation):
@@ -735,7 +736,9 @@ _CHECKS: dict[tuple[str, Kind], _AxiomCheck] = {
     ("anonymity", "apportionment"): _AxiomCheck(
         _permuted_apportionment_input, _check_anonymity, _permuted_votes_case
     ),
-    ("quota", "apportionment"): _AxiomCheck(lambda: _APPORTIONMENT_INPUT, _check_quota, _votes_case),
+    ("quota", "apportionment"): _AxiomCheck(
+        lambda: _APPORTIONMENT_INPUT, _check_quota, _votes_case
+    ),
     ("house_monotonicity", "apportionment"): _AxiomCheck(
         lambda: _APPORTIONMENT_INPUT, _check_house_monotonicity, _votes_case
     ),

@@ -78,9 +78,7 @@ def _as_range(value, name: str, *, low: int) -> tuple[int, int]:
     else:
         raise ValueError(f"{name}: expected an int or a (min, max) pair, found {value!r}")
     if bounds[0] < low or bounds[0] > bounds[1]:
-        raise ValueError(
-            f"{name}: expected {low} <= min <= max, found {bounds[0]}..{bounds[1]}"
-        )
+        raise ValueError(f"{name}: expected {low} <= min <= max, found {bounds[0]}..{bounds[1]}")
     return bounds
 
 
@@ -103,9 +101,7 @@ def _draw_row_with_bound(draw, n_lists: int, max_votes: int, zero_votes: bool, t
     inside every draw costs more than the draw itself.
     """
     counts = st.integers(1, max_votes)
-    positive = draw(
-        st.lists(counts, min_size=n_lists, max_size=n_lists, unique=not ties)
-    )
+    positive = draw(st.lists(counts, min_size=n_lists, max_size=n_lists, unique=not ties))
     if zero_votes:
         # Empty slots come from a separate mask rather than from zero counts, so that
         # shrinking fills slots (towards simple input) instead of emptying them all.
@@ -312,9 +308,7 @@ def elections(
     ...     assert (outcome.seats.sum(axis=-1) == election.magnitude).all()
     >>> check()
     """
-    min_constituencies, max_constituencies = _as_range(
-        constituencies, "constituencies", low=1
-    )
+    min_constituencies, max_constituencies = _as_range(constituencies, "constituencies", low=1)
     min_lists, max_lists = _as_range(lists, "lists", low=1)
     magnitude_range = _as_range(magnitude, "magnitude", low=1)
     batch_shape = _check_batch_shape(batch_shape)
@@ -352,9 +346,7 @@ def elections(
                         unique=not ties,
                     )
                 )
-                second_rows.append(
-                    [count if cast else 0 for count, cast in zip(counts, first_row)]
-                )
+                second_rows.append([count if cast else 0 for count, cast in zip(counts, first_row)])
         first = np.array(first_rows, dtype=np.int64).reshape(shape)
         second = np.array(second_rows, dtype=np.int64).reshape(shape) if second_round else None
         return Election(first, np.array(seats, dtype=np.int64), second)

@@ -82,17 +82,14 @@ _BY_DIVISOR_HOUSE = (
     "[BY]: every divisor method is house monotone; the seat added to the house goes "
     "to the next-largest quotient, and no list's quotients change."
 )
-_BY_DIVISOR_POPULATION = (
-    "[BY]: the divisor methods are exactly the population-monotone methods."
-)
+_BY_DIVISOR_POPULATION = "[BY]: the divisor methods are exactly the population-monotone methods."
 _BY_IMPOSSIBILITY = (
     "[BY] impossibility theorem: no population-monotone method stays within quota "
     "for every input (with 4 or more lists); every divisor method is population "
     "monotone. Counterexample in COUNTEREXAMPLES."
 )
 _BY_ALABAMA = (
-    "[BY]: largest-remainder methods show the Alabama paradox. Counterexample in "
-    "COUNTEREXAMPLES."
+    "[BY]: largest-remainder methods show the Alabama paradox. Counterexample in COUNTEREXAMPLES."
 )
 _BY_POPULATION_PARADOX = (
     "[BY]: only divisor methods are population monotone; largest-remainder methods "
@@ -172,17 +169,15 @@ AXIOMS = MappingProxyType({key: MappingProxyType(row) for key, row in _TABLE.ite
 COUNTEREXAMPLES: dict[tuple[str, str], dict] = {
     # Quota: each list's seats must lie between floor and ceil of seats*votes/total.
     ("divisor:dhondt", "quota"): {"votes": [1, 1, 4], "seats": 3, "result": [0, 0, 3]},
-    ("divisor:sainte_lague", "quota"): {
-        "votes": [1, 1, 1, 6], "seats": 3, "result": [0, 0, 0, 3]
-    },
+    ("divisor:sainte_lague", "quota"): {"votes": [1, 1, 1, 6], "seats": 3, "result": [0, 0, 0, 3]},
     ("divisor:modified_sainte_lague", "quota"): {
-        "votes": [1, 1, 4], "seats": 3, "result": [0, 0, 3]
+        "votes": [1, 1, 4],
+        "seats": 3,
+        "result": [0, 0, 3],
     },
     ("divisor:imperiali", "quota"): {"votes": [1, 3], "seats": 4, "result": [0, 4]},
     ("divisor:danish", "quota"): {"votes": [1, 1, 6], "seats": 4, "result": [1, 1, 2]},
-    ("divisor:huntington_hill", "quota"): {
-        "votes": [1, 1, 4], "seats": 3, "result": [1, 1, 1]
-    },
+    ("divisor:huntington_hill", "quota"): {"votes": [1, 1, 4], "seats": 3, "result": [1, 1, 1]},
     ("divisor:adams", "quota"): {"votes": [1, 1, 4], "seats": 3, "result": [1, 1, 1]},
     ("largest_remainder:droop", "quota"): {
         "votes": [3966, 2615, 199, 467, 9728, 167],
@@ -190,23 +185,35 @@ COUNTEREXAMPLES: dict[tuple[str, str], dict] = {
         "result": [3, 2, 0, 0, 9, 0],
     },
     ("largest_remainder:hagenbach_bischoff", "quota"): {
-        "votes": [1, 1, 6], "seats": 4, "result": [0, 0, 4]
+        "votes": [1, 1, 6],
+        "seats": 4,
+        "result": [0, 0, 4],
     },
-    ("largest_remainder:imperiali", "quota"): {
-        "votes": [1, 4], "seats": 5, "result": [0, 5]
-    },
+    ("largest_remainder:imperiali", "quota"): {"votes": [1, 4], "seats": 5, "result": [0, 5]},
     # House monotonicity (the Alabama paradox): one more seat, and a list loses one.
     ("largest_remainder:hare", "house_monotonicity"): {
-        "votes": [1, 3, 3], "seats": 3, "result": [1, 1, 1], "result_one_more_seat": [0, 2, 2]
+        "votes": [1, 3, 3],
+        "seats": 3,
+        "result": [1, 1, 1],
+        "result_one_more_seat": [0, 2, 2],
     },
     ("largest_remainder:droop", "house_monotonicity"): {
-        "votes": [1, 12], "seats": 5, "result": [1, 4], "result_one_more_seat": [0, 6]
+        "votes": [1, 12],
+        "seats": 5,
+        "result": [1, 4],
+        "result_one_more_seat": [0, 6],
     },
     ("largest_remainder:hagenbach_bischoff", "house_monotonicity"): {
-        "votes": [3, 7, 7], "seats": 3, "result": [1, 1, 1], "result_one_more_seat": [0, 2, 2]
+        "votes": [3, 7, 7],
+        "seats": 3,
+        "result": [1, 1, 1],
+        "result_one_more_seat": [0, 2, 2],
     },
     ("largest_remainder:imperiali", "house_monotonicity"): {
-        "votes": [5, 9, 9], "seats": 3, "result": [1, 1, 1], "result_one_more_seat": [0, 2, 2]
+        "votes": [5, 9, 9],
+        "seats": 3,
+        "result": [1, 1, 1],
+        "result_one_more_seat": [0, 2, 2],
     },
     # Population monotonicity (the population paradox).
     ("largest_remainder:hare", "population_monotonicity"): {
@@ -240,19 +247,15 @@ COUNTEREXAMPLES: dict[tuple[str, str], dict] = {
     # Majority: a list with more than half of the votes gets fewer than half the seats.
     ("divisor:sainte_lague", "majority"): {"votes": [2, 2, 5], "seats": 3, "result": [1, 1, 1]},
     ("divisor:modified_sainte_lague", "majority"): {
-        "votes": [8, 8, 17], "seats": 3, "result": [1, 1, 1]
+        "votes": [8, 8, 17],
+        "seats": 3,
+        "result": [1, 1, 1],
     },
     ("divisor:danish", "majority"): {"votes": [1, 1, 3], "seats": 3, "result": [1, 1, 1]},
-    ("divisor:huntington_hill", "majority"): {
-        "votes": [1, 1, 3], "seats": 3, "result": [1, 1, 1]
-    },
+    ("divisor:huntington_hill", "majority"): {"votes": [1, 1, 3], "seats": 3, "result": [1, 1, 1]},
     ("divisor:adams", "majority"): {"votes": [1, 1, 3], "seats": 3, "result": [1, 1, 1]},
-    ("largest_remainder:hare", "majority"): {
-        "votes": [3, 3, 7], "seats": 3, "result": [1, 1, 1]
-    },
-    ("largest_remainder:droop", "majority"): {
-        "votes": [1, 7, 9], "seats": 7, "result": [1, 3, 3]
-    },
+    ("largest_remainder:hare", "majority"): {"votes": [3, 3, 7], "seats": 3, "result": [1, 1, 1]},
+    ("largest_remainder:droop", "majority"): {"votes": [1, 7, 9], "seats": 7, "result": [1, 3, 3]},
 }
 
 
