@@ -870,7 +870,7 @@ def _rosters(roster_party, roster_female, shape):
     return party, female
 
 
-def merge_lists(votes, members, parties, *, roster_party=None, roster_female=None) -> Listing:
+def merge_lists(votes, members, parties, *, roster_party=None, roster_female=None, excluding=False) -> Listing:
     """Merge, in each constituency, every list containing one of ``parties`` (an alliance).
 
     Where two or more lists contain a party of the alliance, they become one list in
@@ -885,6 +885,9 @@ def merge_lists(votes, members, parties, *, roster_party=None, roster_female=Non
     members : array_like of int, shape (..., C, K)
     parties : int or sequence of int
         The parties of the alliance.
+    excluding : bool, default False
+        If True, the alliance is every list with none of ``parties`` (for example
+        a united opposition: every list without the governing party).
     roster_party, roster_female : array_like, shape (..., C, K, M), optional
         Rosters to carry along (emptied slots get -1 and False).
 
@@ -903,7 +906,7 @@ def merge_lists(votes, members, parties, *, roster_party=None, roster_female=Non
     members = np.array(_members(members, votes.shape))
     mask = party_mask(parties)
     roster_party, roster_female = _rosters(roster_party, roster_female, votes.shape)
-    involved = (members & mask) != 0
+    involved = ((members & mask) == 0) & (members != 0) if excluding else (members & mask) != 0
     merging = involved.sum(axis=-1) >= 2
     target = np.argmax(np.where(involved, votes, -1), axis=-1)
     is_target = np.arange(votes.shape[-1]) == target[..., None]

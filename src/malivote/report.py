@@ -83,6 +83,11 @@ def summarise(simulation: Simulation) -> dict:
         )
         rows.append(row)
     rows.sort(key=lambda row: (-row.get("official", 0), -row["mean"], row["party"]))
+    notes = list(simulation.ensemble.notes)
+    women = {**_range(simulation.women), "median": _quantile(simulation.women, 0.5)}
+    if simulation.scenario.rule.tier == "national":
+        women = None
+        notes.append("women: national party lists have no rosters, so women elected are not counted")
     return {
         **_header(simulation),
         "parties": rows,
@@ -90,9 +95,9 @@ def summarise(simulation: Simulation) -> dict:
             "districts": _range(simulation.round1_constituencies),
             "seats": _range(simulation.round1_seats),
         },
-        "women": {**_range(simulation.women), "median": _quantile(simulation.women, 0.5)},
+        "women": women,
         "metrics": simulation_metrics(simulation),
-        "notes": list(simulation.ensemble.notes),
+        "notes": notes,
     }
 
 
@@ -117,7 +122,7 @@ def simulation_metrics(simulation: Simulation) -> dict:
         "p_majority": round(metrics.majority_probability(seats, metrics.majority_threshold(house)), 4),
         "runoffs": round(float(metrics.runoffs(simulation.round).mean()), 3),
         "wasted_votes": round(float(metrics.wasted_votes(ensemble.first, simulation.seats).mean()), 4),
-        "women": round(float(simulation.women.mean()), 3),
+        "women": None if simulation.scenario.rule.tier == "national" else round(float(simulation.women.mean()), 3),
     }
 
 
@@ -159,7 +164,8 @@ def format_table(summary: dict) -> str:
         else f"Decided in round 1: {districts['min']} constituencies, {seats['min']} seats (every draw)"
     )
     women = summary["women"]
-    lines.append(f"Women elected: median {women['median']} (range {women['min']}-{women['max']})")
+    if women is not None:
+        lines.append(f"Women elected: median {women['median']} (range {women['min']}-{women['max']})")
     if has_official:
         lines.append(f"Seats: official {total_official}, sum of medians {total_median}")
     for note in summary["notes"]:
@@ -241,7 +247,7 @@ def format_comparison(comparison: dict, output: str = "table") -> str:
         lines.append(f"{party:<14}" + "".join(cells))
     lines.append("")
     for name in scenarios[0]["metrics"]:
-        lines.append(f"{name:<20}" + "".join(f"{s['metrics'][name]:>{width - 6}}" for s in scenarios))
+        lines.append(f"{name:<20}" + "".join(f"{str(s['metrics'][name]):>{width - 6}}" for s in scenarios))
     return "\n".join(lines)
 
 

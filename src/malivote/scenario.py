@@ -134,7 +134,8 @@ class TurnoutSpec(_Strict):
 
 
 class MergeSpec(_Strict):
-    """``[[models.merge]]``: one joint list for these parties in every constituency."""
+    """``[[models.merge]]``: one joint list, in every constituency, of the lists with
+    any of ``parties``, or of the lists with none of ``all_except``."""
 
     parties: list[str] | None = None
     all_except: list[str] | None = None

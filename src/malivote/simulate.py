@@ -156,9 +156,11 @@ def apply_models(scenario: Scenario, ensemble: Ensemble, rng) -> Ensemble:
         if merge.parties is not None:
             alliance = [_party(ensemble, p, f"{key}.parties") for p in merge.parties]
         else:
-            excluded = {_party(ensemble, p, f"{key}.all_except") for p in merge.all_except}
-            alliance = [i for i in range(len(ensemble.parties)) if i not in excluded]
-        listing = vote_models.merge_lists(first, members, alliance, roster_party=roster_party, roster_female=roster_female)
+            alliance = [_party(ensemble, p, f"{key}.all_except") for p in merge.all_except]
+        listing = vote_models.merge_lists(
+            first, members, alliance, roster_party=roster_party, roster_female=roster_female,
+            excluding=merge.all_except is not None,
+        )
         first, members = listing.votes, listing.members
         roster_party, roster_female = listing.roster_party, listing.roster_female
         changed = True
