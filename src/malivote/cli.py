@@ -156,6 +156,12 @@ def main(argv=None) -> int:
     except (ScenarioError, ValueError) as error:
         print(f"malivote: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (say, `| head`) went away: stop quietly, as Unix tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

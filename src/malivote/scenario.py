@@ -105,10 +105,30 @@ class RuleSpec(_Strict):
         return self
 
 
+Transfer = Annotated[list[Annotated[float, Field(ge=0.0, le=1.0)]], Field(min_length=3, max_length=3)]
+
+
+class TransferSpec(_Strict):
+    """``[models.transfer]``: round-2 votes from round-1 votes by a transfer matrix."""
+
+    default: Transfer = [0.4, 0.4, 0.2]
+    parties: dict[str, Transfer] = {}
+    retention: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+    random: bool = False
+
+    @model_validator(mode="after")
+    def _rows_sum_to_one(self):
+        for name, row in [("default", self.default)] + [(f"parties.{p}", r) for p, r in self.parties.items()]:
+            if abs(sum(row) - 1.0) > 1e-9:
+                raise ValueError(f"{name}: the shares to the leader, the runner-up and abstention must add up to 1, found {sum(row)}")
+        return self
+
+
 class SwingSpec(_Strict):
     """``[[models.swing]]``: a uniform (points) or proportional (factor) swing."""
 
     party: str
+    region: str | None = None
     points: Annotated[float, Field(ge=-100.0, le=100.0)] | None = None
     factor: Annotated[float, Field(ge=0.0)] | None = None
 
@@ -154,6 +174,7 @@ class ModelsSpec(_Strict):
     swing: list[SwingSpec] = []
     noise: NoiseSpec | None = None
     turnout: TurnoutSpec | None = None
+    transfer: TransferSpec | None = None
     split_ticket: Annotated[float, Field(ge=0.0)] = 0.0
 
 
@@ -288,6 +309,15 @@ def _check_election(scenario: Scenario) -> list[str]:
     for number, swing in enumerate(scenario.models.swing):
         if swing.party not in known_parties:
             problems.append(f"models.swing.{number}.party: unknown party {swing.party!r}")
+        if swing.region is not None and swing.region not in set(layout.region):
+            problems.append(
+                f"models.swing.{number}.region: unknown region {swing.region!r}; expected one of "
+                f"{sorted(set(layout.region))}"
+            )
+    if scenario.models.transfer is not None:
+        for party in scenario.models.transfer.parties:
+            if party not in known_parties:
+                problems.append(f"models.transfer.parties.{party}: unknown party {party!r}")
     for number, merge in enumerate(scenario.models.merge):
         for key in ("parties", "all_except"):
             for party in getattr(merge, key) or ():

@@ -34,6 +34,7 @@ __all__ = [
     "apply_rule",
     "ensemble_from_lists",
     "national_party_votes",
+    "runoff_votes",
     "simulate",
 ]
 
@@ -138,45 +139,56 @@ def apply_models(scenario: Scenario, ensemble: Ensemble, rng) -> Ensemble:
     """The ensemble after the scenario's ``[models]`` and ``[rosters]``, in that order.
 
     Order: mergers, swings, noise, turnout, then the roster rule. Mergers, swings and
-    noise keep every constituency's valid votes; the turnout model rescales them to a
-    share of the registered voters, keeping each constituency's blank and invalid
-    share. Once first-round votes change, the drawn round-2 votes no longer fit them:
-    they are dropped, and runoffs go by the engine's default transfer.
+    noise keep every constituency's valid votes and apply to both rounds; the turnout
+    model rescales round-1 votes to a share of the registered voters, keeping each
+    constituency's blank and invalid share. Where the new round-1 votes send other
+    finalists to a runoff than the drawn round-2 votes cover, :func:`runoff_votes`
+    decides it by the default transfer; ``[models.transfer]`` replaces the drawn
+    round 2 everywhere.
     """
     from malivote import models as vote_models
     from malivote.rosters import apply_sex_rule
 
     spec = scenario.models
-    first, members = ensemble.first, ensemble.members
+    first, second, members = ensemble.first, ensemble.second, ensemble.members
     roster_party, roster_female = ensemble.roster_party, ensemble.roster_female
     turnout = ensemble.turnout
-    changed = False
+    # Mergers, swings and noise apply to both rounds' votes: round-2 votes stay those
+    # of the runoffs as they were held, moved the same way.
     for number, merge in enumerate(spec.merge):
         key = f"models.merge.{number}"
         if merge.parties is not None:
             alliance = [_party(ensemble, p, f"{key}.parties") for p in merge.parties]
         else:
             alliance = [_party(ensemble, p, f"{key}.all_except") for p in merge.all_except]
+        excluding = merge.all_except is not None
         listing = vote_models.merge_lists(
             first, members, alliance, roster_party=roster_party, roster_female=roster_female,
-            excluding=merge.all_except is not None,
+            excluding=excluding,
         )
+        second = vote_models.merge_lists(second, members, alliance, excluding=excluding).votes
         first, members = listing.votes, listing.members
         roster_party, roster_female = listing.roster_party, listing.roster_female
-        changed = True
     for number, swing in enumerate(spec.swing):
         party = _party(ensemble, swing.party, f"models.swing.{number}.party")
+        region = None
+        if swing.region is not None:
+            region = np.array([r == swing.region for r in ensemble.layout.region])
         if swing.points is not None:
-            first = vote_models.uniform_swing(first, members, party, swing.points)
+            first, second = (
+                vote_models.uniform_swing(votes, members, party, swing.points, region=region)
+                for votes in (first, second)
+            )
         else:
-            first = vote_models.proportional_swing(first, members, party, swing.factor)
-        changed = True
+            first, second = (
+                vote_models.proportional_swing(votes, members, party, swing.factor, region=region)
+                for votes in (first, second)
+            )
     if spec.noise is not None:
         if spec.noise.kind == "dirichlet":
-            first = vote_models.dirichlet_noise(first, spec.noise.concentration, rng)
+            first, second = (vote_models.dirichlet_noise(v, spec.noise.concentration, rng) for v in (first, second))
         else:
-            first = vote_models.logit_normal_noise(first, spec.noise.sigma, rng)
-        changed = True
+            first, second = (vote_models.logit_normal_noise(v, spec.noise.sigma, rng) for v in (first, second))
     if spec.turnout is not None:
         turnout = turnout.copy()
         cast = np.maximum(turnout[..., 0, 1], 1)
@@ -184,12 +196,17 @@ def apply_models(scenario: Scenario, ensemble: Ensemble, rng) -> Ensemble:
         result = vote_models.turnout(first, turnout[..., 0, 0], spec.turnout.rate, invalid=invalid_share)
         first = result.votes
         turnout[..., 0, :] = result.table
-        changed = True
-    second = ensemble.second
-    if changed:
+    if spec.transfer is not None:
         second = np.zeros_like(first)
         turnout = turnout.copy()
         turnout[..., 1, :] = 0
+    second = np.asarray(second, dtype=np.int64)
+    # Round-2 turnout follows the round-2 votes where they moved.
+    if not np.array_equal(second, ensemble.second):
+        turnout = turnout.copy()
+        valid_second = second.sum(axis=-1)
+        turnout[..., 1, 3] = valid_second
+        turnout[..., 1, 1] = np.where(valid_second > 0, valid_second + turnout[..., 1, 2], 0)
     if scenario.rosters.sex != "as_drawn":
         roster_female = apply_sex_rule(roster_party, roster_female, scenario.rosters.sex, rng)
     return Ensemble(
@@ -220,6 +237,49 @@ def national_party_votes(ensemble: Ensemble) -> np.ndarray:
     left = total - whole.sum(axis=-1)
     rank = np.argsort(np.argsort(-(real - whole), axis=-1, kind="stable"), axis=-1, kind="stable")
     return whole + (rank < left[:, None])
+
+
+def runoff_votes(scenario: Scenario, ensemble: Ensemble, magnitude, rng):
+    """Round-2 votes for a two-round rule: drawn, from a transfer model, or None.
+
+    Without it, the drawn round-2 votes decide the runoffs they cover (both finalists
+    have votes there); a runoff between other finalists, after the votes moved, goes
+    by the default transfer. With ``[models.transfer]``, the finalists are found from the round-1 votes
+    (:func:`malivote.rules.two_round` with the default transfer) and every runoff's
+    votes come from :func:`malivote.models.transfer_runoff`: the finalists keep
+    ``retention`` of their voters, and each eliminated list's voters go to the leader,
+    the runner-up or abstention by its party's row (``default`` for parties not
+    listed). ``random = true`` draws each list's voters multinomially.
+    """
+    spec = scenario.models.transfer
+    if spec is None and not ensemble.second.any():
+        return None
+    finalists = two_round(ensemble.first, magnitude, None, majority=scenario.rule.majority, rng=rng).finalists
+    if spec is None:
+        # Drawn round-2 votes where both finalists have them; elsewhere the default
+        # transfer, which keeps the finalists' round-1 ratio.
+        runoff = finalists[..., 1] >= 0
+        pair = np.maximum(finalists, 0)
+        drawn = np.take_along_axis(ensemble.second, pair, axis=-1)
+        covered = (drawn > 0).all(axis=-1)
+        fill = runoff & ~covered
+        second = ensemble.second.copy()
+        if fill.any():
+            first_pair = np.take_along_axis(ensemble.first, pair, axis=-1)
+            # Clear the row, then give the two finalists their round-1 votes.
+            second[fill] = 0
+            rows = np.nonzero(fill)
+            second[rows + (pair[fill][:, 0],)] = first_pair[fill][:, 0]
+            second[rows + (pair[fill][:, 1],)] = first_pair[fill][:, 1]
+        return second
+    from malivote.models import transfer_runoff
+
+    matrix = np.array([spec.parties.get(party, spec.default) for party in ensemble.parties])
+    runoff = transfer_runoff(
+        ensemble.first, finalists, ensemble.members, matrix, retention=spec.retention,
+        method="multinomial" if spec.random else "expected", rng=rng,
+    )
+    return runoff.second
 
 
 def _pr(votes, seats, spec, rng):
@@ -271,11 +331,11 @@ def apply_rule(scenario: Scenario, ensemble: Ensemble, rng) -> Decision:
         magnitude = divisor(magnitude, district_seats, method="adams")
     elected = None
     if rule.method == "two_round":
-        second = ensemble.second if ensemble.second.any() else None
+        second = runoff_votes(scenario, ensemble, magnitude, rng)
         outcome = two_round(ensemble.first, magnitude, second, majority=rule.majority, rng=rng)
         seats, rounds = outcome.seats, outcome.round
     elif rule.method == "open_runoff":
-        second = ensemble.second if ensemble.second.any() else None
+        second = runoff_votes(scenario, ensemble, magnitude, rng)
         outcome = open_runoff(
             ensemble.first, magnitude, ensemble.turnout[..., 0, 0], second,
             majority=rule.majority, qualify=rule.qualify, rng=rng,
