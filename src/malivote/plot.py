@@ -58,6 +58,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = [
+    "canonical_label",
     "GREYS",
     "SCENARIO_COLOURS",
     "party_colour",
@@ -874,6 +875,23 @@ class DistrictWinners(NamedTuple):
     probability: np.ndarray
 
 
+def canonical_label(parties) -> str:
+    """A joint list's label with its parties in the package's party order.
+
+    So the same list gets the same label, and the same colour, whether it comes from
+    the sources or from a simulation.
+
+    Examples
+    --------
+    >>> canonical_label(["URD", "RPM"])
+    'RPM+URD'
+    """
+    from malivote import datasets
+
+    order = {party.id: rank for rank, party in enumerate(datasets.parties())}
+    return "+".join(sorted(parties, key=lambda p: (order.get(p, len(order)), p)))
+
+
 def district_winners(simulation) -> DistrictWinners:
     """The most likely winner of each constituency, and its most likely round.
 
@@ -889,6 +907,7 @@ def district_winners(simulation) -> DistrictWinners:
     slot = key.argmax(axis=-1)
     members = np.take_along_axis(ensemble.members, slot[..., None], axis=-1)[..., 0]
     labels = list_labels(members, ensemble.parties)
+    labels = np.vectorize(lambda label: canonical_label(label.split("+")) if label else label, otypes=[object])(labels)
     n = labels.shape[1]
     winners = np.empty(n, dtype=object)
     rounds = np.zeros(n, dtype=np.int64)
@@ -936,7 +955,7 @@ def official_winners(year: int, names: Sequence[str] | None = None) -> tuple[np.
     rounds = np.zeros(len(index), dtype=np.int64)
     for row in datasets.known_district_results(year):
         if row.is_hard_fact and row.winning_list and row.district in index:
-            winners[index[row.district]] = "+".join(row.winning_list)
+            winners[index[row.district]] = canonical_label(row.winning_list)
             rounds[index[row.district]] = row.round
     return winners, rounds
 

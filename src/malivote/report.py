@@ -39,6 +39,9 @@ __all__ = [
     "format_comparison",
 ]
 
+#: Rules with a second round, for which "decided in round 1" means something.
+TWO_ROUND_RULES = ("two_round", "open_runoff")
+
 PARTY_COLUMNS = ("party", "official", "mean", "median", "min", "max", "p05", "p95")
 
 
@@ -157,12 +160,13 @@ def format_table(summary: dict) -> str:
     lines.append("")
     round1 = summary["round1"]
     districts, seats = round1["districts"], round1["seats"]
-    lines.append(
-        f"Decided in round 1: {districts['min']}-{districts['max']} constituencies, "
-        f"{seats['min']}-{seats['max']} seats"
-        if districts["min"] != districts["max"] or seats["min"] != seats["max"]
-        else f"Decided in round 1: {districts['min']} constituencies, {seats['min']} seats (every draw)"
-    )
+    if summary["rule"] in TWO_ROUND_RULES:
+        lines.append(
+            f"Decided in round 1: {districts['min']}-{districts['max']} constituencies, "
+            f"{seats['min']}-{seats['max']} seats"
+            if districts["min"] != districts["max"] or seats["min"] != seats["max"]
+            else f"Decided in round 1: {districts['min']} constituencies, {seats['min']} seats (every draw)"
+        )
     women = summary["women"]
     if women is not None:
         lines.append(f"Women elected: median {women['median']} (range {women['min']}-{women['max']})")

@@ -37,6 +37,7 @@ __all__ = [
     "ScenarioError",
     "load_scenario",
     "parse_scenario",
+    "scenario_from_dict",
     "shipped_scenarios",
     "SCENARIO_DIR",
 ]
@@ -414,6 +415,23 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
         base = _read_toml(((base_dir or Path.cwd()) / parent).resolve(), (Path(source),))
         table = _merge(base, table)
     return _validate(table, source)
+
+
+def scenario_from_dict(table: dict, *, source: str = "<dict>") -> Scenario:
+    """Validate a scenario given as a dictionary (the TOML document's tables).
+
+    ``extends`` is not resolved here: merge the tables yourself, or use
+    :func:`parse_scenario` with ``base_dir``.
+
+    Examples
+    --------
+    >>> scenario = scenario_from_dict({"election": {"year": 2013}, "rule": {"method": "plurality"}})
+    >>> scenario.rule.method
+    'plurality'
+    """
+    if "extends" in table:
+        raise ScenarioError(f"{source}: extends: not resolved for a dictionary; use parse_scenario or load_scenario")
+    return _validate(dict(table), source)
 
 
 def _validate(table: dict, source: str) -> Scenario:

@@ -282,6 +282,25 @@ def runoff_votes(scenario: Scenario, ensemble: Ensemble, magnitude, rng):
     return runoff.second
 
 
+def _check_threshold(ensemble: Ensemble, votes: np.ndarray, threshold: float, key: str, first_draw: int) -> None:
+    """Name the draw and constituency where no list reaches a PR threshold."""
+    if not threshold:
+        return
+    from fractions import Fraction
+
+    share = Fraction(repr(float(threshold)))
+    total = votes.sum(axis=-1, keepdims=True)
+    reaches = votes * share.denominator >= total * share.numerator
+    stuck = ~(reaches & (votes > 0)).any(axis=-1)
+    if stuck.any():
+        where = np.argwhere(stuck)[0]
+        place = "nationally" if where.size == 1 else f"in {ensemble.layout.names[where[1]]!r}"
+        raise ValueError(
+            f"{key}: in draw {first_draw + int(where[0])} no list reaches the threshold "
+            f"{threshold} {place}, so its seats cannot be given; lower the threshold"
+        )
+
+
 def _pr(votes, seats, spec, rng):
     if spec.method == "divisor":
         return divisor(votes, seats, method=spec.divisor, threshold=spec.threshold, rng=rng)
@@ -304,13 +323,18 @@ def _candidate_votes(ensemble: Ensemble, magnitude: np.ndarray, split_ticket: fl
     return np.where(on_roster & (ensemble.first[..., None] > 0), np.maximum(whole, 1), 0)
 
 
-def apply_rule(scenario: Scenario, ensemble: Ensemble, rng) -> Decision:
-    """Decide the seats of a block of draws under the scenario's ``[rule]``."""
+def apply_rule(scenario: Scenario, ensemble: Ensemble, rng, *, first_draw: int = 0) -> Decision:
+    """Decide the seats of a block of draws under the scenario's ``[rule]``.
+
+    ``first_draw`` is the index of the block's first draw, for error messages.
+    """
     rule = scenario.rule
     n_parties = len(ensemble.parties)
     house = int(ensemble.magnitude.sum())
     if rule.tier == "national":
-        party_seats = _pr(national_party_votes(ensemble), house, rule, rng)
+        votes = national_party_votes(ensemble)
+        _check_threshold(ensemble, votes, rule.threshold, "rule.threshold", first_draw)
+        party_seats = _pr(votes, house, rule, rng)
         draws = ensemble.first.shape[0]
         return Decision(
             seats=np.zeros_like(ensemble.first),
@@ -356,6 +380,7 @@ def apply_rule(scenario: Scenario, ensemble: Ensemble, rng) -> Decision:
         elected = outcome.elected.reshape(candidates.shape)
         seats, rounds = outcome.seats, np.ones(candidates.shape[:2], dtype=np.int8)
     else:
+        _check_threshold(ensemble, ensemble.first, rule.threshold, "rule.threshold", first_draw)
         seats = _pr(ensemble.first, np.broadcast_to(magnitude, ensemble.first.shape[:-1]), rule, rng)
         rounds = np.ones(seats.shape[:-1], dtype=np.int8)
     if elected is None:
@@ -364,7 +389,9 @@ def apply_rule(scenario: Scenario, ensemble: Ensemble, rng) -> Decision:
         party_seats, women = credit_elected(elected, ensemble.roster_party, ensemble.roster_female, n_parties)
     national = None
     if rule.national is not None:
-        national = _pr(national_party_votes(ensemble), rule.national.seats, rule.national, rng)
+        votes = national_party_votes(ensemble)
+        _check_threshold(ensemble, votes, rule.national.threshold, "rule.national.threshold", first_draw)
+        national = _pr(votes, rule.national.seats, rule.national, rng)
         party_seats = party_seats + national
     return Decision(seats=seats, round=rounds, party_seats=party_seats, women=women, national=national)
 
@@ -521,7 +548,7 @@ def simulate(
                 index = (chunk_start + block_start) // RULE_BLOCK
                 rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_RULE_STREAM, index)))
                 changed = apply_models(scenario, ensemble.take(block), rng)
-                decisions.append(apply_rule(scenario, changed, rng))
+                decisions.append(apply_rule(scenario, changed, rng, first_draw=chunk_start + block_start))
                 ensembles.append(changed)
             if bar is not None:
                 bar.update(count)
