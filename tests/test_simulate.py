@@ -100,3 +100,67 @@ def test_plot_into_a_file_path_is_a_user_error(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["run", "mali_2020", "--draws", "2", "--plot", str(blocker / "sub")]) == 2
     assert "--plot" in capsys.readouterr().err
+
+
+def test_streaming_summary_equals_the_kept_one():
+    from malivote.report import summarise
+
+    from malivote.scenario import SCENARIO_DIR
+
+    scenario = load_scenario(SCENARIO_DIR / "counterfactuals" / "turnout_60.toml")
+    kept = simulate(scenario, draws=300, seed=4, chunk_size=100)
+    streamed = simulate(scenario, draws=300, seed=4, chunk_size=200, keep=False)
+    assert streamed.ensemble is None and streamed.party_seats is None
+    assert summarise(kept) == summarise(streamed)
+
+
+def test_workers_give_identical_results():
+    scenario = parse_scenario('[election]\nyear = 2013\n[rule]\nmethod = "plurality"\n')
+    one = simulate(scenario, draws=400, seed=8, chunk_size=100, workers=1)
+    two = simulate(scenario, draws=400, seed=8, chunk_size=100, workers=2)
+    assert (one.seats == two.seats).all() and (one.ensemble.first == two.ensemble.first).all()
+
+
+def test_tally_quantiles_are_order_statistics():
+    from malivote.tally import Tally
+
+    rng = np.random.default_rng(0)
+    for size in (1, 7, 20, 101, 1000):
+        values = rng.integers(0, 30, size=size)
+        hist = np.bincount(values, minlength=31)
+        for q in (0.05, 0.5, 0.95):
+            assert Tally.quantile(hist, q) == int(np.quantile(values, q, method="inverted_cdf"))
+        assert Tally.minimum(hist) == values.min() and Tally.maximum(hist) == values.max()
+        assert np.isclose(Tally.mean(hist), values.mean())
+
+
+def test_streaming_memory_does_not_grow_with_draws():
+    import tracemalloc
+
+    scenario = parse_scenario(
+        '[election]\nyear = 2013\n[rule]\nmethod = "divisor"\n[models.noise]\nkind = "dirichlet"\nconcentration = 300.0\n'
+    )
+    simulate(scenario, draws=100, seed=1, keep=False)  # warm the caches
+    peaks = []
+    for draws in (400, 1600):
+        tracemalloc.start()
+        simulate(scenario, draws=draws, seed=1, chunk_size=200, keep=False)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < 1.3 * peaks[0]
+
+
+def test_cli_chunk_size_and_workers(capsys):
+    outputs = []
+    for extra in ([], ["--chunk-size", "100", "--workers", "2"]):
+        assert main(["run", "mali_2013", "--draws", "300", "--format", "json", *extra]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
+
+
+def test_export_needs_kept_draws(tmp_path):
+    from malivote.report import export
+
+    streamed = simulate(load_scenario("mali_2020"), draws=10, keep=False)
+    with pytest.raises(ValueError, match="keep=True"):
+        export(streamed, tmp_path)

@@ -2,7 +2,8 @@
 
 Commands:
 
-- ``malivote run SCENARIO [--draws N] [--seed S] [--format table|json|csv] [--export DIR]``
+- ``malivote run SCENARIO [--draws N] [--seed S] [--format table|json|csv] [--export DIR]
+  [--plot DIR] [--chunk-size N] [--workers N] [--progress/--no-progress]``
 - ``malivote compare SCENARIO SCENARIO... [--draws N] [--seed S] [--format table|json|csv] [--plot DIR]``
 - ``malivote validate SCENARIO``
 - ``malivote scenarios``
@@ -59,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--export", metavar="DIR", help="write votes.csv, results.csv and turnout.csv into DIR")
     run.add_argument("--plot", metavar="DIR", help="write the hemicycle and seat distribution plots (PNG, SVG) into DIR")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar (default: on a terminal, for long runs)")
+    run.add_argument("--chunk-size", type=_positive_int, default=1000, metavar="N", help="draws made at a time (default 1000); results do not depend on it")
+    run.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="threads drawing chunks at once (default 1); results do not depend on it")
 
     compare = commands.add_parser("compare", help="run several scenarios and show them side by side")
     compare.add_argument("scenarios", metavar="SCENARIO", nargs="+")
@@ -116,7 +119,13 @@ def _run(args) -> int:
     from malivote.simulate import simulate
 
     scenario = load_scenario(args.scenario)
-    simulation = simulate(scenario, draws=args.draws, seed=args.seed, progress=args.progress)
+    # Without exports or plots, only the summaries are needed: memory stays constant
+    # however many draws.
+    keep = bool(args.export or args.plot)
+    simulation = simulate(
+        scenario, draws=args.draws, seed=args.seed, progress=args.progress,
+        chunk_size=args.chunk_size, workers=args.workers, keep=keep,
+    )
     summary = summarise(simulation)
     formatter = {"table": format_table, "json": format_json, "csv": format_csv}[args.format]
     print(formatter(summary))

@@ -26,6 +26,7 @@ import numpy as np
 from malivote import metrics
 from malivote.election import TURNOUT_FIELDS, list_labels
 from malivote.simulate import Simulation
+from malivote.tally import Tally
 
 __all__ = [
     "summarise",
@@ -45,19 +46,13 @@ TWO_ROUND_RULES = ("two_round", "open_runoff")
 PARTY_COLUMNS = ("party", "official", "mean", "median", "min", "max", "p05", "p95")
 
 
-def _quantile(values: np.ndarray, q: float) -> int:
-    return int(np.quantile(values, q, method="inverted_cdf"))
-
-
-def _range(values: np.ndarray) -> dict:
-    return {"min": int(values.min()), "max": int(values.max())}
-
-
 def summarise(simulation: Simulation) -> dict:
-    """Seats per party over the draws, and what round 1 decided.
+    """Seats per party over the draws, what round 1 decided, women and metrics.
 
-    Parties that win no seat in any draw and have no official seats are left out.
-    Rows are ordered by official seats, then by mean simulated seats.
+    Computed from the run's :class:`~malivote.tally.Tally`, so it works whether or not
+    the run kept its draws, and quantiles are exact order statistics of the seat
+    counts. Parties that win no seat in any draw and have no official seats are left
+    out. Rows are ordered by official seats, then by mean simulated seats.
 
     Returns
     -------
@@ -65,43 +60,50 @@ def summarise(simulation: Simulation) -> dict:
         ``scenario``, ``draws``, ``seed``, ``parties`` (a list of dicts with the keys
         of ``PARTY_COLUMNS``; ``official`` only when the scenario replays an official
         table), ``round1`` (``districts`` and ``seats``, each ``{"min", "max"}``),
-        ``women`` (``{"min", "max", "median"}``) and ``notes``.
+        ``women`` (``{"min", "max", "median"}``, or None), ``metrics`` and ``notes``.
     """
+    tally = simulation.tally
     official = simulation.official()
     rows = []
     for index, party in enumerate(simulation.parties):
-        seats = simulation.party_seats[:, index]
-        if not seats.any() and not (official or {}).get(party):
+        hist = tally.party_hist[index]
+        if hist[0] == tally.n_draws and not (official or {}).get(party):
             continue
         row = {"party": party}
         if official is not None:
             row["official"] = int(official.get(party, 0))
         row.update(
-            mean=round(float(seats.mean()), 3),
-            median=_quantile(seats, 0.5),
-            min=int(seats.min()),
-            max=int(seats.max()),
-            p05=_quantile(seats, 0.05),
-            p95=_quantile(seats, 0.95),
+            mean=round(tally.mean(hist), 3),
+            median=tally.quantile(hist, 0.5),
+            min=tally.minimum(hist),
+            max=tally.maximum(hist),
+            p05=tally.quantile(hist, 0.05),
+            p95=tally.quantile(hist, 0.95),
         )
         rows.append(row)
     rows.sort(key=lambda row: (-row.get("official", 0), -row["mean"], row["party"]))
-    notes = list(simulation.ensemble.notes)
-    women = {**_range(simulation.women), "median": _quantile(simulation.women, 0.5)}
-    if simulation.scenario.rule.tier == "national":
-        women = None
+    notes = list(simulation.notes)
+    national = simulation.scenario.rule.tier == "national"
+    women = None
+    if national:
         notes.append("women: national party lists have no rosters, so women elected are not counted")
+    else:
+        women = {**_hist_range(tally.women_hist), "median": tally.quantile(tally.women_hist, 0.5)}
     return {
         **_header(simulation),
         "parties": rows,
         "round1": {
-            "districts": _range(simulation.round1_constituencies),
-            "seats": _range(simulation.round1_seats),
+            "districts": _hist_range(tally.round1_constituencies_hist),
+            "seats": _hist_range(tally.round1_seats_hist),
         },
         "women": women,
         "metrics": simulation_metrics(simulation),
         "notes": notes,
     }
+
+
+def _hist_range(hist: np.ndarray) -> dict:
+    return {"min": Tally.minimum(hist), "max": Tally.maximum(hist)}
 
 
 def simulation_metrics(simulation: Simulation) -> dict:
@@ -112,21 +114,18 @@ def simulation_metrics(simulation: Simulation) -> dict:
     ``gallagher`` and ``loosemore_hanby`` are in percentage points; ``p_majority`` is
     the share of draws in which one party holds an absolute majority (74 of 147).
     """
-    ensemble = simulation.ensemble
-    votes = metrics.party_votes(ensemble.first, ensemble.members, len(ensemble.parties))
-    seats = simulation.party_seats
-    house = int(ensemble.magnitude.sum())
-    return {
-        "gallagher": round(float(metrics.gallagher(votes, seats).mean()), 3),
-        "loosemore_hanby": round(float(metrics.loosemore_hanby(votes, seats).mean()), 3),
-        "enp_votes": round(float(metrics.effective_number_of_parties(votes).mean()), 3),
-        "enp_seats": round(float(metrics.effective_number_of_parties(seats).mean()), 3),
-        "largest_party_share": round(float(metrics.largest_party_share(seats).mean()), 4),
-        "p_majority": round(metrics.majority_probability(seats, metrics.majority_threshold(house)), 4),
-        "runoffs": round(float(metrics.runoffs(simulation.round).mean()), 3),
-        "wasted_votes": round(float(metrics.wasted_votes(ensemble.first, simulation.seats).mean()), 4),
-        "women": None if simulation.scenario.rule.tier == "national" else round(float(simulation.women.mean()), 3),
-    }
+    tally = simulation.tally
+    national = simulation.scenario.rule.tier == "national"
+    digits = {"largest_party_share": 4, "wasted_votes": 4}
+    result = {}
+    for name in ("gallagher", "loosemore_hanby", "enp_votes", "enp_seats", "largest_party_share"):
+        result[name] = round(tally.metric_mean(name), digits.get(name, 3))
+    result["p_majority"] = round(tally.majority_draws / tally.n_draws, 4)
+    for name in ("runoffs", "wasted_votes", "women"):
+        result[name] = round(tally.metric_mean(name), digits.get(name, 3))
+    if national:
+        result["women"] = None
+    return result
 
 
 def _header(simulation: Simulation) -> dict:
@@ -136,7 +135,7 @@ def _header(simulation: Simulation) -> dict:
         "draws": simulation.n_draws,
         "seed": simulation.seed,
         "rule": simulation.scenario.rule.method,
-        "layout": simulation.ensemble.layout.name,
+        "layout": simulation.layout_name,
     }
 
 
@@ -299,6 +298,8 @@ def export(simulation: Simulation, directory) -> dict[str, int]:
     dict
         Rows written per file.
     """
+    if simulation.ensemble is None:
+        raise ValueError("simulation: the run kept no draws (keep=False); run it with keep=True to export")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     ensemble = simulation.ensemble

@@ -26,6 +26,7 @@ from malivote.election import Ensemble, credit_elected, credit_seats
 from malivote.layouts import get_layout
 from malivote.rules import block_vote, divisor, largest_remainder, open_runoff, plurality, two_round
 from malivote.scenario import Scenario
+from malivote.tally import Tally
 
 __all__ = [
     "Decision",
@@ -36,6 +37,7 @@ __all__ = [
     "national_party_votes",
     "runoff_votes",
     "simulate",
+    "tally_block",
 ]
 
 # Tie-breaking draws from its own stream, apart from the reconstruction's, so that
@@ -51,50 +53,60 @@ CHUNK_DRAWS = 1000
 class Simulation:
     """The outcome of a scenario over its draws.
 
+    Every run keeps a :class:`~malivote.tally.Tally` (histograms and metric sums, in
+    constant memory). A run with ``keep=True`` (the default) also keeps every draw's
+    arrays, for exports, plots and analysis; with ``keep=False`` they are None.
+
     Attributes
     ----------
     scenario : Scenario
-    ensemble : Ensemble
-        The elections drawn.
-    seats : ndarray of int64, shape (D, C, K)
-        Seats per list slot.
-    round : ndarray of int8, shape (D, C)
-        The round that decided each constituency (1 under one-round rules).
-    party_seats : ndarray of int64, shape (D, P)
-        Seats per party, ``P = len(ensemble.parties)``.
-    women : ndarray of int64, shape (D,)
-        Women elected in the constituencies (national lists have no rosters).
     seed : int
+    tally : Tally
+        Seats per party, round-1 counts, women and metrics over all draws.
+    parties : tuple of str
+    layout_name : str
+    notes : tuple of str
+        What the election drawn could not honour.
+    ensemble : Ensemble or None
+        The elections drawn (after the scenario's models).
+    seats : ndarray of int64, shape (D, C, K), or None
+        Seats per list slot.
+    round : ndarray of int8, shape (D, C), or None
+        The round that decided each constituency (1 under one-round rules).
+    party_seats : ndarray of int64, shape (D, P), or None
+        Seats per party, ``P = len(parties)``.
+    women : ndarray of int64, shape (D,), or None
+        Women elected in the constituencies (national lists have no rosters).
     national : ndarray of int64, shape (D, P), or None
         Seats per party from a national PR tier, included in ``party_seats``.
     """
 
     scenario: Scenario
-    ensemble: Ensemble
-    seats: np.ndarray
-    round: np.ndarray
-    party_seats: np.ndarray
-    women: np.ndarray
     seed: int
+    tally: Tally
+    parties: tuple[str, ...]
+    layout_name: str
+    notes: tuple[str, ...] = ()
+    ensemble: Ensemble | None = None
+    seats: np.ndarray | None = None
+    round: np.ndarray | None = None
+    party_seats: np.ndarray | None = None
+    women: np.ndarray | None = None
     national: np.ndarray | None = None
 
     @property
-    def parties(self) -> tuple[str, ...]:
-        return self.ensemble.parties
-
-    @property
     def n_draws(self) -> int:
-        return self.seats.shape[0]
+        return self.tally.n_draws
 
     @cached_property
     def round1_constituencies(self) -> np.ndarray:
-        """Constituencies decided in round 1, per draw."""
+        """Constituencies decided in round 1, per draw (kept runs only)."""
         return (self.round == 1).sum(axis=-1)
 
     @cached_property
     def round1_seats(self) -> np.ndarray:
-        """Seats decided in round 1 in the constituencies, per draw."""
-        return np.where((self.round == 1)[..., None], self.seats, 0).sum(axis=(-1, -2))
+        """Seats decided in round 1 in the constituencies, per draw (kept runs only)."""
+        return _round1_seats(self.seats, self.round)
 
     def official(self) -> dict[str, int] | None:
         """The official seat table the scenario replays, if any."""
@@ -116,6 +128,43 @@ class Simulation:
             f"<Simulation {self.scenario.name or self.scenario.source!r}: {self.n_draws} draws, "
             f"seed {self.seed}, rule {self.scenario.rule.method}>"
         )
+
+
+def _round1_seats(seats: np.ndarray, rounds: np.ndarray) -> np.ndarray:
+    return np.where((rounds == 1)[..., None], seats, 0).sum(axis=(-1, -2))
+
+
+def tally_block(scenario: Scenario, ensemble: Ensemble, decision: "Decision") -> Tally:
+    """The summaries of one block of draws: histograms and per-draw metrics.
+
+    Party votes for the metrics credit each joint list's votes equally to its parties
+    (:func:`malivote.metrics.party_votes`, an assumption: ballots are cast for lists).
+    """
+    from malivote import metrics
+
+    house = int(ensemble.magnitude.sum())
+    tally = Tally.empty(ensemble.parties, house, ensemble.layout.n_constituencies)
+    votes = metrics.party_votes(ensemble.first, ensemble.members, len(ensemble.parties))
+    seats = decision.party_seats
+    values = {
+        "gallagher": metrics.gallagher(votes, seats),
+        "loosemore_hanby": metrics.loosemore_hanby(votes, seats),
+        "enp_votes": metrics.effective_number_of_parties(votes),
+        "enp_seats": metrics.effective_number_of_parties(seats),
+        "largest_party_share": metrics.largest_party_share(seats),
+        "runoffs": metrics.runoffs(decision.round),
+        "wasted_votes": metrics.wasted_votes(ensemble.first, decision.seats),
+        "women": decision.women,
+    }
+    tally.add(
+        party_seats=seats,
+        round1_constituencies=(decision.round == 1).sum(axis=-1),
+        round1_seats=_round1_seats(decision.seats, decision.round),
+        women=decision.women,
+        metrics=values,
+        majority=metrics.majority_threshold(house),
+    )
+    return tally
 
 
 @dataclass(frozen=True, eq=False)
@@ -459,10 +508,10 @@ def ensemble_from_lists(scenario: Scenario, draws: int) -> Ensemble:
     )
 
 
-def _progress_bar(total: int, progress, description: str):
+def _progress_bar(total: int, progress, description: str, chunk_size: int = CHUNK_DRAWS):
     """A tqdm progress bar, or None: on request, or by default on a terminal."""
     if progress is None:
-        progress = sys.stderr.isatty() and total >= 2 * CHUNK_DRAWS
+        progress = sys.stderr.isatty() and total > 2 * chunk_size
     if not progress:
         return None
     try:
@@ -490,6 +539,8 @@ def simulate(
     seed: int | None = None,
     chunk_size: int = CHUNK_DRAWS,
     progress: bool | None = None,
+    keep: bool = True,
+    workers: int = 1,
 ) -> Simulation:
     """Run a scenario.
 
@@ -500,12 +551,21 @@ def simulate(
     draws, seed : int, optional
         Override the scenario's ``[simulation]`` settings.
     chunk_size : int, default 1000
-        Draws made at a time (rounded up to a multiple of ``RULE_BLOCK``). The results
-        do not depend on it: the elections and the lots that break ties come from one
-        seed sequence child per fixed block of ``RULE_BLOCK`` draws.
+        Draws made at a time (rounded up to a multiple of ``RULE_BLOCK``). Memory
+        grows with the chunk size, not with ``draws``, when ``keep=False``.
     progress : bool, optional
-        Show a progress bar (needs ``tqdm``). By default, only on a terminal and for
-        long runs.
+        Show a progress bar with an ETA (needs ``tqdm``). By default, only on a
+        terminal and for runs of more than two chunks.
+    keep : bool, default True
+        Keep every draw's arrays (for exports, plots, analysis). With False only the
+        summaries are kept, in constant memory.
+    workers : int, default 1
+        Threads that draw and decide chunks at once. NumPy releases the GIL in its
+        array work, so two workers use both cores of a 2-core machine.
+
+    Results do not depend on ``chunk_size`` or ``workers``: the elections and the lots
+    that break ties come from one seed sequence child per fixed block of
+    ``RULE_BLOCK`` draws, and chunks are put back in order.
 
     Returns
     -------
@@ -519,6 +579,8 @@ def simulate(
         raise ValueError(f"seed: expected a non-negative integer, found {seed}")
     if chunk_size < 1:
         raise ValueError(f"chunk_size: expected a positive number of draws, found {chunk_size}")
+    if workers < 1:
+        raise ValueError(f"workers: expected a positive number of threads, found {workers}")
     chunk_size = -(-int(chunk_size) // RULE_BLOCK) * RULE_BLOCK
 
     if scenario.is_replay:
@@ -537,34 +599,66 @@ def simulate(
         def draw_elections(first_draw: int, count: int) -> Ensemble:
             return ensemble_from_lists(scenario, count)
 
-    bar = _progress_bar(draws, progress, scenario.name or "malivote")
-    ensembles, decisions = [], []
+    def run_chunk(chunk_start: int):
+        count = min(chunk_size, draws - chunk_start)
+        ensemble = draw_elections(chunk_start, count)
+        kept, tally = [], None
+        for block_start in range(0, count, RULE_BLOCK):
+            block = slice(block_start, min(block_start + RULE_BLOCK, count))
+            index = (chunk_start + block_start) // RULE_BLOCK
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_RULE_STREAM, index)))
+            changed = apply_models(scenario, ensemble.take(block), rng)
+            decision = apply_rule(scenario, changed, rng, first_draw=chunk_start + block_start)
+            block_tally = tally_block(scenario, changed, decision)
+            tally = block_tally if tally is None else tally.merge(block_tally)
+            if keep:
+                kept.append((changed, decision))
+        return count, tally, kept, ensemble.notes, ensemble.parties, ensemble.layout.name
+
+    bar = _progress_bar(draws, progress, scenario.name or "malivote", chunk_size)
+    starts = list(range(0, draws, chunk_size))
+    results = []
     try:
-        for chunk_start in range(0, draws, chunk_size):
-            count = min(chunk_size, draws - chunk_start)
-            ensemble = draw_elections(chunk_start, count)
-            for block_start in range(0, count, RULE_BLOCK):
-                block = slice(block_start, min(block_start + RULE_BLOCK, count))
-                index = (chunk_start + block_start) // RULE_BLOCK
-                rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_RULE_STREAM, index)))
-                changed = apply_models(scenario, ensemble.take(block), rng)
-                decisions.append(apply_rule(scenario, changed, rng, first_draw=chunk_start + block_start))
-                ensembles.append(changed)
-            if bar is not None:
-                bar.update(count)
+        # The first chunk alone: it fills the caches (the replay's outcome pool)
+        # before any other thread asks for them.
+        results.append(run_chunk(starts[0]))
+        if bar is not None:
+            bar.update(results[0][0])
+        if workers == 1 or len(starts) == 1:
+            for start in starts[1:]:
+                results.append(run_chunk(start))
+                if bar is not None:
+                    bar.update(results[-1][0])
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for result in pool.map(run_chunk, starts[1:]):
+                    results.append(result)
+                    if bar is not None:
+                        bar.update(result[0])
     finally:
         if bar is not None:
             bar.close()
+
+    tally = results[0][1]
+    for result in results[1:]:
+        tally.merge(result[1])
+    _, _, _, notes, parties, layout_name = results[0]
+    common = dict(scenario=scenario, seed=seed, tally=tally, parties=parties, layout_name=layout_name, notes=notes)
+    if not keep:
+        return Simulation(**common)
+    pairs = [pair for result in results for pair in result[2]]
+    decisions = [decision for _, decision in pairs]
     national = None
     if decisions[0].national is not None:
         national = np.concatenate([d.national for d in decisions])
     return Simulation(
-        scenario=scenario,
-        ensemble=_concatenate(ensembles),
+        **common,
+        ensemble=_concatenate([ensemble for ensemble, _ in pairs]),
         seats=np.concatenate([d.seats for d in decisions]),
         round=np.concatenate([d.round for d in decisions]),
         party_seats=np.concatenate([d.party_seats for d in decisions]),
         women=np.concatenate([d.women for d in decisions]),
-        seed=seed,
         national=national,
     )

@@ -7,11 +7,16 @@ nanoseconds a row; across a long axis it runs vectorised. So the kernel takes th
 length ``B``. Each vote is packed with its slot into one integer key, ``votes << bits
 | (K - 1 - slot)``, so that one maximum gives both the leader's votes and its slot
 (the lowest slot among equals; ties are re-drawn by lot afterwards).
+
+With the numba backend (:mod:`malivote.rules._backend`) the same outputs come from
+:func:`malivote.rules._numba.leading_lists`, one pass per row, rows in parallel.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from malivote.rules._backend import backend
 
 __all__ = ["leading_lists"]
 
@@ -53,6 +58,14 @@ def leading_lists(votes: np.ndarray, depth: int = 3, *, block_rows: int = BLOCK_
     """
     n_rows, n_lists = votes.shape
     slot_bits = max(1, (n_lists - 1).bit_length())
+    if 1 <= depth <= 3 and votes.size and backend() == "numba":
+        from malivote.rules import _numba
+
+        total, slots, leading = _numba.leading_lists(numba_votes(votes), depth)
+        largest = int(leading[0].max(initial=0))
+        if (largest + 1) * n_lists >= 2 ** (63 - slot_bits):
+            raise ValueError(f"votes: counts up to {largest} are too large to rank exactly")
+        return total, slots, leading
     largest = int(votes.max(initial=0))
     # The column sums of the keys must fit too: votes and slots, shifted.
     fits_int32 = (largest + 1) * n_lists < 2 ** (31 - slot_bits)
@@ -90,3 +103,10 @@ def leading_lists(votes: np.ndarray, depth: int = 3, *, block_rows: int = BLOCK_
     slots = (n_lists - 1) - (keys_out & slot_mask)
     leading = keys_out >> slot_bits
     return total, slots, leading
+
+
+def numba_votes(votes: np.ndarray) -> np.ndarray:
+    """``votes`` as int32 or int64, the two vote types the numba kernels compile for."""
+    if votes.dtype in (np.int32, np.int64):
+        return votes
+    return votes.astype(np.int64)

@@ -26,7 +26,8 @@ from malivote.rules._validation import (
     exceeds_share,
     first_bad_index,
 )
-from malivote.rules._kernels import leading_lists
+from malivote.rules._backend import backend
+from malivote.rules._kernels import leading_lists, numba_votes
 from malivote.rules.ties import order_by_lot
 
 __all__ = ["DistrictOutcome", "two_round", "open_runoff", "plurality"]
@@ -199,19 +200,44 @@ def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> Distr
     rng = np.random.default_rng(rng)
 
     n_lists = first.shape[-1]
+    shape = first.shape[:-1]
     flat_first = first.reshape(-1, n_lists)
+    flat_second = None if second is None else second.reshape(-1, n_lists)
+    decided_rows = None
+    if backend() == "numba" and flat_first.size:
+        decided_rows = _two_round_fast(flat_first, flat_second, share, rng, shape)
+    if decided_rows is None:
+        winner, decided, leader, runner_up = _two_round_rows(flat_first, flat_second, share, rng, shape)
+        rounds = np.where(decided, 1, 2).astype(np.int8)
+        # Stacked on a leading axis (contiguous, cheap), shown as (..., C, 2) by a view.
+        finalists = np.stack([np.where(decided, winner, leader), np.where(decided, -1, runner_up)])
+    else:
+        winner, rounds, finalists = decided_rows
+    return DistrictOutcome(
+        winner=winner.reshape(shape),
+        round=rounds.reshape(shape),
+        finalists=np.moveaxis(finalists, 0, -1).reshape(shape + (2,)),
+        magnitude=magnitude,
+        n_lists=n_lists,
+    )
+
+
+def _two_round_rows(flat_first, flat_second, share, rng, shape):
+    """:func:`two_round` on rows ``(R, K)``: winner, decided, leader and runner-up.
+
+    ``shape`` is the shape of the constituencies, ``(..., C)``, for error messages.
+    """
     valid, (leader, runner_up, _), (leader_votes, runner_up_votes, _) = _leaders(
         flat_first, 3, rng
     )
-    valid = valid.reshape(first.shape[:-1])
+    valid = valid.reshape(shape)
     _check_valid(valid, "first")
     decided = exceeds_share(leader_votes, valid.reshape(-1), share)
 
     rows = np.arange(flat_first.shape[0])
-    if second is None:
+    if flat_second is None:
         leader_runoff, runner_up_runoff = leader_votes, runner_up_votes
     else:
-        flat_second = second.reshape(-1, n_lists)
         safe_runner_up = np.maximum(runner_up, 0)
         leader_runoff = np.where(decided, 0, flat_second[rows, leader])
         runner_up_runoff = np.where(decided, 0, flat_second[rows, safe_runner_up])
@@ -231,16 +257,48 @@ def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> Distr
         leader_wins[tie_rows] = rng.random(tie_rows.size) < 0.5
 
     winner = np.where(decided | leader_wins, leader, runner_up)
-    # Stacked on a leading axis (contiguous, cheap), shown as (..., C, 2) by a view.
-    finalists = np.moveaxis(np.stack([np.where(decided, winner, leader), np.where(decided, -1, runner_up)]), 0, -1)
-    shape = valid.shape
-    return DistrictOutcome(
-        winner=winner.reshape(shape),
-        round=np.where(decided, 1, 2).astype(np.int8).reshape(shape),
-        finalists=finalists.reshape(shape + (2,)),
-        magnitude=magnitude,
-        n_lists=n_lists,
+    return winner, decided, leader, runner_up
+
+
+def _two_round_fast(flat_first, flat_second, share, rng, shape):
+    """:func:`_two_round_rows` with the numba kernel; None where NumPy must raise.
+
+    The kernel decides every row without a tie in one pass. The rows it flags (a tie
+    for a finalist place or in the runoff, or counts too large for its integers) are
+    redone by :func:`_two_round_rows`, in row order: they are exactly the rows where
+    the NumPy path draws lots, so it draws the same random numbers for them. On bad
+    input the function restores ``rng`` and returns None, and the NumPy path raises.
+    """
+    from malivote.rules import _numba
+
+    first_votes = numba_votes(flat_first)
+    second_votes = None if flat_second is None else numba_votes(flat_second)
+    status, winner, rounds, finalists = _numba.two_round_rows(
+        first_votes, second_votes, share.numerator, share.denominator
     )
+    flagged = np.flatnonzero(status)
+    if flagged.size == 0:
+        return winner, rounds, finalists
+    if (status[flagged] == _numba.ERROR).any():
+        return None
+    state = rng.bit_generator.state
+    try:
+        sub_winner, sub_decided, sub_leader, sub_runner_up = _two_round_rows(
+            flat_first[flagged],
+            None if flat_second is None else flat_second[flagged],
+            share,
+            rng,
+            (flagged.size,),
+        )
+    except ValueError:
+        # An empty runoff between finalists drawn by lot: let the NumPy path say where.
+        rng.bit_generator.state = state
+        return None
+    winner[flagged] = sub_winner
+    rounds[flagged] = np.where(sub_decided, 1, 2)
+    finalists[0, flagged] = sub_leader
+    finalists[1, flagged] = np.where(sub_decided, -1, sub_runner_up)
+    return winner, rounds, finalists
 
 
 def open_runoff(first, magnitude, registered, second=None, *, majority=0.5, qualify=0.125, rng=None) -> DistrictOutcome:

@@ -1,0 +1,132 @@
+"""Online summaries: what a run needs to report, accumulated block by block.
+
+A :class:`Tally` keeps histograms of integer counts (seats per party, constituencies
+and seats decided in round 1, women elected) and sums of the per-draw metrics, so a
+run of any length is summarised in constant memory, and its quantiles are exact: a
+seat count's quantile is read off its histogram, never interpolated.
+
+The quantile of probability ``q`` over ``n`` draws is the smallest count ``c`` with
+at least ``ceil(q n)`` draws at or below ``c`` (the inverse of the empirical
+distribution function; NumPy's ``method="inverted_cdf"``), computed with ``q`` as the
+exact decimal written (0.05 is 1/20).
+
+Examples
+--------
+>>> import numpy as np
+>>> tally = Tally.empty(("A", "B"), house=3, n_constituencies=2)
+>>> tally.add(party_seats=np.array([[2, 1], [3, 0], [2, 1]]),
+...           round1_constituencies=np.array([1, 2, 1]), round1_seats=np.array([2, 3, 2]),
+...           women=np.array([1, 0, 2]), metrics={"gallagher": np.array([5.0, 9.0, 7.0])},
+...           majority=2)
+>>> tally.quantile(tally.party_hist[0], 0.5), tally.mean(tally.party_hist[0])
+(2, 2.3333333333333335)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import ceil
+
+import numpy as np
+
+__all__ = ["Tally"]
+
+
+@dataclass(eq=False)
+class Tally:
+    """Histograms and sums over the draws of a run.
+
+    Attributes
+    ----------
+    parties : tuple of str
+    party_hist : ndarray of int64, shape (P, house + 1)
+        ``party_hist[p, s]``: draws in which party ``p`` won ``s`` seats.
+    round1_constituencies_hist : ndarray, shape (C + 1,)
+    round1_seats_hist, women_hist : ndarray, shape (house + 1,)
+    metric_sums : dict of str to float
+        Sums over the draws of each per-draw metric.
+    majority_draws : int
+        Draws in which one party holds an absolute majority.
+    n_draws : int
+    """
+
+    parties: tuple[str, ...]
+    party_hist: np.ndarray
+    round1_constituencies_hist: np.ndarray
+    round1_seats_hist: np.ndarray
+    women_hist: np.ndarray
+    metric_sums: dict = field(default_factory=dict)
+    majority_draws: int = 0
+    n_draws: int = 0
+
+    @classmethod
+    def empty(cls, parties, house: int, n_constituencies: int) -> "Tally":
+        """A tally of no draws."""
+        return cls(
+            parties=tuple(parties),
+            party_hist=np.zeros((len(parties), house + 1), dtype=np.int64),
+            round1_constituencies_hist=np.zeros(n_constituencies + 1, dtype=np.int64),
+            round1_seats_hist=np.zeros(house + 1, dtype=np.int64),
+            women_hist=np.zeros(house + 1, dtype=np.int64),
+        )
+
+    def add(self, *, party_seats, round1_constituencies, round1_seats, women, metrics, majority):
+        """Count a block of draws in.
+
+        Parameters
+        ----------
+        party_seats : ndarray, shape (D, P)
+        round1_constituencies, round1_seats, women : ndarray, shape (D,)
+        metrics : dict of str to ndarray of shape (D,)
+        majority : int
+            Seats that make an absolute majority.
+        """
+        draws, n_parties = party_seats.shape
+        width = self.party_hist.shape[1]
+        codes = party_seats + width * np.arange(n_parties)
+        self.party_hist += np.bincount(codes.ravel(), minlength=n_parties * width).reshape(n_parties, width)
+        for hist, values in (
+            (self.round1_constituencies_hist, round1_constituencies),
+            (self.round1_seats_hist, round1_seats),
+            (self.women_hist, women),
+        ):
+            hist += np.bincount(np.asarray(values, dtype=np.int64), minlength=hist.size)[: hist.size]
+        for name, values in metrics.items():
+            self.metric_sums[name] = self.metric_sums.get(name, 0.0) + float(np.sum(values))
+        self.majority_draws += int((party_seats >= majority).any(axis=1).sum())
+        self.n_draws += draws
+
+    def merge(self, other: "Tally") -> "Tally":
+        """Add another tally of the same run's other draws into this one."""
+        self.party_hist += other.party_hist
+        self.round1_constituencies_hist += other.round1_constituencies_hist
+        self.round1_seats_hist += other.round1_seats_hist
+        self.women_hist += other.women_hist
+        for name, value in other.metric_sums.items():
+            self.metric_sums[name] = self.metric_sums.get(name, 0.0) + value
+        self.majority_draws += other.majority_draws
+        self.n_draws += other.n_draws
+        return self
+
+    @staticmethod
+    def quantile(hist: np.ndarray, q: float) -> int:
+        """The ``q`` quantile of the counts in ``hist`` (see the module docstring)."""
+        total = int(hist.sum())
+        needed = max(1, ceil(Fraction(repr(float(q))) * total))
+        return int(np.searchsorted(np.cumsum(hist), needed))
+
+    @staticmethod
+    def mean(hist: np.ndarray) -> float:
+        return float(np.dot(hist, np.arange(hist.size)) / hist.sum())
+
+    @staticmethod
+    def minimum(hist: np.ndarray) -> int:
+        return int(np.flatnonzero(hist)[0])
+
+    @staticmethod
+    def maximum(hist: np.ndarray) -> int:
+        return int(np.flatnonzero(hist)[-1])
+
+    def metric_mean(self, name: str) -> float:
+        return self.metric_sums[name] / self.n_draws
