@@ -14,6 +14,8 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "tests"))
+# Benchmark modules share their input generators.
+sys.path.insert(0, os.path.dirname(__file__))
 
 RECORDS: list[tuple[str, dict]] = []
 

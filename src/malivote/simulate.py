@@ -510,15 +510,18 @@ def ensemble_from_lists(scenario: Scenario, draws: int) -> Ensemble:
 
 def _progress_bar(total: int, progress, description: str, chunk_size: int = CHUNK_DRAWS):
     """A tqdm progress bar, or None: on request, or by default on a terminal."""
+    delay = 0.0
     if progress is None:
-        progress = sys.stderr.isatty() and total > 2 * chunk_size
+        # On a terminal, for runs of more than one chunk, once they have taken 2 s.
+        progress = sys.stderr.isatty() and total > chunk_size
+        delay = 2.0
     if not progress:
         return None
     try:
         from tqdm.auto import tqdm
     except ImportError:  # tqdm is optional: pip install "malivote[progress]"
         return None
-    return tqdm(total=total, desc=description, unit="draw", leave=False)
+    return tqdm(total=total, desc=description, unit="draw", leave=False, delay=delay)
 
 
 def _concatenate(ensembles: list[Ensemble]) -> Ensemble:
@@ -555,7 +558,7 @@ def simulate(
         grows with the chunk size, not with ``draws``, when ``keep=False``.
     progress : bool, optional
         Show a progress bar with an ETA (needs ``tqdm``). By default, only on a
-        terminal and for runs of more than two chunks.
+        terminal, and only once the run has taken two seconds.
     keep : bool, default True
         Keep every draw's arrays (for exports, plots, analysis). With False only the
         summaries are kept, in constant memory.

@@ -1,0 +1,115 @@
+"""Benchmarks at scale: Monte Carlo with district noise, and peak memory of a long run.
+
+- Draw plus decide on 20,000 draws x 125 constituencies x 20 lists: log-normal noise on
+  one election's list votes (:func:`malivote.models.lognormal_votes`), then Mali's rule.
+  Targets: at least 50,000 national elections/s, and at most 2x the time to draw the
+  random numbers alone (the same float32 normals, same blocks, same threads).
+- Peak resident memory of a 1,000,000-draw streaming run of a counterfactual (a
+  scenario that writes its lists out, with Dirichlet district noise), in a fresh
+  process. Target: under 1 GB.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+
+from malivote.models import lognormal_votes
+from malivote.rules import two_round
+from test_bench_rules import _magnitude_125, _votes
+
+DRAWS, WORKERS, BLOCK, SIGMA = 20_000, 2, 1024, 0.15
+
+
+def _normals_only(shape, draws, seed):
+    """The random numbers alone: the float32 normals lognormal_votes draws."""
+    children = np.random.SeedSequence(seed).spawn(-(-draws // BLOCK))
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fill(b):
+        count = min(BLOCK, draws - b * BLOCK)
+        np.random.default_rng(children[b]).standard_normal((count,) + shape, dtype=np.float32)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        list(pool.map(fill, range(len(children))))
+
+
+def _best(function, repeat):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def test_monte_carlo_with_district_noise(benchmark, record):
+    base = _votes((1, 125, 20), seed=3)[0]
+    magnitude = _magnitude_125()
+    draws = DRAWS if not benchmark.disabled else 2_000
+
+    def draw_and_decide():
+        votes = lognormal_votes(base, SIGMA, draws, seed=5, block=BLOCK, workers=WORKERS)
+        return two_round(votes, magnitude, rng=0)
+
+    outcome = benchmark.pedantic(draw_and_decide, rounds=1, iterations=1)
+    assert (outcome.seats.sum(axis=(-1, -2)) == 147).all()
+    repeat = 1 if benchmark.disabled else 3
+    total = _best(draw_and_decide, repeat)
+    random_alone = _best(lambda: _normals_only(base.shape, draws, 5), repeat)
+    record(
+        f"Monte Carlo with district noise, {draws:,} x 125 x 20",
+        benchmark,
+        elections_per_s=draws / total,
+        x_random_numbers_alone=total / random_alone,
+    )
+
+
+def test_peak_memory_of_a_long_streaming_run(benchmark, record, tmp_path):
+    draws = 1_000_000 if not benchmark.disabled else 20_000
+    script = textwrap.dedent(
+        f"""
+        import json, resource, time
+        from malivote.simulate import simulate, ensemble_from_lists
+        from malivote.scenario import parse_scenario
+        from malivote.reconstruct import reconstruct
+        election = reconstruct(2020, draws=1, seed=0)
+        names = election.layout.names
+        lines = ['[election]', 'layout = "mali-55"', '[rule]', 'method = "two_round"',
+                 '[models.noise]', 'kind = "dirichlet"', 'concentration = 300.0']
+        for c, name in enumerate(names):
+            for k in range(election.first.shape[-1]):
+                votes = int(election.first[0, c, k])
+                if votes:
+                    members = [p for bit, p in enumerate(election.parties) if int(election.members[0, c, k]) >> bit & 1]
+                    lines += ['[[lists]]', f'constituency = "{{name}}"', f'parties = {{members!r}}'.replace("'", '"'),
+                              f'votes = [{{votes}}]']
+        scenario = parse_scenario("\\n".join(lines))
+        start = time.perf_counter()
+        result = simulate(scenario, draws={draws}, seed=1, keep=False, chunk_size=1000, workers=1)
+        elapsed = time.perf_counter() - start
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps({{"draws": result.n_draws, "seconds": elapsed, "peak_mib": peak_kib / 1024}}))
+        """
+    )
+    path = tmp_path / "long_run.py"
+    path.write_text(script)
+    start = time.perf_counter()
+    completed = benchmark.pedantic(
+        subprocess.run, args=([sys.executable, str(path)],), kwargs={"capture_output": True, "text": True, "check": True},
+        rounds=1, iterations=1,
+    )
+    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert figures["draws"] == draws
+    assert figures["peak_mib"] < 1024
+    record(
+        f"streaming run of {draws:,} draws (lists + Dirichlet noise, chunks of 1,000, 1 worker)",
+        benchmark,
+        peak_resident_mib=figures["peak_mib"],
+        seconds=figures["seconds"],
+        draws_per_s=draws / figures["seconds"],
+    )
