@@ -335,12 +335,11 @@ def _check_threshold(ensemble: Ensemble, votes: np.ndarray, threshold: float, ke
     """Name the draw and constituency where no list reaches a PR threshold."""
     if not threshold:
         return
-    from fractions import Fraction
+    from malivote.rules._validation import as_share, below_share
 
-    share = Fraction(repr(float(threshold)))
     total = votes.sum(axis=-1, keepdims=True)
-    reaches = votes * share.denominator >= total * share.numerator
-    stuck = ~(reaches & (votes > 0)).any(axis=-1)
+    reaches = ~below_share(votes, total, as_share(threshold, key)) & (votes > 0)
+    stuck = ~reaches.any(axis=-1)
     if stuck.any():
         where = np.argwhere(stuck)[0]
         place = "nationally" if where.size == 1 else f"in {ensemble.layout.names[where[1]]!r}"

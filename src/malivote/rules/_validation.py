@@ -160,8 +160,8 @@ def check_choice(value, name: str, choices) -> str:
     return value
 
 
-def exceeds_share(count: np.ndarray, total: np.ndarray, share: Fraction) -> np.ndarray:
-    """Exactly ``count > share * total`` for integer arrays.
+def _compare_share(count, total, share: Fraction, compare) -> np.ndarray:
+    """``compare(count, share * total)`` exactly, for integer arrays.
 
     Uses int64 cross-multiplication when it cannot overflow, Python integers otherwise.
     """
@@ -170,20 +170,17 @@ def exceeds_share(count: np.ndarray, total: np.ndarray, share: Fraction) -> np.n
     total = np.asarray(total)
     biggest = max(int(count.max(initial=0)), int(total.max(initial=0)), 1)
     if biggest * max(numerator, denominator) < 2**62:
-        return count.astype(np.int64) * denominator > total.astype(np.int64) * numerator
+        return compare(count.astype(np.int64) * denominator, total.astype(np.int64) * numerator)
     lhs = count.astype(object) * denominator
     rhs = total.astype(object) * numerator
-    return np.asarray(lhs > rhs, dtype=bool)
+    return np.asarray(compare(lhs, rhs), dtype=bool)
+
+
+def exceeds_share(count: np.ndarray, total: np.ndarray, share: Fraction) -> np.ndarray:
+    """Exactly ``count > share * total`` for integer arrays."""
+    return _compare_share(count, total, share, np.greater)
 
 
 def below_share(count: np.ndarray, total: np.ndarray, share: Fraction) -> np.ndarray:
     """Exactly ``count < share * total`` for integer arrays."""
-    numerator, denominator = share.numerator, share.denominator
-    count = np.asarray(count)
-    total = np.asarray(total)
-    biggest = max(int(count.max(initial=0)), int(total.max(initial=0)), 1)
-    if biggest * max(numerator, denominator) < 2**62:
-        return count.astype(np.int64) * denominator < total.astype(np.int64) * numerator
-    lhs = count.astype(object) * denominator
-    rhs = total.astype(object) * numerator
-    return np.asarray(lhs < rhs, dtype=bool)
+    return _compare_share(count, total, share, np.less)
