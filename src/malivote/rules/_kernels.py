@@ -61,8 +61,7 @@ def leading_lists(votes: np.ndarray, depth: int = 3, *, block_rows: int = BLOCK_
     if 1 <= depth <= 3 and votes.size and backend() == "numba":
         from malivote.rules import _numba
 
-        total, slots, leading = _numba.leading_lists(numba_votes(votes), depth)
-        largest = int(leading[0].max(initial=0))
+        largest, total, slots, leading = _numba.leading_lists(numba_votes(votes), depth)
         if (largest + 1) * n_lists >= 2 ** (63 - slot_bits):
             raise ValueError(f"votes: counts up to {largest} are too large to rank exactly")
         return total, slots, leading
@@ -87,7 +86,8 @@ def leading_lists(votes: np.ndarray, depth: int = 3, *, block_rows: int = BLOCK_
         size = block.shape[0]
         keys = buffer[:, :size]
         # Transpose and shift in one pass; the slot goes into the low bits.
-        np.left_shift(block.T, slot_bits, out=keys, casting="unsafe")
+        # dtype=key_type: a narrow vote type (int8, int16) would overflow when shifted.
+        np.left_shift(block.T, slot_bits, out=keys, dtype=key_type, casting="unsafe")
         np.bitwise_or(keys, reversed_slot, out=keys)
         # The slots in the low bits add up to the same constant in every column.
         column_sums = keys.sum(axis=0, dtype=key_type)

@@ -1,139 +1,247 @@
-"""The hot kernels compiled with numba: one pass over each row, rows in parallel.
+"""The hot kernels compiled with numba: one pass over the votes, rows in parallel.
 
 Imported only when the backend is ``"numba"`` (see :mod:`malivote.rules._backend`).
 Every kernel is ``@njit(parallel=True, nogil=True, cache=True)``: ``prange`` spreads
-the rows over numba's threads (``NUMBA_NUM_THREADS``, all cores by default), the GIL
+the rows over numba's threads (``NUMBA_NUM_THREADS``, every core by default), the GIL
 is released while they run, and the compiled code is cached on disk after the first
 call.
 
-The kernels do only deterministic work and never break a tie: they find the leading
-lists with the lowest slot first among equal votes, exactly as
-:func:`malivote.rules._kernels.leading_lists` does, and flag the rows where a lot
-is needed. The shared NumPy code then redraws those rows with the same ``rng`` calls
-as the NumPy path, so both backends give identical results.
+The kernels do only deterministic work and never break a tie. The winner-takes-all
+kernels find the leading lists with the lowest slot first among equal votes, exactly
+as :func:`malivote.rules._kernels.leading_lists` does, and flag the rows where a lot
+is needed; the divisor kernel finds a divisor allocation and the quotients at its
+boundary. The shared NumPy code then breaks the ties with the same ``rng`` calls as
+the NumPy path, so both backends give identical results.
+
+How the leading lists are found: a block of rows is copied into a small
+``(K, BLOCK)`` buffer of keys ``votes << bits | (K - 1 - slot)`` (unique in a row,
+larger for more votes and, among equal votes, for the lower slot). A three-place
+sorting network then runs down the ``K`` buffer rows, elementwise across the block, so
+that the compiler vectorises it; it keeps the three largest keys of every row.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
-__all__ = ["leading_lists", "two_round_rows", "divisor_rows"]
+__all__ = ["leading_lists", "two_round_rows", "divisor_rows", "DONE", "REDO", "ERROR"]
 
 # Row status of :func:`two_round_rows`.
 DONE = 0
 REDO = 1  # a tie, or counts too large for int64 cross-multiplication: NumPy redoes it
-ERROR = 2  # bad input (negative votes, no valid votes, an empty runoff): NumPy raises
+ERROR = 2  # bad input (no valid votes, an empty runoff, huge counts): NumPy raises
+
+BLOCK = 128
+# The key buffers' rows are padded off a power of two, which would map the
+# buffer's K rows to the same few cache sets.
+PITCH = BLOCK + 8
+
+
+def _chunks(n_rows: int, block: int = BLOCK) -> tuple[int, int]:
+    """How to share ``n_rows`` among the threads: chunk count and rows per chunk.
+
+    A few chunks per thread, each a whole number of blocks, so that each chunk
+    allocates its buffers once.
+    """
+    n_blocks = -(-n_rows // block)
+    n_chunks = max(1, min(get_num_threads() * 4, n_blocks))
+    per_chunk = -(-n_blocks // n_chunks) * block
+    return n_chunks, per_chunk
+
+
+@njit(nogil=True, cache=True)
+def _network(keys, n, n_lists, k0, k1, k2):
+    """The three largest keys of each column of ``keys[:, :n]``, into k0 > k1 > k2.
+
+    Columns with fewer than three keys keep -1 in the places left over.
+    """
+    for j in range(n):
+        k0[j] = -1
+        k1[j] = -1
+        k2[j] = -1
+    for slot in range(n_lists):
+        for j in range(n):
+            x = keys[slot, j]
+            a = k0[j]
+            b = k1[j]
+            lower = min(a, x)
+            k0[j] = max(a, x)
+            k1[j] = max(b, lower)
+            k2[j] = max(k2[j], min(b, lower))
+
+
+@njit(nogil=True, cache=True)
+def _block_top3(votes, start, n, bits, total, keys32, keys64, a32, b32, c32, k0, k1, k2):
+    """Totals and top-3 keys (as int64, into k0, k1, k2) of rows start .. start+n.
+
+    Returns the largest count as uint64, so that a negative count (which only the
+    fused two_round sees unchecked) reads as huge and is flagged.
+    """
+    n_lists = votes.shape[1]
+    limit32 = np.uint64((1 << (31 - bits)) - 1)
+    largest = np.uint64(0)
+    for j in range(n):
+        row_total = np.int64(0)
+        for slot in range(n_lists):
+            x = np.int64(votes[start + j, slot])
+            row_total += x
+            largest = max(largest, np.uint64(x))
+            keys32[slot, j] = (x << bits) | (n_lists - 1 - slot)
+        total[j] = row_total
+    if largest <= limit32:
+        _network(keys32, n, n_lists, a32, b32, c32)
+        for j in range(n):
+            k0[j] = a32[j]
+            k1[j] = b32[j]
+            k2[j] = c32[j]
+    else:
+        # Keys too large for int32: the rare slow way, in int64.
+        for j in range(n):
+            for slot in range(n_lists):
+                keys64[slot, j] = (np.int64(votes[start + j, slot]) << bits) | (n_lists - 1 - slot)
+        _network(keys64, n, n_lists, k0, k1, k2)
+    return largest
+
+
+@njit(nogil=True, cache=True)
+def _leading_chunk(votes, depth, bits, begin, stop, total, slots, leading):
+    """:func:`leading_lists` on rows begin .. stop; returns their largest count."""
+    n_lists = votes.shape[1]
+    mask = (1 << bits) - 1
+    keys32 = np.empty((n_lists, PITCH), np.int32)
+    keys64 = np.empty((n_lists, PITCH), np.int64)
+    a32 = np.empty(BLOCK, np.int32)
+    b32 = np.empty(BLOCK, np.int32)
+    c32 = np.empty(BLOCK, np.int32)
+    k0 = np.empty(BLOCK, np.int64)
+    k1 = np.empty(BLOCK, np.int64)
+    k2 = np.empty(BLOCK, np.int64)
+    largest = np.uint64(0)
+    for start in range(begin, stop, BLOCK):
+        n = min(BLOCK, stop - start)
+        block_largest = _block_top3(
+            votes, start, n, bits, total[start : start + n], keys32, keys64, a32, b32, c32, k0, k1, k2
+        )
+        largest = max(largest, block_largest)
+        for level in range(depth):
+            keys = k0 if level == 0 else (k1 if level == 1 else k2)
+            for j in range(n):
+                key = keys[j]
+                if key < 0:
+                    # Past the row's last slot: slot K-1 with 0 votes, as in NumPy.
+                    slots[level, start + j] = n_lists - 1
+                    leading[level, start + j] = 0
+                else:
+                    slots[level, start + j] = n_lists - 1 - (key & mask)
+                    leading[level, start + j] = key >> bits
+    return largest
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def _leading_rows(votes, depth, total, slots, leading):
-    n_rows, n_lists = votes.shape
-    for row in prange(n_rows):
-        row_total = np.int64(0)
-        v0 = v1 = v2 = np.int64(-1)
-        s0 = s1 = s2 = n_lists - 1
-        for slot in range(n_lists):
-            value = np.int64(votes[row, slot])
-            row_total += value
-            # Strictly greater: among equal votes the lower slot stays ahead.
-            if value > v2:
-                if value > v1:
-                    v2, s2 = v1, s1
-                    if value > v0:
-                        v1, s1 = v0, s0
-                        v0, s0 = value, slot
-                    else:
-                        v1, s1 = value, slot
-                else:
-                    v2, s2 = value, slot
-        total[row] = row_total
-        # Levels beyond the row's slots read as slot K-1 with 0 votes, as in NumPy.
-        slots[0, row] = s0
-        leading[0, row] = max(v0, 0)
-        if depth > 1:
-            slots[1, row] = s1
-            leading[1, row] = max(v1, 0)
-        if depth > 2:
-            slots[2, row] = s2
-            leading[2, row] = max(v2, 0)
+def _leading_rows(votes, depth, bits, n_chunks, per_chunk, total, slots, leading):
+    n_rows = votes.shape[0]
+    largest = np.zeros(n_chunks, np.uint64)
+    for chunk in prange(n_chunks):
+        begin = chunk * per_chunk
+        stop = min(n_rows, begin + per_chunk)
+        largest[chunk] = _leading_chunk(votes, depth, bits, begin, stop, total, slots, leading)
+    return largest.max()
+
+
+def _slot_bits(n_lists: int) -> int:
+    return max(1, (n_lists - 1).bit_length())
 
 
 def leading_lists(votes: np.ndarray, depth: int = 3):
-    """:func:`malivote.rules._kernels.leading_lists`, one pass per row."""
+    """:func:`malivote.rules._kernels.leading_lists` (depth 1 to 3), fused.
+
+    ``votes`` must be int32 or int64, non-negative. Also returns the largest count,
+    for the caller to check that the keys did not overflow.
+    """
     n_rows, n_lists = votes.shape
     total = np.empty(n_rows, dtype=np.int64)
     slots = np.empty((depth, n_rows), dtype=np.int64)
     leading = np.empty((depth, n_rows), dtype=np.int64)
-    _leading_rows(votes, depth, total, slots, leading)
-    return total, slots, leading
+    largest = _leading_rows(votes, depth, _slot_bits(n_lists), *_chunks(n_rows), total, slots, leading)
+    return int(largest), total, slots, leading
+
+
+@njit(nogil=True, cache=True)
+def _two_round_chunk(
+    votes, second, has_second, bits, numerator, denominator, total_limit, vote_limit, begin, stop,
+    status, winner, rounds, finalists,
+):
+    """:func:`two_round_rows` on rows begin .. stop."""
+    n_lists = votes.shape[1]
+    mask = (1 << bits) - 1
+    last = n_lists - 1
+    keys32 = np.empty((n_lists, PITCH), np.int32)
+    keys64 = np.empty((n_lists, PITCH), np.int64)
+    a32 = np.empty(BLOCK, np.int32)
+    b32 = np.empty(BLOCK, np.int32)
+    c32 = np.empty(BLOCK, np.int32)
+    block_total = np.empty(BLOCK, np.int64)
+    k0 = np.empty(BLOCK, np.int64)
+    k1 = np.empty(BLOCK, np.int64)
+    k2 = np.empty(BLOCK, np.int64)
+    for start in range(begin, stop, BLOCK):
+        n = min(BLOCK, stop - start)
+        largest = _block_top3(votes, start, n, bits, block_total, keys32, keys64, a32, b32, c32, k0, k1, k2)
+        # Branch-free: whether round 1 decides is a coin flip to the branch predictor.
+        for j in range(n):
+            row = start + j
+            total = block_total[j]
+            v0 = k0[j] >> bits
+            s0 = last - (k0[j] & mask)
+            # A missing place (K < 3) reads as 0 votes, as in NumPy.
+            v1 = max(k1[j], 0) >> bits
+            s1 = last - (max(k1[j], 0) & mask)
+            v2 = max(k2[j], 0) >> bits
+            decided = v0 * denominator > total * numerator
+            leader_runoff = v0
+            runner_up_runoff = v1
+            if has_second:
+                leader_runoff = np.int64(second[row, s0])
+                runner_up_runoff = np.int64(second[row, s1])
+            runoff = not decided
+            bad = (total == 0) | (largest >= vote_limit)
+            bad |= has_second & runoff & (leader_runoff == 0) & (runner_up_runoff == 0)
+            redo = (v1 > 0) & ((v0 == v1) | (v1 == v2))
+            redo |= total > total_limit
+            redo |= runoff & (leader_runoff == runner_up_runoff)
+            status[row] = ERROR if bad else (REDO if redo else DONE)
+            runner_up_wins = runoff & (runner_up_runoff > leader_runoff)
+            winner[row] = s1 if runner_up_wins else s0
+            rounds[row] = 2 if runoff else 1
+            finalists[0, row] = s0
+            finalists[1, row] = s1 if runoff else -1
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def _two_round_rows(votes, second, has_second, numerator, denominator, total_limit, vote_limit, status, winner, rounds, finalists):
-    n_rows, n_lists = votes.shape
-    for row in prange(n_rows):
-        total = np.int64(0)
-        lowest = np.int64(0)
-        v0 = v1 = v2 = np.int64(-1)
-        s0 = s1 = n_lists - 1
-        for slot in range(n_lists):
-            value = np.int64(votes[row, slot])
-            total += value
-            if value < lowest:
-                lowest = value
-            if value > v2:
-                if value > v1:
-                    v2 = v1
-                    if value > v0:
-                        v1, s1 = v0, s0
-                        v0, s0 = value, slot
-                    else:
-                        v1, s1 = value, slot
-                else:
-                    v2 = value
-        winner[row] = s0
-        rounds[row] = 1
-        finalists[0, row] = s0
-        finalists[1, row] = -1
-        if lowest < 0 or total == 0 or v0 >= vote_limit:
-            status[row] = ERROR
-            continue
-        if v1 > 0 and (v0 == v1 or v1 == v2):
-            status[row] = REDO
-            continue
-        if total > total_limit:
-            status[row] = REDO
-            continue
-        status[row] = DONE
-        if v0 * denominator > total * numerator:
-            continue
-        if has_second:
-            leader_runoff = np.int64(second[row, s0])
-            runner_up_runoff = np.int64(second[row, s1])
-            if leader_runoff == 0 and runner_up_runoff == 0:
-                status[row] = ERROR
-                continue
-        else:
-            leader_runoff = v0
-            runner_up_runoff = v1
-        if leader_runoff == runner_up_runoff:
-            status[row] = REDO
-            continue
-        rounds[row] = 2
-        finalists[1, row] = s1
-        if runner_up_runoff > leader_runoff:
-            winner[row] = s1
+def _two_round_rows(
+    votes, second, has_second, bits, numerator, denominator, total_limit, vote_limit, n_chunks, per_chunk,
+    status, winner, rounds, finalists,
+):
+    n_rows = votes.shape[0]
+    for chunk in prange(n_chunks):
+        begin = chunk * per_chunk
+        stop = min(n_rows, begin + per_chunk)
+        _two_round_chunk(
+            votes, second, has_second, bits, numerator, denominator, total_limit, vote_limit, begin, stop,
+            status, winner, rounds, finalists,
+        )
 
 
 def two_round_rows(votes: np.ndarray, second, numerator: int, denominator: int):
-    """The deterministic part of :func:`malivote.rules.two_round`, fused.
+    """The deterministic part of :func:`malivote.rules.two_round`, fused in one pass.
 
     Parameters
     ----------
-    votes : ndarray of int, shape (R, K)
-        First-round votes (not yet checked for negative entries).
-    second : ndarray of int, shape (R, K), or None
+    votes : ndarray of int32 or int64, shape (R, K)
+        First-round votes. Negative counts are flagged :data:`ERROR`, so the caller
+        need not scan for them first.
+    second : ndarray of int32 or int64, shape (R, K), or None
     numerator, denominator : int
         The majority share.
 
@@ -141,14 +249,15 @@ def two_round_rows(votes: np.ndarray, second, numerator: int, denominator: int):
     -------
     status : ndarray of uint8, shape (R,)
         :data:`DONE` where the row is decided here, :data:`REDO` where the NumPy
-        path must redo it (a tie needs a lot, or counts too large), :data:`ERROR`
-        where the input is bad.
+        path must redo it (a tie needs a lot, or counts too large for int64
+        cross-multiplication), :data:`ERROR` where the NumPy path will raise (or,
+        for counts near the int64 limit, may: it then decides).
     winner : ndarray of int64, shape (R,)
     rounds : ndarray of int8, shape (R,)
     finalists : ndarray of int64, shape (2, R)
         Leader, then runner-up (-1 where round 1 decided).
     """
-    n_rows = votes.shape[0]
+    n_rows, n_lists = votes.shape
     status = np.empty(n_rows, dtype=np.uint8)
     winner = np.empty(n_rows, dtype=np.int64)
     rounds = np.empty(n_rows, dtype=np.int8)
@@ -156,16 +265,171 @@ def two_round_rows(votes: np.ndarray, second, numerator: int, denominator: int):
     has_second = second is not None
     if second is None:
         second = votes[:0]
+    bits = _slot_bits(n_lists)
     # v0 * denominator and total * numerator must not overflow int64.
     total_limit = (2**62 - 1) // max(numerator, denominator, 1)
-    # Larger counts make leading_lists raise (and could overflow the totals here).
-    n_lists = votes.shape[1]
-    vote_limit = -(-(2 ** (63 - max(1, (n_lists - 1).bit_length()))) // n_lists) - 1
+    # Counts from here on make leading_lists raise (and could overflow the keys).
+    vote_limit = np.uint64(-(-(2 ** (63 - bits)) // n_lists) - 1)
     _two_round_rows(
-        votes, second, has_second, numerator, denominator, total_limit, vote_limit, status, winner, rounds, finalists
+        votes,
+        second,
+        has_second,
+        bits,
+        numerator,
+        denominator,
+        total_limit,
+        vote_limit,
+        *_chunks(n_rows),
+        status,
+        winner,
+        rounds,
+        finalists,
     )
     return status, winner, rounds, finalists
 
 
-def divisor_rows(*args):  # pragma: no cover - filled in below
-    raise NotImplementedError
+@njit(nogil=True, cache=True)
+def _quotient(strength, table, count):
+    """The quotient of a list's next seat (``count`` seats held)."""
+    return strength / table[count]
+
+
+@njit(nogil=True, cache=True)
+def _held(strength, table, count):
+    """The quotient of a list's last seat held; inf when it holds none."""
+    return strength / table[count - 1] if count > 0 else np.inf
+
+
+@njit(nogil=True, cache=True)
+def _divisor_row(votes, strength, seats, table, power, slope, intercept, allocation):
+    """A divisor allocation of one row; returns 1 for a tie at the boundary, -1 on failure.
+
+    The same float64 quotients ``strength / table[j]`` as the NumPy path, so equal
+    quotients are equal floats. The allocation holds no quotient below one it left
+    out; where quotients tie at the boundary, which of the tied lists hold the seats
+    is left to the shared tie step.
+    """
+    n_lists = votes.shape[0]
+    size = table.shape[0]
+    if seats == 0:
+        for i in range(n_lists):
+            allocation[i] = 0
+        return 0
+    # Start: the seats each list wins with a common divisor close to the right one.
+    parties = 0
+    total = 0.0
+    for i in range(n_lists):
+        if votes[i] > 0:
+            parties += 1
+        total += votes[i]
+    target = max(seats + parties * (intercept / slope - 0.5), 0.5)
+    level = (total / (slope * target)) ** power
+    given = 0
+    for i in range(n_lists):
+        ratio = strength[i] / level
+        # searchsorted(table, ratio, side="left"): the divisors below the ratio.
+        low = 0
+        high = size
+        while low < high:
+            middle = (low + high) >> 1
+            if table[middle] < ratio:
+                low = middle + 1
+            else:
+                high = middle
+        count = min(low, seats)
+        allocation[i] = count
+        given += count
+    # Seat by seat: add the highest next quotient, or drop the lowest held one.
+    while given < seats:
+        best = 0
+        best_quotient = -1.0
+        for i in range(n_lists):
+            quotient = _quotient(strength[i], table, allocation[i])
+            if quotient > best_quotient:
+                best_quotient = quotient
+                best = i
+        allocation[best] += 1
+        given += 1
+    while given > seats:
+        worst = 0
+        worst_quotient = np.inf
+        for i in range(n_lists):
+            quotient = _held(strength[i], table, allocation[i])
+            if quotient < worst_quotient:
+                worst_quotient = quotient
+                worst = i
+        allocation[worst] -= 1
+        given -= 1
+    # Exchange while a held quotient is below one left out (rounding in the start).
+    for _ in range(n_lists * (seats + 1) + 1):
+        giver = 0
+        lowest_held = np.inf
+        taker = 0
+        highest_next = -1.0
+        for i in range(n_lists):
+            held = _held(strength[i], table, allocation[i])
+            if held < lowest_held:
+                lowest_held = held
+                giver = i
+            quotient = _quotient(strength[i], table, allocation[i])
+            if quotient > highest_next:
+                highest_next = quotient
+                taker = i
+        if lowest_held > highest_next:
+            return 0
+        if lowest_held == highest_next:
+            return 1
+        allocation[giver] -= 1
+        allocation[taker] += 1
+    return -1
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _divisor_rows(votes, seats, table, power, slope, intercept, allocation, status):
+    n_rows, n_lists = votes.shape
+    for row in prange(n_rows):
+        strength = np.empty(n_lists, np.float64)
+        for i in range(n_lists):
+            strength[i] = np.float64(votes[row, i])
+            if power == 2:
+                strength[i] *= strength[i]
+        status[row] = _divisor_row(
+            votes[row], strength, seats[row], table, power, slope, intercept, allocation[row]
+        )
+
+
+def divisor_rows(eligible: np.ndarray, seats: np.ndarray, table: np.ndarray, power: int):
+    """The deterministic part of :func:`malivote.rules.divisor`, rows in parallel.
+
+    Parameters
+    ----------
+    eligible : ndarray of int64, shape (R, K)
+        Votes after the threshold.
+    seats : ndarray of int64, shape (R,)
+    table, power
+        From ``divisor._comparison_table``, with at least ``seats.max() + 2`` entries.
+
+    Returns
+    -------
+    allocation : ndarray of int64, shape (R, K)
+        A divisor allocation of every row.
+    status : ndarray of int8, shape (R,)
+        1 where quotients tie at the boundary (the tie step must redraw), 0 where
+        not, -1 where the allocation did not converge.
+    """
+    divisor_values = table ** (1.0 / power)
+    slope = float(divisor_values[2] - divisor_values[1])
+    intercept = float(divisor_values[1] - slope)
+    allocation = np.empty(eligible.shape, dtype=np.int64)
+    status = np.empty(eligible.shape[0], dtype=np.int8)
+    _divisor_rows(
+        np.ascontiguousarray(eligible, dtype=np.int64),
+        np.ascontiguousarray(seats, dtype=np.int64),
+        np.ascontiguousarray(table, dtype=np.float64),
+        power,
+        slope,
+        intercept,
+        allocation,
+        status,
+    )
+    return allocation, status

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from malivote.rules._apportion import prepare_apportionment
+from malivote.rules._backend import backend
 from malivote.rules._validation import check_choice
 from malivote.rules.ties import choose_by_lot
 
@@ -142,8 +143,8 @@ def _start(eligible: np.ndarray, strength: np.ndarray, table: np.ndarray, power:
     return allocation
 
 
-def _allocate(eligible: np.ndarray, seats: np.ndarray, method: str, rng) -> np.ndarray:
-    n_rows, n_lists = eligible.shape
+def _setup(eligible: np.ndarray, seats: np.ndarray, method: str):
+    """The comparison table, the power and the float64 strengths of a block of rows."""
     most_seats = int(seats.max(initial=0))
     table, power = _comparison_table(method, max(most_seats + 2, 3))
     strength = eligible.astype(np.float64)
@@ -158,8 +159,46 @@ def _allocate(eligible: np.ndarray, seats: np.ndarray, method: str, rng) -> np.n
             "votes: too large to compare quotients exactly "
             f"(largest list {int(eligible.max())} votes for up to {most_seats} seats)"
         )
-    allocation = _start(eligible, strength, table, power, seats)
+    return table, power, strength
 
+
+def _allocate(eligible: np.ndarray, seats: np.ndarray, method: str, rng) -> np.ndarray:
+    table, power, strength = _setup(eligible, seats, method)
+    if backend() == "numba" and eligible.size:
+        from malivote.rules import _numba
+
+        allocation, status = _numba.divisor_rows(eligible, seats, table, power)
+        if (status < 0).any():  # pragma: no cover - the steps always converge
+            raise RuntimeError("divisor: the allocation did not converge")
+        rows = np.flatnonzero(status > 0)
+        if rows.size:
+            count = allocation[rows]
+            held = np.full(count.shape, np.inf)
+            np.divide(strength[rows], table[np.maximum(count - 1, 0)], out=held, where=count > 0)
+            _break_ties(allocation, rows, held, strength[rows] / table[count], rng)
+        return allocation
+    return _allocate_numpy(eligible, seats, table, power, strength, rng)
+
+
+def _break_ties(allocation, rows, held_quotient, next_quotient, rng) -> None:
+    """Redraw the seats whose quotients tie at the boundary, in place, by lot.
+
+    ``rows`` are the rows with a tie; ``held_quotient`` and ``next_quotient`` their
+    quotients of the last seat held and of the next seat. The result does not depend
+    on which tied lists held the seats before: they are taken back and drawn again
+    among every list with a quotient at the boundary, so both backends agree.
+    """
+    boundary = held_quotient.min(axis=-1)[:, None]
+    holders = held_quotient == boundary
+    hopefuls = next_quotient == boundary
+    chosen = choose_by_lot(holders | hopefuls, holders.sum(axis=-1), rng)
+    allocation[rows] += chosen.astype(np.int64) - holders.astype(np.int64)
+
+
+def _allocate_numpy(eligible, seats, table, power, strength, rng) -> np.ndarray:
+    n_rows, n_lists = eligible.shape
+    most_seats = int(seats.max(initial=0))
+    allocation = _start(eligible, strength, table, power, seats)
     next_quotient = strength / table[allocation]
     holds = allocation > 0
     held_quotient = np.full_like(strength, np.inf)
@@ -214,11 +253,7 @@ def _allocate(eligible: np.ndarray, seats: np.ndarray, method: str, rng) -> np.n
     tied = (seats > 0) & (lowest_held == next_quotient.max(axis=-1))
     if tied.any():
         rows = np.flatnonzero(tied)
-        boundary = lowest_held[rows, None]
-        holders = held_quotient[rows] == boundary
-        hopefuls = next_quotient[rows] == boundary
-        chosen = choose_by_lot(holders | hopefuls, holders.sum(axis=-1), rng)
-        allocation[rows] += chosen.astype(np.int64) - holders.astype(np.int64)
+        _break_ties(allocation, rows, held_quotient[rows], next_quotient[rows], rng)
     return allocation
 
 

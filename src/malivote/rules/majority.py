@@ -187,16 +187,30 @@ def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> Distr
     array([[3, 0, 0],
            [0, 1, 0]])
     """
-    first = as_votes(first, "first", min_ndim=2)
-    magnitude = as_magnitude(magnitude)
-    share = as_share(majority, "majority")
-    if second is not None:
-        second = as_votes(second, "second", min_ndim=2)
-        if second.shape != first.shape:
-            raise ValueError(
-                f"second: expected the shape of first, {first.shape}, found {second.shape}"
-            )
-    _check_constituencies(first, magnitude, "first")
+    # The fused kernel flags negative counts itself (in its one pass over the votes),
+    # so integer votes skip the separate scan; the NumPy path then raises.
+    first_array = np.asarray(first)
+    fused = (
+        backend() == "numba"
+        and first_array.dtype in (np.int32, np.int64)
+        and first_array.ndim >= 2
+        and first_array.size > 0
+    )
+    first = first_array if fused else as_votes(first, "first", min_ndim=2)
+    try:
+        magnitude = as_magnitude(magnitude)
+        share = as_share(majority, "majority")
+        if second is not None:
+            second = as_votes(second, "second", min_ndim=2)
+            if second.shape != first.shape:
+                raise ValueError(
+                    f"second: expected the shape of first, {first.shape}, found {second.shape}"
+                )
+        _check_constituencies(first, magnitude, "first")
+    except ValueError:
+        if fused:
+            as_votes(first, "first", min_ndim=2)  # the error the NumPy path reports first
+        raise
     rng = np.random.default_rng(rng)
 
     n_lists = first.shape[-1]
@@ -204,8 +218,10 @@ def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> Distr
     flat_first = first.reshape(-1, n_lists)
     flat_second = None if second is None else second.reshape(-1, n_lists)
     decided_rows = None
-    if backend() == "numba" and flat_first.size:
+    if fused:
         decided_rows = _two_round_fast(flat_first, flat_second, share, rng, shape)
+        if decided_rows is None:
+            as_votes(first, "first", min_ndim=2)
     if decided_rows is None:
         winner, decided, leader, runner_up = _two_round_rows(flat_first, flat_second, share, rng, shape)
         rounds = np.where(decided, 1, 2).astype(np.int8)
@@ -260,6 +276,16 @@ def _two_round_rows(flat_first, flat_second, share, rng, shape):
     return winner, decided, leader, runner_up
 
 
+def _nonzero_bytes(status: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero`` of a uint8 array, eight entries at a time (rows flagged are few)."""
+    whole = status.size - status.size % 8
+    words = np.flatnonzero(status[:whole].view(np.uint64))
+    candidates = (words[:, None] * 8 + np.arange(8)).ravel()
+    tail = np.arange(whole, status.size)
+    candidates = np.concatenate([candidates, tail])
+    return candidates[status[candidates] != 0]
+
+
 def _two_round_fast(flat_first, flat_second, share, rng, shape):
     """:func:`_two_round_rows` with the numba kernel; None where NumPy must raise.
 
@@ -276,7 +302,7 @@ def _two_round_fast(flat_first, flat_second, share, rng, shape):
     status, winner, rounds, finalists = _numba.two_round_rows(
         first_votes, second_votes, share.numerator, share.denominator
     )
-    flagged = np.flatnonzero(status)
+    flagged = _nonzero_bytes(status)
     if flagged.size == 0:
         return winner, rounds, finalists
     if (status[flagged] == _numba.ERROR).any():

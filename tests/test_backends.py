@@ -1,0 +1,343 @@
+"""The numba backend gives the same results as the NumPy path, and how it is chosen.
+
+Every rule with a fused kernel runs under both backends on the same input with the
+same ``rng`` seed, and the outputs must be identical: winners, rounds, finalists and
+seats, ties included. The comparison tests skip when numba is not installed; CI
+installs it (the ``test`` extra).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from malivote.rules import DIVISOR_METHODS, divisor, open_runoff, plurality, two_round
+from malivote.rules._backend import backend, use_backend
+from malivote.rules._kernels import leading_lists
+from malivote.testing.strategies import apportionment_cases, elections, votes
+
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
+needs_numba = pytest.mark.skipif(not HAS_NUMBA, reason="numba is not installed")
+
+MAJORITIES = (0.5, 0.0, 0.25, 0.4, 2 / 3)
+
+
+def _both(function, *args, **kwargs):
+    """``function`` under each backend, with the same arguments (and rng seed)."""
+    results = []
+    for name in ("numpy", "numba"):
+        with use_backend(name):
+            assert backend() == name
+            results.append(function(*args, **kwargs))
+    return results
+
+
+def _outcome_parts(outcome):
+    parts = {
+        "winner": outcome.winner,
+        "round": outcome.round,
+        "finalists": outcome.finalists,
+        "seats": outcome.seats,
+    }
+    if outcome.qualified is not None:
+        parts["qualified"] = outcome.qualified
+    return parts
+
+
+def assert_same_outcome(numpy_outcome, numba_outcome):
+    expected, found = _outcome_parts(numpy_outcome), _outcome_parts(numba_outcome)
+    assert expected.keys() == found.keys()
+    for key in expected:
+        assert expected[key].dtype == found[key].dtype, key
+        np.testing.assert_array_equal(found[key], expected[key], err_msg=key)
+
+
+def assert_same_error(function, *args, **kwargs):
+    messages = []
+    for name in ("numpy", "numba"):
+        with use_backend(name), pytest.raises(ValueError) as info:
+            function(*args, **kwargs)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+def _tied_votes(rng, shape, high):
+    """Small counts from few values: ties for first, second and third place abound."""
+    values = rng.integers(0, high, size=shape) * rng.integers(1, 3, size=shape[:-1] + (1,))
+    values[..., 0] += values.sum(axis=-1) == 0
+    return values
+
+
+# --- backend selection --------------------------------------------------------------
+
+
+def test_numpy_is_forced_by_the_environment(monkeypatch):
+    monkeypatch.setenv("MALIVOTE_BACKEND", "numpy")
+    assert backend() == "numpy"
+    monkeypatch.setenv("MALIVOTE_BACKEND", "NumPy ")
+    assert backend() == "numpy"
+
+
+def test_default_backend_follows_numba(monkeypatch):
+    monkeypatch.delenv("MALIVOTE_BACKEND", raising=False)
+    assert backend() == ("numba" if HAS_NUMBA else "numpy")
+    monkeypatch.setenv("MALIVOTE_BACKEND", "numba")
+    assert backend() == ("numba" if HAS_NUMBA else "numpy")
+
+
+def test_unknown_backend_is_an_error(monkeypatch):
+    monkeypatch.setenv("MALIVOTE_BACKEND", "cuda")
+    with pytest.raises(ValueError, match="MALIVOTE_BACKEND.*'cuda'.*'numpy', 'numba'"):
+        backend()
+    with pytest.raises(ValueError, match="MALIVOTE_BACKEND"):
+        two_round([[3, 1]], [1])
+
+
+def test_use_backend_restores_the_environment(monkeypatch):
+    monkeypatch.setenv("MALIVOTE_BACKEND", "numba")
+    with use_backend("numpy"):
+        assert backend() == "numpy"
+    assert backend() == ("numba" if HAS_NUMBA else "numpy")
+    monkeypatch.delenv("MALIVOTE_BACKEND")
+    with use_backend("numpy"):
+        pass
+    import os
+
+    assert "MALIVOTE_BACKEND" not in os.environ
+    with pytest.raises(ValueError, match="unknown backend"):
+        with use_backend("fortran"):
+            pass
+
+
+def test_numpy_backend_never_imports_numba():
+    code = (
+        "import os, sys\n"
+        "os.environ['MALIVOTE_BACKEND'] = 'numpy'\n"
+        "import numpy as np, malivote\n"
+        "from malivote.rules import two_round, plurality, divisor\n"
+        "two_round(np.array([[5, 3, 2], [2, 2, 1]]), [1, 2], rng=0)\n"
+        "plurality(np.array([[5, 3, 2]]), [1], rng=0)\n"
+        "divisor(np.array([5, 3, 2]), 4, method='dhondt', rng=0)\n"
+        "assert 'numba' not in sys.modules, 'numba was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_import_malivote_does_not_import_numba():
+    code = "import sys, malivote, malivote.rules\nassert 'numba' not in sys.modules\n"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- leading_lists ------------------------------------------------------------------
+
+
+@needs_numba
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("n_lists", [1, 2, 3, 5, 20, 33])
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.int16])
+def test_leading_lists_match(depth, n_lists, dtype):
+    rng = np.random.default_rng(n_lists * 10 + depth)
+    values = _tied_votes(rng, (3_000, n_lists), 4).astype(dtype)
+    values[:500] = rng.integers(0, 30_000, size=(500, n_lists))
+    values[500:600] = 0
+    for expected, found in zip(*_both(leading_lists, values, depth)):
+        np.testing.assert_array_equal(found, expected)
+
+
+@needs_numba
+def test_leading_lists_large_counts():
+    values = np.array([[2**40, 3, 2**40 + 1], [0, 2**35, 7]], dtype=np.int64)
+    for expected, found in zip(*_both(leading_lists, values, 3)):
+        np.testing.assert_array_equal(found, expected)
+    assert_same_error(leading_lists, np.array([[2**61, 1]], dtype=np.int64), 2)
+
+
+# --- two_round, plurality, open_runoff ----------------------------------------------
+
+
+@needs_numba
+@settings(max_examples=150, deadline=None)
+@given(
+    election=elections(constituencies=(1, 4), lists=(1, 6), max_votes=6, batch_shape=(3,)),
+    majority=st.sampled_from(MAJORITIES),
+    with_second=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_two_round_matches_on_many_ties(election, majority, with_second, seed):
+    second = election.second if with_second else None
+    numpy_outcome, numba_outcome = _both(
+        two_round, election.first, election.magnitude, second, majority=majority, rng=seed
+    )
+    assert_same_outcome(numpy_outcome, numba_outcome)
+
+
+@needs_numba
+@settings(max_examples=60, deadline=None)
+@given(
+    election=elections(constituencies=(1, 3), lists=(2, 5), max_votes=100_000, ties=False),
+    majority=st.sampled_from(MAJORITIES),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_two_round_matches_without_ties(election, majority, seed):
+    numpy_outcome, numba_outcome = _both(
+        two_round, election.first, election.magnitude, election.second, majority=majority, rng=seed
+    )
+    assert_same_outcome(numpy_outcome, numba_outcome)
+
+
+@needs_numba
+@pytest.mark.parametrize("majority", MAJORITIES)
+@pytest.mark.parametrize("with_second", [False, True])
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint16, np.float64])
+def test_two_round_matches_on_big_batches(majority, with_second, dtype):
+    rng = np.random.default_rng(7)
+    shape = (400, 30, 8)
+    first = rng.integers(0, 20_000, size=shape)
+    first[:100] = _tied_votes(rng, (100, 30, 8), 5)  # ties for every place
+    first[..., 0] += first.sum(axis=-1) == 0
+    second = np.where(first > 0, rng.integers(1, 4, size=shape), 0) if with_second else None
+    magnitude = rng.integers(1, 5, size=30)
+    first = first.astype(dtype)
+    numpy_outcome, numba_outcome = _both(two_round, first, magnitude, second, majority=majority, rng=3)
+    assert_same_outcome(numpy_outcome, numba_outcome)
+    assert numpy_outcome.round.min() == 1
+    assert numpy_outcome.round.max() == (2 if majority else 1)
+
+
+@needs_numba
+def test_two_round_shares_the_random_stream():
+    """A Generator passed in is left in the same state by both backends."""
+    rng = np.random.default_rng(11)
+    first = _tied_votes(rng, (50, 10, 4), 3)
+    generators = [np.random.default_rng(5), np.random.default_rng(5)]
+    outcomes = []
+    for name, generator in zip(("numpy", "numba"), generators):
+        with use_backend(name):
+            outcomes.append(two_round(first, np.ones(10, dtype=int), rng=generator))
+    assert_same_outcome(*outcomes)
+    assert generators[0].random() == generators[1].random()
+
+
+@needs_numba
+def test_two_round_large_counts_and_non_contiguous_input():
+    first = np.array([[[2**40, 2**40 - 5, 3], [2**44, 1, 2**44]]], dtype=np.int64)
+    numpy_outcome, numba_outcome = _both(two_round, first, [1, 2], majority=0.3, rng=1)
+    assert_same_outcome(numpy_outcome, numba_outcome)
+    rng = np.random.default_rng(2)
+    wide = rng.integers(1, 50, size=(20, 6, 10), dtype=np.int32)[:, :, ::2]
+    assert_same_outcome(*_both(two_round, wide, np.ones(6, dtype=int), rng=4))
+
+
+@needs_numba
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ([[[3, -1, 2]]], None),  # negative votes
+        ([[[0, 0, 0]]], None),  # no valid votes
+        ([[[4, 3, 2]]], [[[0, 0, 5]]]),  # both finalists get 0 in round 2
+        ([[[4, 4, 3]]], [[[0, 0, 5]]]),  # the same after a tie for first place
+        ([[[2**62, 1]]], None),  # too large to rank
+    ],
+)
+def test_two_round_errors_match(first, second):
+    assert_same_error(two_round, np.array(first), [1], None if second is None else np.array(second), rng=0)
+
+
+@needs_numba
+def test_two_round_error_precedence():
+    """Negative votes are reported before a bad magnitude, as by the NumPy path."""
+    assert_same_error(two_round, np.array([[3, -1]]), [0])
+    assert_same_error(two_round, np.array([[3, -1]]), [1], majority=1.5)
+
+
+@needs_numba
+@settings(max_examples=100, deadline=None)
+@given(
+    election=elections(constituencies=(1, 4), lists=(1, 6), max_votes=5, second_round=False, batch_shape=(2,)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_plurality_matches(election, seed):
+    assert_same_outcome(*_both(plurality, election.first, election.magnitude, rng=seed))
+
+
+@needs_numba
+def test_plurality_matches_on_big_batches():
+    rng = np.random.default_rng(8)
+    votes_ = np.concatenate([rng.integers(0, 10_000, size=(300, 40, 12)), _tied_votes(rng, (300, 40, 12), 3)])
+    votes_[..., 0] += votes_.sum(axis=-1) == 0
+    assert_same_outcome(*_both(plurality, votes_.astype(np.int32), np.ones(40, dtype=int), rng=9))
+
+
+@needs_numba
+@settings(max_examples=100, deadline=None)
+@given(
+    election=elections(constituencies=(1, 3), lists=(2, 6), max_votes=6, batch_shape=(2,)),
+    extra=st.integers(0, 20),
+    qualify=st.sampled_from((0.125, 0.0, 0.3)),
+    with_second=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_open_runoff_matches(election, extra, qualify, with_second, seed):
+    registered = election.first.sum(axis=-1) + extra
+    second = election.second if with_second else None
+    assert_same_outcome(
+        *_both(open_runoff, election.first, election.magnitude, registered, second, qualify=qualify, rng=seed)
+    )
+
+
+# --- divisor ------------------------------------------------------------------------
+
+
+@needs_numba
+@settings(max_examples=60, deadline=None)
+@given(
+    case=apportionment_cases(lists=(1, 6), seats=(0, 25), max_votes=12),
+    method=st.sampled_from(DIVISOR_METHODS),
+    threshold=st.sampled_from((0.0, 0.05, 0.2)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_divisor_matches_on_many_ties(case, method, threshold, seed):
+    votes_, seats = case
+    numpy_seats, numba_seats = _both(divisor, votes_, seats, method=method, threshold=threshold, rng=seed)
+    np.testing.assert_array_equal(numba_seats, numpy_seats)
+
+
+@needs_numba
+@settings(max_examples=40, deadline=None)
+@given(
+    batch=votes(lists=(1, 6), max_votes=30, batch_shape=(12,)),
+    seats=st.lists(st.integers(0, 40), min_size=12, max_size=12),
+    method=st.sampled_from(DIVISOR_METHODS),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_divisor_matches_with_seats_per_row(batch, seats, method, seed):
+    numpy_seats, numba_seats = _both(divisor, batch, np.array(seats), method=method, rng=seed)
+    np.testing.assert_array_equal(numba_seats, numpy_seats)
+
+
+@needs_numba
+@pytest.mark.parametrize("method", DIVISOR_METHODS)
+@pytest.mark.parametrize("threshold", [0.0, 0.05])
+def test_divisor_matches_on_big_batches(method, threshold):
+    rng = np.random.default_rng(DIVISOR_METHODS.index(method))
+    rows = 40_000  # more than one block of rows
+    votes_ = rng.integers(0, 200_000, size=(rows, 9))
+    votes_[:5_000] = rng.integers(0, 4, size=(5_000, 9)) * 6  # quotient ties abound
+    votes_[:, 0] += 1
+    seats = rng.integers(0, 160, size=rows)
+    numpy_seats, numba_seats = _both(divisor, votes_, seats, method=method, threshold=threshold, rng=12)
+    np.testing.assert_array_equal(numba_seats, numpy_seats)
+    assert (numba_seats.sum(axis=-1) == seats).all()
+
+
+@needs_numba
+def test_divisor_errors_match():
+    assert_same_error(divisor, np.array([[0, 0, 0]]), 3, method="dhondt")
+    assert_same_error(divisor, np.array([[2**52, 1]]), 3, method="dhondt")
+    assert_same_error(divisor, np.array([[5, 1]]), 3, method="webster")
