@@ -10,7 +10,6 @@
 """
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -98,7 +97,6 @@ def test_peak_memory_of_a_long_streaming_run(benchmark, record, tmp_path):
     )
     path = tmp_path / "long_run.py"
     path.write_text(script)
-    start = time.perf_counter()
     completed = benchmark.pedantic(
         subprocess.run, args=([sys.executable, str(path)],), kwargs={"capture_output": True, "text": True, "check": True},
         rounds=1, iterations=1,

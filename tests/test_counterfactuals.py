@@ -2,14 +2,12 @@
 swaps in give, on the exported votes, exactly what the engine gives on the same arrays."""
 
 import csv
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from malivote import datasets
 from malivote.cli import main
-from malivote.election import credit_seats
 from malivote.layouts import get_layout
 from malivote.rules import divisor, largest_remainder, open_runoff, plurality
 from malivote.scenario import SCENARIO_DIR, load_scenario, shipped_scenarios

@@ -972,7 +972,6 @@ def split_list(votes, members, party: int, fraction=None, *, roster_party=None,
         raise ValueError(f"party: expected one party index, found {party!r}")
     party = bit.bit_length() - 1
     roster_party, roster_female = _rosters(roster_party, roster_female, votes.shape)
-    slots = votes.shape[-1]
     source = ((members & bit) != 0) & (members != bit)
     empty = (votes == 0) & (members == 0)
     short = source.sum(axis=-1) > empty.sum(axis=-1)

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 
-from malivote import metrics
 from malivote.election import TURNOUT_FIELDS, list_labels
 from malivote.simulate import Simulation
 from malivote.tally import Tally

@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from malivote import datasets
-from malivote.layouts import LAYOUTS, get_layout
+from malivote.layouts import get_layout
 from malivote.rules import DIVISOR_METHODS, QUOTAS
 
 __all__ = [

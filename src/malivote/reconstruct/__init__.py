@@ -122,7 +122,7 @@ from malivote.election import Ensemble
 from malivote.layouts import LAYOUTS, Layout, get_layout
 from malivote.reconstruct._facts import EXTRA_FACTS, Facts, gather_facts
 from malivote.reconstruct._milp import InfeasibleFacts, Pool, solve_pool
-from malivote.reconstruct._sample import n_slots, sample_block
+from malivote.reconstruct._sample import sample_block
 from malivote.reconstruct._verify import verify
 
 __all__ = ["reconstruct", "verify", "InfeasibleFacts", "POOL_SIZE", "BLOCK", "EXTRA_FACTS"]

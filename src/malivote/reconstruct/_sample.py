@@ -127,7 +127,6 @@ def sample_block(facts: Facts, pool: Pool, rng: np.random.Generator, B: int) -> 
     m = lay.magnitude.astype(np.int64)
     C, P, K, M = len(m), facts.n_parties, n_slots(facts), int(m.max())
     cidx = np.arange(C)
-    bidx = np.arange(B)[:, None]
 
     # ---- 1. outcome: a pool member, then swaps of free winners within (magnitude, round)
     pick = rng.integers(pool.seats.shape[0], size=B)
@@ -359,7 +358,6 @@ def _women_feasible(facts, n, m):
     if facts.women_candidates is None or not facts.gender_law:
         return np.ones(n.shape[0], dtype=bool)
     lo = np.where(m >= 3, (3 * m + 9) // 10, 0)
-    hi = np.where(m >= 3, (7 * m) // 10, m)
     losers = facts.women_candidates - facts.women_elected
     return ((n - 1) * lo).sum(1) <= losers
 

@@ -60,7 +60,6 @@ def verify(ens: Ensemble, *, result: str = "final") -> list[str]:
     r1 = oc.round == 1
     seats, women = credit_seats(oc.seats, ens.roster_party, ens.roster_female, len(ens.parties))
     seats1, _ = credit_seats(oc.seats * r1[..., None], ens.roster_party, ens.roster_female, len(ens.parties))
-    idx = {p: i for i, p in enumerate(ens.parties)}
     if tuple(ens.parties) != f.parties:
         out.append(f"parties: expected {f.parties}, found {ens.parties}")
         return out

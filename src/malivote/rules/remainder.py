@@ -128,7 +128,6 @@ def largest_remainder(votes, seats, *, quota: str, threshold=0.0, rng=None) -> n
     check_choice(quota, "quota", QUOTAS)
     eligible, flat_seats, shape = prepare_apportionment(votes, seats, threshold)
     rng = np.random.default_rng(rng)
-    n_rows = eligible.shape[0]
 
     total = eligible.sum(axis=-1)
     numerator, denominator = quota_fraction(total, flat_seats, quota)
