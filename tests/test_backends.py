@@ -235,6 +235,39 @@ def test_two_round_large_counts_and_non_contiguous_input():
 
 
 @needs_numba
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("n_lists", [2, 20, 33])
+def test_counts_at_the_int32_key_limit(dtype, n_lists):
+    """Counts just below and at 2 ** (31 - bits), where the kernels leave int32 keys.
+
+    One large count sends its whole block of rows down the int64 way; the rows
+    around it, in the same block and the next, must not notice.
+    """
+    bits = max(1, (n_lists - 1).bit_length())
+    limit = 2 ** (31 - bits)
+    rng = np.random.default_rng(n_lists)
+    first = rng.integers(0, 1_000, size=(3, 150, n_lists)).astype(dtype)
+    first[..., 0] += 1
+    first[0, 5, 1] = limit - 1  # the largest count the int32 keys take
+    first[1, 7, -1] = limit  # the smallest they do not
+    first[1, 8, :] = limit - 1  # ties among the largest counts
+    first[2, 149, 0] = np.iinfo(np.int32).max
+    magnitude = np.ones(150, dtype=int)
+    assert_same_outcome(*_both(two_round, first, magnitude, rng=6))
+    assert_same_outcome(*_both(plurality, first, magnitude, rng=6))
+    for expected, found in zip(*_both(leading_lists, first.reshape(-1, n_lists), 3)):
+        np.testing.assert_array_equal(found, expected)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_negative_count_in_a_large_batch(dtype):
+    first = np.ones((2, 200, 5), dtype=dtype)
+    first[1, 130, 2] = -1
+    assert_same_error(two_round, first, np.ones(200, dtype=int), rng=0)
+
+
+@needs_numba
 @pytest.mark.parametrize(
     "first, second",
     [

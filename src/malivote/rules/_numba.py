@@ -13,11 +13,14 @@ is needed; the divisor kernel finds a divisor allocation and the quotients at it
 boundary. The shared NumPy code then breaks the ties with the same ``rng`` calls as
 the NumPy path, so both backends give identical results.
 
-How the leading lists are found: a block of rows is copied into a small
-``(K, BLOCK)`` buffer of keys ``votes << bits | (K - 1 - slot)`` (unique in a row,
-larger for more votes and, among equal votes, for the lower slot). A three-place
-sorting network then runs down the ``K`` buffer rows, elementwise across the block, so
-that the compiler vectorises it; it keeps the three largest keys of every row.
+How the leading lists are found: a block of rows is transposed into a small
+``(K, BLOCK)`` buffer that stays in the L1 cache. One pass then runs down its ``K``
+rows, elementwise across the block, so that the compiler vectorises it: it sums each
+row, makes the keys ``votes << bits | (K - 1 - slot)`` (unique in a row, larger for
+more votes and, among equal votes, for the lower slot), and a three-place sorting
+network keeps the three largest keys of every row. All of it is int32 (eight rows per
+AVX2 register) while the counts are below ``2 ** (31 - bits)``, about 67 million
+votes for 20 lists; a block with a larger count is redone in int64.
 """
 
 from __future__ import annotations
@@ -72,14 +75,115 @@ def _network(keys, n, n_lists, k0, k1, k2):
 
 
 @njit(nogil=True, cache=True)
-def _block_top3(votes, start, n, bits, total, keys32, keys64, a32, b32, c32, k0, k1, k2):
-    """Totals and top-3 keys (as int64, into k0, k1, k2) of rows start .. start+n.
-
-    Returns the largest count as uint64, so that a negative count (which only the
-    fused two_round sees unchecked) reads as huge and is flagged.
-    """
+def _transpose(votes, start, n, raw):
+    """Rows start .. start+n of int32 ``votes`` into the columns of ``raw``."""
     n_lists = votes.shape[1]
-    limit32 = np.uint64((1 << (31 - bits)) - 1)
+    for j in range(n):
+        for slot in range(n_lists):
+            raw[slot, j] = votes[start + j, slot]
+
+
+@njit(nogil=True, cache=True)
+def _transpose_narrowing(votes, start, n, bits, raw):
+    """:func:`_transpose` for int64 ``votes``; nonzero when a count does not fit the
+    int32 keys (negative, or ``2 ** (31 - bits)`` and more)."""
+    n_lists = votes.shape[1]
+    shift = 31 - bits
+    wide = np.int64(0)
+    for j in range(n):
+        for slot in range(n_lists):
+            x = votes[start + j, slot]
+            wide |= x >> shift
+            raw[slot, j] = np.int32(x)
+    return wide
+
+
+@njit(nogil=True, cache=True)
+def _keys32_top3(raw, n, n_lists, bits, total, spread, k0, k1, k2):
+    """Totals and top-3 int32 keys of the columns of ``raw``; returns the OR of all counts.
+
+    One vectorised pass: every operation is elementwise across the block's rows and
+    in int32, so that the compiler packs eight rows in a register. ``spread`` (the OR
+    of each row's counts) tells the caller whether any count was too large for the
+    keys, in which case the int32 results are meaningless and it starts again.
+    """
+    shift = np.int32(bits)
+    for j in range(n):
+        k0[j] = -1
+        k1[j] = -1
+        k2[j] = -1
+        total[j] = 0
+        spread[j] = 0
+    for slot in range(n_lists):
+        tag = np.int32(n_lists - 1 - slot)
+        for j in range(n):
+            count = raw[slot, j]
+            # The casts keep numba from widening int32 arithmetic to int64.
+            total[j] = np.int32(total[j] + count)
+            spread[j] = np.int32(spread[j] | count)
+            key = np.int32(np.int32(count << shift) | tag)
+            a = k0[j]
+            b = k1[j]
+            lower = min(a, key)
+            k0[j] = max(a, key)
+            k1[j] = max(b, lower)
+            k2[j] = max(k2[j], min(b, lower))
+    combined = np.int32(0)
+    for j in range(n):
+        combined |= spread[j]
+    return combined
+
+
+@njit(nogil=True, cache=True)
+def _scratch(n_lists):
+    """The buffers of :func:`_block_top3`, allocated once per chunk of rows.
+
+    Ends with the block's top-3 keys as int64, which the callers read.
+    """
+    return (
+        np.empty((n_lists, PITCH), np.int32),  # a block's counts, transposed
+        np.empty(BLOCK, np.int32),  # int32 totals
+        np.empty(BLOCK, np.int32),  # OR of each row's counts
+        np.empty(BLOCK, np.int32),  # int32 top-3 keys
+        np.empty(BLOCK, np.int32),
+        np.empty(BLOCK, np.int32),
+        np.empty((n_lists, PITCH), np.int64),  # int64 keys, when counts are too large
+        np.empty(BLOCK, np.int64),  # top-3 keys as int64
+        np.empty(BLOCK, np.int64),
+        np.empty(BLOCK, np.int64),
+    )
+
+
+@njit(nogil=True, cache=True)
+def _block_top3(votes, start, n, bits, total, scratch):
+    """Totals (into ``total``) and top-3 keys (into ``scratch[-3:]``) of rows start .. start+n.
+
+    Returns an upper bound of the largest count as uint64, so that a negative count
+    (which only the fused two_round sees unchecked) reads as huge and is flagged.
+
+    The fast way (counts below ``2 ** (31 - bits)``, so that keys and totals fit in
+    int32): transpose the block, then :func:`_keys32_top3`. Otherwise the block is
+    redone with int64 keys.
+    """
+    raw, tot32, spread, a32, b32, c32, keys64, k0, k1, k2 = scratch
+    n_lists = votes.shape[1]
+    int32_bound = np.int64(1) << (31 - bits)
+    if bits <= 24:
+        if votes.itemsize == 4:
+            _transpose(votes, start, n, raw)
+            wide = np.int64(0)
+        else:
+            wide = _transpose_narrowing(votes, start, n, bits, raw)
+        if wide == 0:
+            combined = _keys32_top3(raw, n, n_lists, bits, tot32, spread, a32, b32, c32)
+            # Negative counts set the sign bit, large ones a bit at 31 - bits or above.
+            if (np.int64(combined) & -int32_bound) == 0:
+                for j in range(n):
+                    total[j] = tot32[j]
+                    k0[j] = a32[j]
+                    k1[j] = b32[j]
+                    k2[j] = c32[j]
+                return np.uint64(int32_bound - 1)
     largest = np.uint64(0)
     for j in range(n):
         row_total = np.int64(0)
@@ -87,20 +191,9 @@ def _block_top3(votes, start, n, bits, total, keys32, keys64, a32, b32, c32, k0,
             x = np.int64(votes[start + j, slot])
             row_total += x
             largest = max(largest, np.uint64(x))
-            keys32[slot, j] = (x << bits) | (n_lists - 1 - slot)
+            keys64[slot, j] = (x << bits) | (n_lists - 1 - slot)
         total[j] = row_total
-    if largest <= limit32:
-        _network(keys32, n, n_lists, a32, b32, c32)
-        for j in range(n):
-            k0[j] = a32[j]
-            k1[j] = b32[j]
-            k2[j] = c32[j]
-    else:
-        # Keys too large for int32: the rare slow way, in int64.
-        for j in range(n):
-            for slot in range(n_lists):
-                keys64[slot, j] = (np.int64(votes[start + j, slot]) << bits) | (n_lists - 1 - slot)
-        _network(keys64, n, n_lists, k0, k1, k2)
+    _network(keys64, n, n_lists, k0, k1, k2)
     return largest
 
 
@@ -109,20 +202,12 @@ def _leading_chunk(votes, depth, bits, begin, stop, total, slots, leading):
     """:func:`leading_lists` on rows begin .. stop; returns their largest count."""
     n_lists = votes.shape[1]
     mask = (1 << bits) - 1
-    keys32 = np.empty((n_lists, PITCH), np.int32)
-    keys64 = np.empty((n_lists, PITCH), np.int64)
-    a32 = np.empty(BLOCK, np.int32)
-    b32 = np.empty(BLOCK, np.int32)
-    c32 = np.empty(BLOCK, np.int32)
-    k0 = np.empty(BLOCK, np.int64)
-    k1 = np.empty(BLOCK, np.int64)
-    k2 = np.empty(BLOCK, np.int64)
+    scratch = _scratch(n_lists)
+    k0, k1, k2 = scratch[-3:]
     largest = np.uint64(0)
     for start in range(begin, stop, BLOCK):
         n = min(BLOCK, stop - start)
-        block_largest = _block_top3(
-            votes, start, n, bits, total[start : start + n], keys32, keys64, a32, b32, c32, k0, k1, k2
-        )
+        block_largest = _block_top3(votes, start, n, bits, total[start : start + n], scratch)
         largest = max(largest, block_largest)
         for level in range(depth):
             keys = k0 if level == 0 else (k1 if level == 1 else k2)
@@ -176,18 +261,12 @@ def _two_round_chunk(
     n_lists = votes.shape[1]
     mask = (1 << bits) - 1
     last = n_lists - 1
-    keys32 = np.empty((n_lists, PITCH), np.int32)
-    keys64 = np.empty((n_lists, PITCH), np.int64)
-    a32 = np.empty(BLOCK, np.int32)
-    b32 = np.empty(BLOCK, np.int32)
-    c32 = np.empty(BLOCK, np.int32)
+    scratch = _scratch(n_lists)
+    k0, k1, k2 = scratch[-3:]
     block_total = np.empty(BLOCK, np.int64)
-    k0 = np.empty(BLOCK, np.int64)
-    k1 = np.empty(BLOCK, np.int64)
-    k2 = np.empty(BLOCK, np.int64)
     for start in range(begin, stop, BLOCK):
         n = min(BLOCK, stop - start)
-        largest = _block_top3(votes, start, n, bits, block_total, keys32, keys64, a32, b32, c32, k0, k1, k2)
+        largest = _block_top3(votes, start, n, bits, block_total, scratch)
         # Branch-free: whether round 1 decides is a coin flip to the branch predictor.
         for j in range(n):
             row = start + j
