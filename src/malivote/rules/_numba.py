@@ -136,36 +136,36 @@ def _keys32_top3(raw, n, n_lists, bits, total, spread, k0, k1, k2):
 
 @njit(nogil=True, cache=True)
 def _scratch(n_lists):
-    """The buffers of :func:`_block_top3`, allocated once per chunk of rows.
-
-    Ends with the block's top-3 keys as int64, which the callers read.
-    """
+    """The buffers of :func:`_block_top3`, allocated once per chunk of rows."""
     return (
         np.empty((n_lists, PITCH), np.int32),  # a block's counts, transposed
-        np.empty(BLOCK, np.int32),  # int32 totals
         np.empty(BLOCK, np.int32),  # OR of each row's counts
-        np.empty(BLOCK, np.int32),  # int32 top-3 keys
+        np.empty(BLOCK, np.int32),  # int32 totals and top-3 keys
+        np.empty(BLOCK, np.int32),
         np.empty(BLOCK, np.int32),
         np.empty(BLOCK, np.int32),
         np.empty((n_lists, PITCH), np.int64),  # int64 keys, when counts are too large
-        np.empty(BLOCK, np.int64),  # top-3 keys as int64
+        np.empty(BLOCK, np.int64),  # int64 totals and top-3 keys
+        np.empty(BLOCK, np.int64),
         np.empty(BLOCK, np.int64),
         np.empty(BLOCK, np.int64),
     )
 
 
 @njit(nogil=True, cache=True)
-def _block_top3(votes, start, n, bits, total, scratch):
-    """Totals (into ``total``) and top-3 keys (into ``scratch[-3:]``) of rows start .. start+n.
+def _block_top3(votes, start, n, bits, scratch):
+    """Totals and top-3 keys of rows start .. start+n, in int32 where they fit.
 
-    Returns an upper bound of the largest count as uint64, so that a negative count
-    (which only the fused two_round sees unchecked) reads as huge and is flagged.
+    Returns ``(largest, narrow)``. ``largest`` is an upper bound of the largest count
+    as uint64, so that a negative count (which only the fused two_round sees
+    unchecked) reads as huge and is flagged. Where ``narrow``, the totals and keys are
+    in the int32 buffers ``scratch[2:6]``, else in the int64 buffers ``scratch[7:]``.
 
     The fast way (counts below ``2 ** (31 - bits)``, so that keys and totals fit in
     int32): transpose the block, then :func:`_keys32_top3`. Otherwise the block is
     redone with int64 keys.
     """
-    raw, tot32, spread, a32, b32, c32, keys64, k0, k1, k2 = scratch
+    raw, spread, total32, a32, b32, c32, keys64, total64, k0, k1, k2 = scratch
     n_lists = votes.shape[1]
     int32_bound = np.int64(1) << (31 - bits)
     if bits <= 24:
@@ -175,15 +175,10 @@ def _block_top3(votes, start, n, bits, total, scratch):
         else:
             wide = _transpose_narrowing(votes, start, n, bits, raw)
         if wide == 0:
-            combined = _keys32_top3(raw, n, n_lists, bits, tot32, spread, a32, b32, c32)
+            combined = _keys32_top3(raw, n, n_lists, bits, total32, spread, a32, b32, c32)
             # Negative counts set the sign bit, large ones a bit at 31 - bits or above.
             if (np.int64(combined) & -int32_bound) == 0:
-                for j in range(n):
-                    total[j] = tot32[j]
-                    k0[j] = a32[j]
-                    k1[j] = b32[j]
-                    k2[j] = c32[j]
-                return np.uint64(int32_bound - 1)
+                return np.uint64(int32_bound - 1), True
     largest = np.uint64(0)
     for j in range(n):
         row_total = np.int64(0)
@@ -192,34 +187,44 @@ def _block_top3(votes, start, n, bits, total, scratch):
             row_total += x
             largest = max(largest, np.uint64(x))
             keys64[slot, j] = (x << bits) | (n_lists - 1 - slot)
-        total[j] = row_total
+        total64[j] = row_total
     _network(keys64, n, n_lists, k0, k1, k2)
-    return largest
+    return largest, False
+
+
+@njit(nogil=True, cache=True)
+def _emit_leading(start, n, bits, n_lists, depth, block_total, k0, k1, k2, total, slots, leading):
+    """Write a block's totals, leading slots and their votes from its top-3 keys."""
+    mask = (1 << bits) - 1
+    for j in range(n):
+        total[start + j] = block_total[j]
+    for level in range(depth):
+        keys = k0 if level == 0 else (k1 if level == 1 else k2)
+        for j in range(n):
+            key = keys[j]
+            if key < 0:
+                # Past the row's last slot: slot K-1 with 0 votes, as in NumPy.
+                slots[level, start + j] = n_lists - 1
+                leading[level, start + j] = 0
+            else:
+                slots[level, start + j] = n_lists - 1 - (key & mask)
+                leading[level, start + j] = key >> bits
 
 
 @njit(nogil=True, cache=True)
 def _leading_chunk(votes, depth, bits, begin, stop, total, slots, leading):
     """:func:`leading_lists` on rows begin .. stop; returns their largest count."""
     n_lists = votes.shape[1]
-    mask = (1 << bits) - 1
     scratch = _scratch(n_lists)
-    k0, k1, k2 = scratch[-3:]
     largest = np.uint64(0)
     for start in range(begin, stop, BLOCK):
         n = min(BLOCK, stop - start)
-        block_largest = _block_top3(votes, start, n, bits, total[start : start + n], scratch)
+        block_largest, narrow = _block_top3(votes, start, n, bits, scratch)
         largest = max(largest, block_largest)
-        for level in range(depth):
-            keys = k0 if level == 0 else (k1 if level == 1 else k2)
-            for j in range(n):
-                key = keys[j]
-                if key < 0:
-                    # Past the row's last slot: slot K-1 with 0 votes, as in NumPy.
-                    slots[level, start + j] = n_lists - 1
-                    leading[level, start + j] = 0
-                else:
-                    slots[level, start + j] = n_lists - 1 - (key & mask)
-                    leading[level, start + j] = key >> bits
+        if narrow:
+            _emit_leading(start, n, bits, n_lists, depth, *scratch[2:6], total, slots, leading)
+        else:
+            _emit_leading(start, n, bits, n_lists, depth, *scratch[7:], total, slots, leading)
     return largest
 
 
@@ -253,48 +258,68 @@ def leading_lists(votes: np.ndarray, depth: int = 3):
 
 
 @njit(nogil=True, cache=True)
+def _decide_block(
+    start, n, bits, n_lists, block_total, k0, k1, k2, largest, second, has_second, numerator,
+    denominator, total_limit, vote_limit, status, winner, rounds, finalists,
+):
+    """Round 1 or the runoff of a block's rows, from their totals and top-3 keys."""
+    mask = (1 << bits) - 1
+    last = n_lists - 1
+    # Branch-free: whether round 1 decides is a coin flip to the branch predictor.
+    for j in range(n):
+        row = start + j
+        total = np.int64(block_total[j])
+        key0 = k0[j]
+        # A missing place (K < 3) reads as 0 votes, as in NumPy.
+        key1 = max(k1[j], 0)
+        key2 = max(k2[j], 0)
+        v0 = key0 >> bits
+        v1 = key1 >> bits
+        v2 = key2 >> bits
+        s0 = last - (key0 & mask)
+        s1 = last - (key1 & mask)
+        runoff = np.int64(v0) * denominator <= total * numerator
+        bad = (total == 0) | (largest >= vote_limit)
+        redo = (v1 > 0) & ((v0 == v1) | (v1 == v2))
+        redo |= total > total_limit
+        if has_second:
+            leader_runoff = np.int64(second[row, s0])
+            runner_up_runoff = np.int64(second[row, s1])
+            bad |= runoff & (leader_runoff == 0) & (runner_up_runoff == 0)
+            redo |= runoff & (leader_runoff == runner_up_runoff)
+            winner[row] = s1 if runoff & (runner_up_runoff > leader_runoff) else s0
+        else:
+            # The default transfer keeps the finalists' order: the leader wins.
+            redo |= runoff & (v0 == v1)
+            winner[row] = s0
+        status[row] = ERROR if bad else (REDO if redo else DONE)
+        rounds[row] = 2 if runoff else 1
+        finalists[0, row] = s0
+        finalists[1, row] = s1 if runoff else -1
+
+
+@njit(nogil=True, cache=True)
 def _two_round_chunk(
     votes, second, has_second, bits, numerator, denominator, total_limit, vote_limit, begin, stop,
     status, winner, rounds, finalists,
 ):
     """:func:`two_round_rows` on rows begin .. stop."""
     n_lists = votes.shape[1]
-    mask = (1 << bits) - 1
-    last = n_lists - 1
     scratch = _scratch(n_lists)
-    k0, k1, k2 = scratch[-3:]
-    block_total = np.empty(BLOCK, np.int64)
     for start in range(begin, stop, BLOCK):
         n = min(BLOCK, stop - start)
-        largest = _block_top3(votes, start, n, bits, block_total, scratch)
-        # Branch-free: whether round 1 decides is a coin flip to the branch predictor.
-        for j in range(n):
-            row = start + j
-            total = block_total[j]
-            v0 = k0[j] >> bits
-            s0 = last - (k0[j] & mask)
-            # A missing place (K < 3) reads as 0 votes, as in NumPy.
-            v1 = max(k1[j], 0) >> bits
-            s1 = last - (max(k1[j], 0) & mask)
-            v2 = max(k2[j], 0) >> bits
-            decided = v0 * denominator > total * numerator
-            leader_runoff = v0
-            runner_up_runoff = v1
-            if has_second:
-                leader_runoff = np.int64(second[row, s0])
-                runner_up_runoff = np.int64(second[row, s1])
-            runoff = not decided
-            bad = (total == 0) | (largest >= vote_limit)
-            bad |= has_second & runoff & (leader_runoff == 0) & (runner_up_runoff == 0)
-            redo = (v1 > 0) & ((v0 == v1) | (v1 == v2))
-            redo |= total > total_limit
-            redo |= runoff & (leader_runoff == runner_up_runoff)
-            status[row] = ERROR if bad else (REDO if redo else DONE)
-            runner_up_wins = runoff & (runner_up_runoff > leader_runoff)
-            winner[row] = s1 if runner_up_wins else s0
-            rounds[row] = 2 if runoff else 1
-            finalists[0, row] = s0
-            finalists[1, row] = s1 if runoff else -1
+        largest, narrow = _block_top3(votes, start, n, bits, scratch)
+        # Two compiled copies of the same step, reading int32 or int64 keys.
+        if narrow:
+            _decide_block(
+                start, n, bits, n_lists, *scratch[2:6], largest, second, has_second, numerator,
+                denominator, total_limit, vote_limit, status, winner, rounds, finalists,
+            )
+        else:
+            _decide_block(
+                start, n, bits, n_lists, *scratch[7:], largest, second, has_second, numerator,
+                denominator, total_limit, vote_limit, status, winner, rounds, finalists,
+            )
 
 
 @njit(parallel=True, nogil=True, cache=True)
