@@ -9,6 +9,7 @@ installs it (the ``test`` extra).
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 
@@ -374,3 +375,35 @@ def test_divisor_errors_match():
     assert_same_error(divisor, np.array([[0, 0, 0]]), 3, method="dhondt")
     assert_same_error(divisor, np.array([[2**52, 1]]), 3, method="dhondt")
     assert_same_error(divisor, np.array([[5, 1]]), 3, method="webster")
+
+
+@needs_numba
+def test_kernels_from_several_threads_under_the_workqueue_layer():
+    """simulate(workers=N) calls kernels from several threads; numba's fallback
+    threading layer aborts the process on that unless launches queue."""
+    script = """
+import numpy as np, numba
+from concurrent.futures import ThreadPoolExecutor
+from malivote.rules import divisor, plurality, two_round
+rng = np.random.default_rng(0)
+votes = rng.integers(0, 1000, size=(400, 30, 8)).astype(np.int32)
+votes[..., 0] += 1
+magnitude = np.ones(30, dtype=int)
+expected = two_round(votes, magnitude, rng=1).winner
+def work(i):
+    same = (two_round(votes, magnitude, rng=1).winner == expected).all()
+    plurality(votes, magnitude, rng=2)
+    divisor(votes[:, 0], 10, method="dhondt", rng=3)
+    return bool(same)
+with ThreadPoolExecutor(4) as pool:
+    ok = all(pool.map(work, range(100)))
+print(numba.threading_layer(), ok)
+"""
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NUMBA_THREADING_LAYER": "workqueue", "MALIVOTE_BACKEND": "numba"},
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.split() == ["workqueue", "True"]

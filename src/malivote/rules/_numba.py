@@ -25,6 +25,9 @@ votes for 20 lists; a block with a larger count is redone in int64.
 
 from __future__ import annotations
 
+import threading
+
+import numba
 import numpy as np
 from numba import get_num_threads, njit, prange
 
@@ -39,6 +42,26 @@ BLOCK = 128
 # The key buffers' rows are padded off a power of two, which would map the
 # buffer's K rows to the same few cache sets.
 PITCH = BLOCK + 8
+
+
+_WORKQUEUE_LOCK = threading.Lock()
+
+
+def _launch(kernel, *args):
+    """Call a parallel kernel, one thread at a time under numba's workqueue layer.
+
+    ``simulate(workers=N)`` calls kernels from several Python threads at once. The
+    OpenMP and TBB threading layers take that; the workqueue layer (numba's fallback
+    where neither is installed) would abort the process, so its launches queue here.
+    """
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet, so no layer is chosen
+        layer = "workqueue"
+    if layer != "workqueue":
+        return kernel(*args)
+    with _WORKQUEUE_LOCK:
+        return kernel(*args)
 
 
 def _chunks(n_rows: int, block: int = BLOCK) -> tuple[int, int]:
@@ -253,7 +276,7 @@ def leading_lists(votes: np.ndarray, depth: int = 3):
     total = np.empty(n_rows, dtype=np.int64)
     slots = np.empty((depth, n_rows), dtype=np.int64)
     leading = np.empty((depth, n_rows), dtype=np.int64)
-    largest = _leading_rows(votes, depth, _slot_bits(n_lists), *_chunks(n_rows), total, slots, leading)
+    largest = _launch(_leading_rows, votes, depth, _slot_bits(n_lists), *_chunks(n_rows), total, slots, leading)
     return int(largest), total, slots, leading
 
 
@@ -374,7 +397,8 @@ def two_round_rows(votes: np.ndarray, second, numerator: int, denominator: int):
     total_limit = (2**62 - 1) // max(numerator, denominator, 1)
     # Counts from here on make leading_lists raise (and could overflow the keys).
     vote_limit = np.uint64(-(-(2 ** (63 - bits)) // n_lists) - 1)
-    _two_round_rows(
+    _launch(
+        _two_round_rows,
         votes,
         second,
         has_second,
@@ -526,7 +550,8 @@ def divisor_rows(eligible: np.ndarray, seats: np.ndarray, table: np.ndarray, pow
     intercept = float(divisor_values[1] - slope)
     allocation = np.empty(eligible.shape, dtype=np.int64)
     status = np.empty(eligible.shape[0], dtype=np.int8)
-    _divisor_rows(
+    _launch(
+        _divisor_rows,
         np.ascontiguousarray(eligible, dtype=np.int64),
         np.ascontiguousarray(seats, dtype=np.int64),
         np.ascontiguousarray(table, dtype=np.float64),
