@@ -160,3 +160,39 @@ def test_simulation_is_reproducible(lists_file):
     a = simulate(scenario, draws=3, seed=11)
     b = simulate(scenario, draws=3, seed=11)
     assert (a.party_seats == b.party_seats).all() and (a.seats == b.seats).all()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_progress_bar_on_a_terminal():
+    """On a terminal, a run longer than two seconds shows a bar with an ETA, moved on
+    every block of 100 draws; --no-progress turns it off."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    def stderr_on_a_terminal(*arguments):
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "malivote.cli", "run", *arguments],
+            stdin=slave, stdout=subprocess.DEVNULL, stderr=slave,
+        )
+        os.close(slave)
+        output = b""
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # the terminal closes when the process ends
+                break
+            if not data:
+                break
+            output += data
+        os.close(master)
+        assert process.wait(timeout=120) == 0
+        return output.decode(errors="replace")
+
+    shown = stderr_on_a_terminal("mali_2020", "--draws", "300", "--progress")
+    assert "/300" in shown and "draw/s" in shown
+    assert "draw/s" not in stderr_on_a_terminal("mali_2020", "--draws", "300", "--no-progress")

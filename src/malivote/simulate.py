@@ -507,19 +507,20 @@ def ensemble_from_lists(scenario: Scenario, draws: int) -> Ensemble:
     )
 
 
-def _progress_bar(total: int, progress, description: str, chunk_size: int = CHUNK_DRAWS):
-    """A tqdm progress bar, or None: on request, or by default on a terminal."""
+def _progress_bar(total: int, progress, description: str):
+    """A tqdm progress bar with an ETA, or None.
+
+    By default (``progress=None``) on a terminal only, and shown only once the run has
+    taken two seconds, so that short runs print nothing.
+    """
     delay = 0.0
     if progress is None:
-        # On a terminal, for runs of more than one chunk, once they have taken 2 s.
-        progress = sys.stderr.isatty() and total > chunk_size
+        progress = sys.stderr.isatty()
         delay = 2.0
     if not progress:
         return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional: pip install "malivote[progress]"
-        return None
+    from tqdm.auto import tqdm
+
     return tqdm(total=total, desc=description, unit="draw", leave=False, delay=delay)
 
 
@@ -556,8 +557,9 @@ def simulate(
         Draws made at a time (rounded up to a multiple of ``RULE_BLOCK``). Memory
         grows with the chunk size, not with ``draws``, when ``keep=False``.
     progress : bool, optional
-        Show a progress bar with an ETA (needs ``tqdm``). By default, only on a
-        terminal, and only once the run has taken two seconds.
+        Show a progress bar with an ETA (tqdm), moved on after every block of
+        ``RULE_BLOCK`` draws. By default, only on a terminal, and only once the run
+        has taken two seconds.
     keep : bool, default True
         Keep every draw's arrays (for exports, plots, analysis). With False only the
         summaries are kept, in constant memory.
@@ -615,30 +617,25 @@ def simulate(
             tally = block_tally if tally is None else tally.merge(block_tally)
             if keep:
                 kept.append((changed, decision))
+            if bar is not None:
+                bar.update(block.stop - block.start)  # tqdm takes updates from any thread
         return count, tally, kept, ensemble.notes, ensemble.parties, ensemble.layout.name
 
-    bar = _progress_bar(draws, progress, scenario.name or "malivote", chunk_size)
+    bar = _progress_bar(draws, progress, scenario.name or "malivote")
     starts = list(range(0, draws, chunk_size))
     results = []
     try:
         # The first chunk alone: it fills the caches (the replay's outcome pool)
         # before any other thread asks for them.
         results.append(run_chunk(starts[0]))
-        if bar is not None:
-            bar.update(results[0][0])
         if workers == 1 or len(starts) == 1:
             for start in starts[1:]:
                 results.append(run_chunk(start))
-                if bar is not None:
-                    bar.update(results[-1][0])
         else:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                for result in pool.map(run_chunk, starts[1:]):
-                    results.append(result)
-                    if bar is not None:
-                        bar.update(result[0])
+                results.extend(pool.map(run_chunk, starts[1:]))
     finally:
         if bar is not None:
             bar.close()
