@@ -8,7 +8,8 @@ measured in the same run (``pytest benchmarks/test_bench_fast.py --benchmark-ena
   under NumPy). Target with numba: the kernel within 2x of the read pass;
 - national elections per second (one election = one draw of the 125 constituencies).
   Target with numba: at least 400,000/s on 2 cores;
-- national D'Hondt, 147 seats x 20 parties, draws per second.
+- national D'Hondt, 147 seats x 20 parties, draws per second;
+- ``plurality`` on the same votes, elections per second and over a read pass.
 
 Read passes and engine calls alternate, and each figure is the best of several, so
 that the ratios compare like with like on a noisy machine. In smoke mode (the default
@@ -24,7 +25,7 @@ import time
 import numpy as np
 import pytest
 
-from malivote.rules import divisor, two_round
+from malivote.rules import divisor, plurality, two_round
 from malivote.rules._backend import use_backend
 from malivote.rules._kernels import leading_lists
 
@@ -105,6 +106,28 @@ def test_two_round_backend(benchmark, record, backend):
         x_read_pass=engine / read_pass,
         kernel_x_read_pass=kernel_time / read_pass,
         read_pass_ms=read_pass * 1e3,
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_plurality_backend(benchmark, record, backend):
+    draws = SMOKE_DRAWS if benchmark.disabled else DRAWS
+    votes = _district_votes(draws)
+    magnitude = _magnitude_125()
+    with use_backend(backend):
+        reference = plurality(votes, magnitude, rng=0)
+        outcome = benchmark(plurality, votes, magnitude, rng=0)
+        repeat = 1 if benchmark.disabled else 7
+        read_pass, engine = _best_times([votes.sum, lambda: plurality(votes, magnitude, rng=0)], repeat)
+    np.testing.assert_array_equal(outcome.winner, reference.winner)
+    if backend == "numba":
+        with use_backend("numpy"):
+            np.testing.assert_array_equal(plurality(votes, magnitude, rng=0).winner, outcome.winner)
+    record(
+        f"[{backend}] plurality {draws:,} x {CONSTITUENCIES} x {LISTS}",
+        benchmark,
+        elections_per_s=draws / engine,
+        x_read_pass=engine / read_pass,
     )
 
 

@@ -407,3 +407,4 @@ print(numba.threading_layer(), ok)
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert completed.stdout.split() == ["workqueue", "True"]
+

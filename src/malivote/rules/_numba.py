@@ -76,6 +76,20 @@ def _chunks(n_rows: int, block: int = BLOCK) -> tuple[int, int]:
     return n_chunks, per_chunk
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _insert(k0, k1, k2, j, key):
+    """One step of the three-place sorting network: ``key`` into k0[j] > k1[j] > k2[j].
+
+    Branch-free min and max, so that a loop of them over ``j`` vectorises.
+    """
+    first = k0[j]
+    second = k1[j]
+    lower = min(first, key)
+    k0[j] = max(first, key)
+    k1[j] = max(second, lower)
+    k2[j] = max(k2[j], min(second, lower))
+
+
 @njit(nogil=True, cache=True)
 def _network(keys, n, n_lists, k0, k1, k2):
     """The three largest keys of each column of ``keys[:, :n]``, into k0 > k1 > k2.
@@ -88,13 +102,7 @@ def _network(keys, n, n_lists, k0, k1, k2):
         k2[j] = -1
     for slot in range(n_lists):
         for j in range(n):
-            x = keys[slot, j]
-            a = k0[j]
-            b = k1[j]
-            lower = min(a, x)
-            k0[j] = max(a, x)
-            k1[j] = max(b, lower)
-            k2[j] = max(k2[j], min(b, lower))
+            _insert(k0, k1, k2, j, keys[slot, j])
 
 
 @njit(nogil=True, cache=True)
@@ -144,13 +152,7 @@ def _keys32_top3(raw, n, n_lists, bits, total, spread, k0, k1, k2):
             # The casts keep numba from widening int32 arithmetic to int64.
             total[j] = np.int32(total[j] + count)
             spread[j] = np.int32(spread[j] | count)
-            key = np.int32(np.int32(count << shift) | tag)
-            a = k0[j]
-            b = k1[j]
-            lower = min(a, key)
-            k0[j] = max(a, key)
-            k1[j] = max(b, lower)
-            k2[j] = max(k2[j], min(b, lower))
+            _insert(k0, k1, k2, j, np.int32(np.int32(count << shift) | tag))
     combined = np.int32(0)
     for j in range(n):
         combined |= spread[j]
