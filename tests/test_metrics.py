@@ -228,3 +228,24 @@ def test_party_votes_errors():
         metrics.party_votes(votes, [[[1, 2]]], 2, method="roster")
     with pytest.raises(ValueError, match="n_parties"):
         metrics.party_votes(votes, [[[1, 2]]], 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.data(),
+    shape=st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 5)),
+    n_parties=st.integers(1, 63),
+)
+def test_party_votes_equal_matches_a_plain_loop(data, shape, n_parties):
+    """Every list's votes, split equally among its parties, list by list."""
+    votes = data.draw(hnp.arrays(np.int64, shape, elements=st.integers(0, 10**6)))
+    members = data.draw(hnp.arrays(np.int64, shape, elements=st.integers(1, 2**n_parties - 1)))
+    members[votes == 0] *= data.draw(st.integers(0, 1))  # empty slots with and without parties
+    expected = np.zeros(shape[:-1] + (n_parties,))
+    for index in np.ndindex(shape):
+        parties = [p for p in range(n_parties) if int(members[index]) >> p & 1]
+        for p in parties:
+            expected[index[:-1] + (p,)] += votes[index] / len(parties)
+    found = metrics.party_votes(votes, members, n_parties, per_constituency=True)
+    np.testing.assert_allclose(found, expected, rtol=1e-12)
+    np.testing.assert_allclose(metrics.party_votes(votes, members, n_parties), expected.sum(axis=-2), rtol=1e-12)

@@ -409,11 +409,26 @@ def women_elected(seats, roster_female, *, share: bool = False) -> np.ndarray:
     return women / total
 
 
-def _popcount(members: np.ndarray, n_parties: int) -> np.ndarray:
-    count = np.zeros(members.shape, dtype=np.int64)
-    for p in range(n_parties):
-        count += (members >> p) & 1
-    return count
+def _set_bits(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every set bit of non-negative int64 ``masks``: ``(index into masks, bit)`` pairs.
+
+    One pass per bit of the fullest mask, over the masks with bits left: lists join one
+    party or a few, so this is a few passes, whatever the number of parties.
+    """
+    remaining = masks.copy()
+    indices, bits = [], []
+    active = np.flatnonzero(remaining)
+    while active.size:
+        values = remaining[active]
+        lowest = values & -values
+        indices.append(active)
+        # The exponent of a power of two, exact in float64 up to 2**62.
+        bits.append(np.frexp(lowest.astype(np.float64))[1] - 1)
+        remaining[active] = values ^ lowest
+        active = active[remaining[active] != 0]
+    if not indices:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    return np.concatenate(indices), np.concatenate(bits).astype(np.intp)
 
 
 def party_votes(votes, members, n_parties: int, *, method: str = "equal", roster_party=None,
@@ -484,12 +499,21 @@ def party_votes(votes, members, n_parties: int, *, method: str = "equal", roster
             f"[0, {n_parties})"
         )
     if method == "equal":
-        count = _popcount(members, n_parties)
-        orphan = (votes > 0) & (count == 0)
+        orphan = (votes > 0) & (members == 0)
         if orphan.any():
             raise ValueError(f"members: the list at index {first_bad_index(orphan)} has votes but no party")
-        per_member = np.where(count > 0, votes / np.maximum(count, 1), 0.0)
-        weight = [((members >> p) & 1) * per_member for p in range(n_parties)]
+        # One (list, party) pair per party of each list with votes, binned by
+        # (draw and constituency, party).
+        with_votes = np.flatnonzero(votes > 0)
+        pair, party = _set_bits(members.reshape(-1)[with_votes])
+        parties_per_list = np.bincount(pair, minlength=with_votes.size)
+        per_member = votes.reshape(-1)[with_votes] / parties_per_list
+        places = with_votes[pair] // votes.shape[-1]  # the flat (..., C) index
+        n_places = votes.size // votes.shape[-1]
+        result = np.bincount(
+            places * n_parties + party, weights=per_member[pair], minlength=n_places * n_parties
+        ).reshape(votes.shape[:-1] + (n_parties,))
+        return result if per_constituency else result.sum(axis=-2)
     else:
         if roster_party is None:
             raise ValueError("roster_party: required with method='roster'")
