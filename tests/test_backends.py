@@ -266,6 +266,22 @@ def test_negative_count_in_a_large_batch(dtype):
     first = np.ones((2, 200, 5), dtype=dtype)
     first[1, 130, 2] = -1
     assert_same_error(two_round, first, np.ones(200, dtype=int), rng=0)
+    assert_same_error(plurality, first, np.ones(200, dtype=int), rng=0)
+
+
+@needs_numba
+@pytest.mark.parametrize(
+    "votes_, magnitude",
+    [
+        ([[[3, -1, 2]]], [1]),  # negative votes
+        ([[[0, 0, 0]]], [1]),  # no valid votes
+        ([[[2**62, 1]]], [1]),  # too large to rank
+        ([[[3, -1]]], [0]),  # negative votes are reported before a bad magnitude
+        ([[[3, 1]]], [1, 1]),  # a magnitude per constituency
+    ],
+)
+def test_plurality_errors_match(votes_, magnitude):
+    assert_same_error(plurality, np.array(votes_), magnitude, rng=0)
 
 
 @needs_numba
@@ -305,7 +321,8 @@ def test_plurality_matches_on_big_batches():
     rng = np.random.default_rng(8)
     votes_ = np.concatenate([rng.integers(0, 10_000, size=(300, 40, 12)), _tied_votes(rng, (300, 40, 12), 3)])
     votes_[..., 0] += votes_.sum(axis=-1) == 0
-    assert_same_outcome(*_both(plurality, votes_.astype(np.int32), np.ones(40, dtype=int), rng=9))
+    for dtype in (np.int32, np.int64, np.uint16):
+        assert_same_outcome(*_both(plurality, votes_.astype(dtype), np.ones(40, dtype=int), rng=9))
 
 
 @needs_numba

@@ -284,8 +284,8 @@ def leading_lists(votes: np.ndarray, depth: int = 3):
 
 @njit(nogil=True, cache=True)
 def _decide_block(
-    start, n, bits, n_lists, block_total, k0, k1, k2, largest, second, has_second, numerator,
-    denominator, total_limit, vote_limit, status, winner, rounds, finalists,
+    start, n, bits, n_lists, block_total, k0, k1, k2, largest, second, has_second, second_place,
+    numerator, denominator, total_limit, vote_limit, status, winner, rounds, finalists,
 ):
     """Round 1 or the runoff of a block's rows, from their totals and top-3 keys."""
     mask = (1 << bits) - 1
@@ -305,7 +305,7 @@ def _decide_block(
         s1 = last - (key1 & mask)
         runoff = np.int64(v0) * denominator <= total * numerator
         bad = (total == 0) | (largest >= vote_limit)
-        redo = (v1 > 0) & ((v0 == v1) | (v1 == v2))
+        redo = (v1 > 0) & ((v0 == v1) | (second_place & (v1 == v2)))
         redo |= total > total_limit
         if has_second:
             leader_runoff = np.int64(second[row, s0])
@@ -325,8 +325,8 @@ def _decide_block(
 
 @njit(nogil=True, cache=True)
 def _two_round_chunk(
-    votes, second, has_second, bits, numerator, denominator, total_limit, vote_limit, begin, stop,
-    status, winner, rounds, finalists,
+    votes, second, has_second, second_place, bits, numerator, denominator, total_limit, vote_limit,
+    begin, stop, status, winner, rounds, finalists,
 ):
     """:func:`two_round_rows` on rows begin .. stop."""
     n_lists = votes.shape[1]
@@ -337,32 +337,32 @@ def _two_round_chunk(
         # Two compiled copies of the same step, reading int32 or int64 keys.
         if narrow:
             _decide_block(
-                start, n, bits, n_lists, *scratch[2:6], largest, second, has_second, numerator,
-                denominator, total_limit, vote_limit, status, winner, rounds, finalists,
+                start, n, bits, n_lists, *scratch[2:6], largest, second, has_second, second_place,
+                numerator, denominator, total_limit, vote_limit, status, winner, rounds, finalists,
             )
         else:
             _decide_block(
-                start, n, bits, n_lists, *scratch[7:], largest, second, has_second, numerator,
-                denominator, total_limit, vote_limit, status, winner, rounds, finalists,
+                start, n, bits, n_lists, *scratch[7:], largest, second, has_second, second_place,
+                numerator, denominator, total_limit, vote_limit, status, winner, rounds, finalists,
             )
 
 
 @njit(parallel=True, nogil=True, cache=True)
 def _two_round_rows(
-    votes, second, has_second, bits, numerator, denominator, total_limit, vote_limit, n_chunks, per_chunk,
-    status, winner, rounds, finalists,
+    votes, second, has_second, second_place, bits, numerator, denominator, total_limit, vote_limit,
+    n_chunks, per_chunk, status, winner, rounds, finalists,
 ):
     n_rows = votes.shape[0]
     for chunk in prange(n_chunks):
         begin = chunk * per_chunk
         stop = min(n_rows, begin + per_chunk)
         _two_round_chunk(
-            votes, second, has_second, bits, numerator, denominator, total_limit, vote_limit, begin, stop,
-            status, winner, rounds, finalists,
+            votes, second, has_second, second_place, bits, numerator, denominator, total_limit,
+            vote_limit, begin, stop, status, winner, rounds, finalists,
         )
 
 
-def two_round_rows(votes: np.ndarray, second, numerator: int, denominator: int):
+def two_round_rows(votes: np.ndarray, second, numerator: int, denominator: int, *, second_place: bool = True):
     """The deterministic part of :func:`malivote.rules.two_round`, fused in one pass.
 
     Parameters
@@ -372,7 +372,10 @@ def two_round_rows(votes: np.ndarray, second, numerator: int, denominator: int):
         need not scan for them first.
     second : ndarray of int32 or int64, shape (R, K), or None
     numerator, denominator : int
-        The majority share.
+        The majority share. ``0, 1`` with ``second_place=False`` is plurality.
+    second_place : bool, default True
+        Whether a tie for second place needs a lot (it picks the runoff's second
+        finalist) and so flags the row; plurality needs only first place.
 
     Returns
     -------
@@ -404,6 +407,7 @@ def two_round_rows(votes: np.ndarray, second, numerator: int, denominator: int):
         votes,
         second,
         has_second,
+        second_place,
         bits,
         numerator,
         denominator,

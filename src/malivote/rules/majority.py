@@ -121,6 +121,15 @@ def _leaders(votes: np.ndarray, depth: int, rng: np.random.Generator):
     return valid, slots, leading
 
 
+def _fused(votes: np.ndarray) -> bool:
+    """Whether the numba kernel takes ``votes`` as they are.
+
+    It flags negative counts itself (in its one pass over the votes), so integer votes
+    skip the separate scan; the NumPy path then raises.
+    """
+    return backend() == "numba" and votes.dtype in (np.int32, np.int64) and votes.ndim >= 2 and votes.size > 0
+
+
 def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> DistrictOutcome:
     """Mali's rule: a majority list takes all in round 1, else a two-list runoff.
 
@@ -187,15 +196,8 @@ def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> Distr
     array([[3, 0, 0],
            [0, 1, 0]])
     """
-    # The fused kernel flags negative counts itself (in its one pass over the votes),
-    # so integer votes skip the separate scan; the NumPy path then raises.
     first_array = np.asarray(first)
-    fused = (
-        backend() == "numba"
-        and first_array.dtype in (np.int32, np.int64)
-        and first_array.ndim >= 2
-        and first_array.size > 0
-    )
+    fused = _fused(first_array)
     first = first_array if fused else as_votes(first, "first", min_ndim=2)
     try:
         magnitude = as_magnitude(magnitude)
@@ -492,20 +494,59 @@ def plurality(votes, magnitude, *, rng=None) -> DistrictOutcome:
     array([[2, 0, 0],
            [0, 1, 0]])
     """
-    votes = as_votes(votes, "votes", min_ndim=2)
-    magnitude = as_magnitude(magnitude)
-    _check_constituencies(votes, magnitude, "votes")
+    votes_array = np.asarray(votes)
+    fused = _fused(votes_array)
+    votes = votes_array if fused else as_votes(votes, "votes", min_ndim=2)
+    try:
+        magnitude = as_magnitude(magnitude)
+        _check_constituencies(votes, magnitude, "votes")
+    except ValueError:
+        if fused:
+            as_votes(votes, "votes", min_ndim=2)  # the error the NumPy path reports first
+        raise
     rng = np.random.default_rng(rng)
 
     n_lists = votes.shape[-1]
-    valid, slots, _ = _leaders(votes.reshape(-1, n_lists), 2, rng)
     shape = votes.shape[:-1]
-    _check_valid(valid.reshape(shape), "votes")
-    winner = slots[0].reshape(shape)
+    flat = votes.reshape(-1, n_lists)
+    decided_rows = _plurality_fast(flat, rng) if fused else None
+    if decided_rows is None:
+        if fused:
+            as_votes(votes, "votes", min_ndim=2)
+        winner = _plurality_rows(flat, rng, shape)
+        finalists = np.stack([winner, np.full_like(winner, -1)])
+    else:
+        winner, finalists = decided_rows
     return DistrictOutcome(
-        winner=winner,
+        winner=winner.reshape(shape),
         round=np.ones(shape, dtype=np.int8),
-        finalists=np.moveaxis(np.stack([winner, np.full_like(winner, -1)]), 0, -1),
+        finalists=np.moveaxis(finalists, 0, -1).reshape(shape + (2,)),
         magnitude=magnitude,
         n_lists=n_lists,
     )
+
+
+def _plurality_rows(flat, rng, shape):
+    """The winners of :func:`plurality` on rows ``(R, K)``, ties by lot."""
+    valid, slots, _ = _leaders(flat, 2, rng)
+    _check_valid(valid.reshape(shape), "votes")
+    return slots[0]
+
+
+def _plurality_fast(flat, rng):
+    """:func:`_plurality_rows` with the numba kernel; None where NumPy must raise.
+
+    As :func:`_two_round_fast`: the kernel flags the rows with a tie for first place,
+    which the NumPy path redoes in row order with the same lots.
+    """
+    from malivote.rules import _numba
+
+    status, winner, _, finalists = _numba.two_round_rows(numba_votes(flat), None, 0, 1, second_place=False)
+    flagged = _nonzero_bytes(status)
+    if flagged.size == 0:
+        return winner, finalists
+    if (status[flagged] == _numba.ERROR).any():
+        return None
+    winner[flagged] = _plurality_rows(flat[flagged], rng, (flagged.size,))
+    finalists[0, flagged] = winner[flagged]
+    return winner, finalists
