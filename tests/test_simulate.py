@@ -142,12 +142,13 @@ def test_streaming_memory_does_not_grow_with_draws():
     )
     simulate(scenario, draws=100, seed=1, keep=False)  # warm the caches
     peaks = []
-    for draws in (400, 1600):
+    for draws in (200, 4000):
         tracemalloc.start()
-        simulate(scenario, draws=draws, seed=1, chunk_size=200, keep=False)
+        simulate(scenario, draws=draws, seed=1, chunk_size=100, keep=False)
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
-    assert peaks[1] < 1.3 * peaks[0]
+    # 2 chunks against 40: keeping even each chunk's tally (about 30 KB) would add 2-3%.
+    assert peaks[1] < 1.01 * peaks[0]
 
 
 def test_cli_chunk_size_and_workers(capsys):

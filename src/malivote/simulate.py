@@ -623,31 +623,40 @@ def simulate(
 
     bar = _progress_bar(draws, progress, scenario.name or "malivote")
     starts = list(range(0, draws, chunk_size))
-    results = []
+    first = None
+    pairs = []
+
+    def absorb(result) -> None:
+        """Fold a chunk into the run as it arrives, in order: nothing per chunk is kept
+        unless ``keep``, so memory does not grow with the number of draws."""
+        nonlocal first
+        if first is None:
+            first = result
+        else:
+            first[1].merge(result[1])
+        pairs.extend(result[2])
+
     try:
         # The first chunk alone: it fills the caches (the replay's outcome pool)
         # before any other thread asks for them.
-        results.append(run_chunk(starts[0]))
+        absorb(run_chunk(starts[0]))
         if workers == 1 or len(starts) == 1:
             for start in starts[1:]:
-                results.append(run_chunk(start))
+                absorb(run_chunk(start))
         else:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                results.extend(pool.map(run_chunk, starts[1:]))
+                for result in pool.map(run_chunk, starts[1:]):
+                    absorb(result)
     finally:
         if bar is not None:
             bar.close()
 
-    tally = results[0][1]
-    for result in results[1:]:
-        tally.merge(result[1])
-    _, _, _, notes, parties, layout_name = results[0]
+    _, tally, _, notes, parties, layout_name = first
     common = dict(scenario=scenario, seed=seed, tally=tally, parties=parties, layout_name=layout_name, notes=notes)
     if not keep:
         return Simulation(**common)
-    pairs = [pair for result in results for pair in result[2]]
     decisions = [decision for _, decision in pairs]
     national = None
     if decisions[0].national is not None:
