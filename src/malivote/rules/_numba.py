@@ -271,8 +271,9 @@ def _slot_bits(n_lists: int) -> int:
 def leading_lists(votes: np.ndarray, depth: int = 3):
     """:func:`malivote.rules._kernels.leading_lists` (depth 1 to 3), fused.
 
-    ``votes`` must be int32 or int64, non-negative. Also returns the largest count,
-    for the caller to check that the keys did not overflow.
+    ``votes`` must be int32 or int64, non-negative. Also returns an upper bound of the
+    largest count (exact once counts are too large for int32 keys), for the caller to
+    check that the keys did not overflow.
     """
     n_rows, n_lists = votes.shape
     total = np.empty(n_rows, dtype=np.int64)
