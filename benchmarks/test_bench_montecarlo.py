@@ -14,12 +14,12 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 
 import numpy as np
 
 from malivote.models import LOGNORMAL_PIECE, lognormal_votes
 from malivote.rules import two_round
+from test_bench_fast import _best_times
 from test_bench_rules import _magnitude_125, _votes
 
 DRAWS, WORKERS, BLOCK, SIGMA = 20_000, 2, 1024, 0.15
@@ -42,18 +42,6 @@ def _normals_only(base, draws, seed):
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         list(pool.map(fill, range(len(children))))
-
-
-def _best_times(functions, repeat):
-    """The best time of each function, calling them in turn (like with like on a noisy
-    machine)."""
-    best = [float("inf")] * len(functions)
-    for _ in range(repeat):
-        for index, function in enumerate(functions):
-            start = time.perf_counter()
-            function()
-            best[index] = min(best[index], time.perf_counter() - start)
-    return best
 
 
 def test_monte_carlo_with_district_noise(benchmark, record):
