@@ -390,7 +390,8 @@ def test_divisor_matches_on_big_batches(method, threshold):
 @needs_numba
 def test_divisor_errors_match():
     assert_same_error(divisor, np.array([[0, 0, 0]]), 3, method="dhondt")
-    assert_same_error(divisor, np.array([[2**52, 1]]), 3, method="dhondt")
+    assert_same_error(divisor, np.array([[2**62, 2**62]]), 3, method="dhondt")  # total past int64
+    assert_same_error(divisor, np.array([[5, 5]]), 3, method="dhondt", ties="raise")
     assert_same_error(divisor, np.array([[5, 1]]), 3, method="webster")
 
 

@@ -1,6 +1,8 @@
-"""What the proportional rules share: argument checks and the threshold."""
+"""What the proportional rules share: argument checks, the threshold, the result."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -9,10 +11,28 @@ from malivote.rules._validation import (
     as_share,
     as_votes,
     below_share,
+    check_lists,
+    check_row_totals,
     first_bad_index,
 )
 
-__all__ = ["prepare_apportionment"]
+__all__ = ["Apportionment", "prepare_apportionment"]
+
+
+class Apportionment(NamedTuple):
+    """What :func:`~malivote.rules.divisor` and :func:`~malivote.rules.largest_remainder`
+    return with ``count_lots=True``.
+
+    Attributes
+    ----------
+    seats : ndarray of int64, shape (..., K)
+        Seats per list, as the rule returns without ``count_lots``.
+    lots : ndarray of int64, shape (...)
+        How many ties each row broke by lot (0 where none).
+    """
+
+    seats: np.ndarray
+    lots: np.ndarray
 
 
 def prepare_apportionment(votes, seats, threshold):
@@ -28,6 +48,8 @@ def prepare_apportionment(votes, seats, threshold):
         The shape of ``votes``, to reshape the result.
     """
     votes = as_votes(votes, "votes")
+    check_lists(votes, "votes")
+    check_row_totals(votes, "votes")
     threshold = as_share(threshold, "threshold")
     row_shape = votes.shape[:-1]
     seats = as_seats(seats, row_shape)

@@ -436,13 +436,13 @@ def _held(strength, table, count):
 
 
 @njit(nogil=True, cache=True)
-def _divisor_row(votes, strength, seats, table, power, slope, intercept, allocation):
-    """A divisor allocation of one row; returns 1 for a tie at the boundary, -1 on failure.
+def _divisor_row(votes, strength, seats, table, power, slope, intercept, near, allocation):
+    """A divisor allocation of one row; returns 1 for a close boundary, -1 on failure.
 
-    The same float64 quotients ``strength / table[j]`` as the NumPy path, so equal
-    quotients are equal floats. The allocation holds no quotient below one it left
-    out; where quotients tie at the boundary, which of the tied lists hold the seats
-    is left to the shared tie step.
+    The same float64 quotients ``strength / table[j]`` as the NumPy path. The
+    allocation holds no quotient below one it left out; where the highest quotient
+    left out is within ``near`` (relative) of the lowest held one (a tie, or too close
+    for floats), the shared exact step decides the row's last seats.
     """
     n_lists = votes.shape[0]
     size = table.shape[0]
@@ -510,17 +510,15 @@ def _divisor_row(votes, strength, seats, table, power, slope, intercept, allocat
             if quotient > highest_next:
                 highest_next = quotient
                 taker = i
-        if lowest_held > highest_next:
-            return 0
-        if lowest_held == highest_next:
-            return 1
+        if lowest_held >= highest_next:
+            return 1 if highest_next >= lowest_held * (1.0 - near) else 0
         allocation[giver] -= 1
         allocation[taker] += 1
     return -1
 
 
 @njit(parallel=True, nogil=True, cache=True)
-def _divisor_rows(votes, seats, table, power, slope, intercept, allocation, status):
+def _divisor_rows(votes, seats, table, power, slope, intercept, near, allocation, status):
     n_rows, n_lists = votes.shape
     for row in prange(n_rows):
         strength = np.empty(n_lists, np.float64)
@@ -529,11 +527,11 @@ def _divisor_rows(votes, seats, table, power, slope, intercept, allocation, stat
             if power == 2:
                 strength[i] *= strength[i]
         status[row] = _divisor_row(
-            votes[row], strength, seats[row], table, power, slope, intercept, allocation[row]
+            votes[row], strength, seats[row], table, power, slope, intercept, near, allocation[row]
         )
 
 
-def divisor_rows(eligible: np.ndarray, seats: np.ndarray, table: np.ndarray, power: int):
+def divisor_rows(eligible: np.ndarray, seats: np.ndarray, table: np.ndarray, power: int, near: float):
     """The deterministic part of :func:`malivote.rules.divisor`, rows in parallel.
 
     Parameters
@@ -543,14 +541,16 @@ def divisor_rows(eligible: np.ndarray, seats: np.ndarray, table: np.ndarray, pow
     seats : ndarray of int64, shape (R,)
     table, power
         From ``divisor._comparison_table``, with at least ``seats.max() + 2`` entries.
+    near : float
+        How close (relative) the boundary quotients must be to flag the row.
 
     Returns
     -------
     allocation : ndarray of int64, shape (R, K)
         A divisor allocation of every row.
     status : ndarray of int8, shape (R,)
-        1 where quotients tie at the boundary (the tie step must redraw), 0 where
-        not, -1 where the allocation did not converge.
+        1 where the boundary quotients are within ``near`` (the exact step must
+        decide), 0 where not, -1 where the allocation did not converge.
     """
     divisor_values = table ** (1.0 / power)
     slope = float(divisor_values[2] - divisor_values[1])
@@ -565,6 +565,7 @@ def divisor_rows(eligible: np.ndarray, seats: np.ndarray, table: np.ndarray, pow
         power,
         slope,
         intercept,
+        float(near),
         allocation,
         status,
     )

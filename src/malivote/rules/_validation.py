@@ -12,13 +12,109 @@ from fractions import Fraction
 import numpy as np
 
 __all__ = [
+    "MAX_SEATS",
+    "MAX_TOTAL_VOTES",
+    "as_array",
+    "as_rng",
     "as_votes",
+    "check_lists",
+    "check_row_totals",
     "as_magnitude",
     "as_seats",
     "as_share",
     "check_choice",
     "first_bad_index",
 ]
+
+
+#: The most seats one row (a constituency or an apportionment) may give. The divisor
+#: methods build a table of this many divisors; a bound keeps it in memory.
+MAX_SEATS = 1_000_000
+
+#: The largest total of votes one row may have: the rules add votes in int64.
+MAX_TOTAL_VOTES = 2**63 - 1
+
+#: The most list slots ``block_vote`` counts seats for (its ``n_lists``).
+MAX_LISTS = 1_000_000
+
+
+def as_array(values, name: str) -> np.ndarray:
+    """``np.asarray(values)``, with NumPy's own complaints reworded to name ``name``.
+
+    A ragged nested list is the usual culprit: NumPy's message names neither the
+    argument nor what was expected.
+    """
+    try:
+        return np.asarray(values)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"{name}: expected a rectangular array of numbers (every row the same "
+            f"length), found {type(values).__name__} that NumPy cannot read as one ({error})"
+        ) from None
+
+
+def _python_integers(array: np.ndarray) -> bool:
+    """Whether an object array holds only Python or NumPy integers (not bools)."""
+    return array.dtype == object and all(
+        isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)) for x in array.flat
+    )
+
+
+def as_rng(rng) -> np.random.Generator:
+    """``np.random.default_rng(rng)``, raising :class:`ValueError` that names ``rng``.
+
+    Examples
+    --------
+    >>> as_rng(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: rng: expected None, a non-negative integer, a SeedSequence, a BitGenerator or a Generator, found -1
+    """
+    try:
+        return np.random.default_rng(rng)
+    except (ValueError, TypeError):
+        raise ValueError(
+            "rng: expected None, a non-negative integer, a SeedSequence, a BitGenerator "
+            f"or a Generator, found {rng!r}"
+        ) from None
+
+
+def check_lists(array: np.ndarray, name: str) -> None:
+    """Raise unless the last axis of ``array`` (the list slots) has at least one entry."""
+    if array.shape[-1] == 0:
+        raise ValueError(
+            f"{name}: expected at least 1 list slot on the last axis, found shape {array.shape}"
+        )
+
+
+def check_row_totals(array: np.ndarray, name: str) -> None:
+    """Raise unless every row (last axis) of non-negative ``array`` sums within int64.
+
+    The rules add votes in int64; a sum past :data:`MAX_TOTAL_VOTES` would wrap around
+    silently. The common case is settled by one bound, without summing anything.
+    """
+    if array.size == 0:
+        return
+    largest = int(array.max())
+    if largest * array.shape[-1] <= MAX_TOTAL_VOTES:
+        return
+    totals = array.reshape(-1, array.shape[-1]).astype(object).sum(axis=-1)
+    too_large = np.array([total > MAX_TOTAL_VOTES for total in totals], dtype=bool)
+    if too_large.any():
+        row = int(np.argmax(too_large))
+        index = first_bad_index(too_large.reshape(array.shape[:-1])) if array.ndim > 1 else ()
+        raise ValueError(
+            f"{name}: the votes of the row at index {index} add up to {totals[row]}, "
+            f"above the supported total of 2**63 - 1 = {MAX_TOTAL_VOTES}"
+        )
+
+
+def _check_seat_range(array: np.ndarray, name: str, what: str) -> None:
+    """Raise when seat counts exceed :data:`MAX_SEATS`, before any cast can wrap them."""
+    if array.size and array.max() > MAX_SEATS:
+        raise ValueError(
+            f"{name}: {what} must be at most {MAX_SEATS:,} per row, found {array.max()!r}"
+        )
 
 
 def first_bad_index(bad: np.ndarray) -> tuple[int, ...]:
@@ -31,9 +127,14 @@ def as_votes(values, name: str, *, min_ndim: int = 1) -> np.ndarray:
 
     Integer arrays are returned without a copy (their dtype is kept, so int32 stays
     int32). Float arrays are accepted only when every entry is a finite whole number;
-    they are converted to int64. Booleans, strings and objects are rejected.
+    they are converted to int64. Booleans, strings and objects are rejected, and so
+    are integers of 2**63 and more.
     """
-    array = np.asarray(values)
+    array = as_array(values, name)
+    if _python_integers(array) and array.size:
+        if min(array.flat) < 0:
+            raise ValueError(f"{name}: vote counts must be non-negative, found {min(array.flat)}")
+        raise ValueError(f"{name}: vote counts must be below 2**63, found {max(array.flat)}")
     if array.ndim < min_ndim:
         raise ValueError(
             f"{name}: expected an array with at least {min_ndim} dimension(s), "
@@ -88,8 +189,10 @@ def as_votes(values, name: str, *, min_ndim: int = 1) -> np.ndarray:
 
 
 def as_magnitude(values, name: str = "magnitude") -> np.ndarray:
-    """Return a 1-d int64 array of district magnitudes (all >= 1), or raise."""
-    array = np.asarray(values)
+    """Return a 1-d int64 array of district magnitudes (1 to :data:`MAX_SEATS`), or raise."""
+    array = as_array(values, name)
+    if _python_integers(array):
+        _check_seat_range(array, name, "a constituency's seats")
     if array.ndim != 1:
         raise ValueError(
             f"{name}: expected a 1-d array of seats per constituency, "
@@ -100,6 +203,7 @@ def as_magnitude(values, name: str = "magnitude") -> np.ndarray:
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or np.any(array != np.floor(array)):
             raise ValueError(f"{name}: expected whole numbers of seats, found {array}")
+    _check_seat_range(array, name, "a constituency's seats")
     array = array.astype(np.int64)
     if array.size and array.min() < 1:
         index = first_bad_index(array < 1)
@@ -111,16 +215,21 @@ def as_magnitude(values, name: str = "magnitude") -> np.ndarray:
 
 
 def as_seats(values, row_shape: tuple[int, ...], name: str = "seats") -> np.ndarray:
-    """Return seats broadcast to ``row_shape`` as int64 (all >= 0), or raise."""
-    array = np.asarray(values)
+    """Return seats broadcast to ``row_shape`` as int64 (0 to :data:`MAX_SEATS`), or raise."""
+    array = as_array(values, name)
+    if _python_integers(array):
+        if array.size and min(array.flat) < 0:
+            raise ValueError(f"{name}: seats must be non-negative, found {min(array.flat)}")
+        _check_seat_range(array, name, "seats")
     if array.dtype.kind not in "uif" or array.dtype == bool:
         raise ValueError(f"{name}: expected integer seat counts, found dtype {array.dtype}")
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or np.any(array != np.floor(array)):
             raise ValueError(f"{name}: expected whole numbers of seats, found {array}")
-    array = array.astype(np.int64)
     if array.size and array.min() < 0:
         raise ValueError(f"{name}: seats must be non-negative, found {array.min()}")
+    _check_seat_range(array, name, "seats")
+    array = array.astype(np.int64)
     try:
         return np.broadcast_to(array, row_shape)
     except ValueError:

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from malivote.rules._apportion import prepare_apportionment
+from malivote.rules._apportion import Apportionment, prepare_apportionment
 from malivote.rules._backend import backend
-from malivote.rules._validation import check_choice
-from malivote.rules.ties import choose_by_lot
+from malivote.rules._validation import as_rng, check_choice
+from malivote.rules.ties import check_ties, raise_on_lot, settle
 
 __all__ = ["DIVISOR_METHODS", "divisor", "divisors"]
 
@@ -42,6 +42,11 @@ DIVISOR_METHODS = (
 _ZERO_DIVISOR = 1e-200
 
 _BLOCK_ROWS = 32_768
+
+#: Quotients within this relative distance of the boundary are compared exactly.
+#: Floats err by a few parts in 2**52; this margin is far wider, and still so narrow
+#: that only true ties and near-ties fall inside it.
+NEAR_TIE = 2.0**-40
 
 
 def divisors(method: str, count: int) -> np.ndarray:
@@ -144,58 +149,103 @@ def _start(eligible: np.ndarray, strength: np.ndarray, table: np.ndarray, power:
 
 
 def _setup(eligible: np.ndarray, seats: np.ndarray, method: str):
-    """The comparison table, the power and the float64 strengths of a block of rows."""
+    """The comparison tables, the power and the float64 strengths of a block of rows.
+
+    ``table`` holds the float64 divisors the allocation steps use; ``exact_table``
+    the same whole numbers as int64, with 0 for a zero divisor, for the exact check.
+    Float quotients are correctly ordered except within a few parts in 2**52 (votes
+    above 2**53 and Huntington-Hill's squares are rounded, and so is each division),
+    so :func:`_settle_boundary` redoes in integers every row whose boundary is that
+    close.
+    """
     most_seats = int(seats.max(initial=0))
     table, power = _comparison_table(method, max(most_seats + 2, 3))
+    exact_table = np.where(table == _ZERO_DIVISOR, 0.0, table).astype(np.int64)
     strength = eligible.astype(np.float64)
     if power == 2:
         strength *= strength
-    largest = float(eligible.max(initial=0))
-    # Whole-number divisors keep quotients exact while votes * divisor < 2**53.
-    # Huntington-Hill's squared quotients are exact only below 2**26 votes; above
-    # that they stay correctly ordered except within one part in 2**52.
-    if power == 1 and largest * table[most_seats + 1] >= 2.0**53:
-        raise ValueError(
-            "votes: too large to compare quotients exactly "
-            f"(largest list {int(eligible.max())} votes for up to {most_seats} seats)"
-        )
-    return table, power, strength
+    return table, exact_table, power, strength
 
 
-def _allocate(eligible: np.ndarray, seats: np.ndarray, method: str, rng) -> np.ndarray:
-    table, power, strength = _setup(eligible, seats, method)
+def _allocate(eligible: np.ndarray, seats: np.ndarray, method: str, ties: str, rng):
+    """A divisor allocation of a block of rows, and where a lot settled its last seats."""
+    table, exact_table, power, strength = _setup(eligible, seats, method)
     if backend() == "numba" and eligible.size:
         from malivote.rules import _numba
 
-        allocation, status = _numba.divisor_rows(eligible, seats, table, power)
+        allocation, status = _numba.divisor_rows(eligible, seats, table, power, NEAR_TIE)
         if (status < 0).any():  # pragma: no cover - the steps always converge
             raise RuntimeError("divisor: the allocation did not converge")
-        rows = np.flatnonzero(status > 0)
-        if rows.size:
-            count = allocation[rows]
-            held = np.full(count.shape, np.inf)
-            np.divide(strength[rows], table[np.maximum(count - 1, 0)], out=held, where=count > 0)
-            _break_ties(allocation, rows, held, strength[rows] / table[count], rng)
-        return allocation
-    return _allocate_numpy(eligible, seats, table, power, strength, rng)
+        close_rows = np.flatnonzero(status > 0)
+    else:
+        allocation, close_rows = _allocate_numpy(eligible, seats, table, power, strength)
+    lot = np.zeros(eligible.shape[0], dtype=bool)
+    if close_rows.size:
+        lot[close_rows] = _settle_boundary(
+            allocation, close_rows, eligible[close_rows], strength[close_rows], table,
+            exact_table, power, ties, rng,
+        )
+    return allocation, lot
 
 
-def _break_ties(allocation, rows, held_quotient, next_quotient, rng) -> None:
-    """Redraw the seats whose quotients tie at the boundary, in place, by lot.
+def _settle_boundary(allocation, rows, votes, strength, table, exact_table, power, ties, rng):
+    """Decide exactly, in integers, the last seats of rows whose boundary floats are close.
 
-    ``rows`` are the rows with a tie; ``held_quotient`` and ``next_quotient`` their
-    quotients of the last seat held and of the next seat. The result does not depend
-    on which tied lists held the seats before: they are taken back and drawn again
-    among every list with a quotient at the boundary, so both backends agree.
+    Every quotient within :data:`NEAR_TIE` of the row's lowest held one is a candidate:
+    the seats they hold are taken back and given again to the highest candidates by
+    exact comparison, ``votes**power / d`` as integer cross-products (Python integers
+    where int64 could overflow). Quotients farther away are ordered right by the
+    floats. Candidates exactly equal at the cut are a tie, settled by ``ties``; the
+    result does not depend on which tied lists held the seats before, so both
+    backends agree. Updates ``allocation[rows]`` in place; returns where a lot was
+    drawn.
     """
-    boundary = held_quotient.min(axis=-1)[:, None]
-    holders = held_quotient == boundary
-    hopefuls = next_quotient == boundary
-    chosen = choose_by_lot(holders | hopefuls, holders.sum(axis=-1), rng)
-    allocation[rows] += chosen.astype(np.int64) - holders.astype(np.int64)
+    count = allocation[rows]
+    held = np.full(count.shape, np.inf)
+    np.divide(strength, table[np.maximum(count - 1, 0)], out=held, where=count > 0)
+    following = strength / table[count]
+    boundary = held.min(axis=-1, keepdims=True)
+    # One quotient per list at most falls this close: a list's successive quotients
+    # differ by more than one part in MAX_SEATS + 2.
+    held_near = (count > 0) & (held <= boundary * (1 + NEAR_TIE))
+    next_near = (votes > 0) & ~held_near & (following >= boundary * (1 - NEAR_TIE))
+    candidates = held_near | next_near
+    places = held_near.sum(axis=-1)
+    seat_index = np.where(held_near, np.maximum(count - 1, 0), count)
+    denominators = np.where(candidates, exact_table[seat_index], 1)
+    largest = int(votes.max(initial=0)) ** power * int(denominators.max(initial=1))
+    if largest < 2**63:
+        numerators = votes.astype(np.int64) ** power
+    else:  # rare: products past int64, so exact Python integers
+        numerators, denominators = votes.astype(object) ** power, denominators.astype(object)
+    # Pairwise, list i against list k: q_k > q_i <=> n_k d_i > n_i d_k, where a zero
+    # divisor (an infinite quotient) ranks by votes among infinite ones.
+    mine = numerators[:, :, None] * denominators[:, None, :]
+    theirs = numerators[:, None, :] * denominators[:, :, None]
+    infinite = denominators == 0
+    both_infinite = infinite[:, :, None] & infinite[:, None, :]
+    by_votes_higher = numerators[:, None, :] > numerators[:, :, None]
+    by_votes_equal = numerators[:, None, :] == numerators[:, :, None]
+    higher = np.where(both_infinite, by_votes_higher, theirs > mine).astype(bool)
+    equal = np.where(both_infinite, by_votes_equal, theirs == mine).astype(bool)
+    higher &= candidates[:, None, :]
+    equal &= candidates[:, None, :]
+    above = higher.sum(axis=-1)
+    level = equal.sum(axis=-1)  # includes the list itself
+    sure = candidates & (above + level <= places[:, None])
+    contenders = candidates & (above < places[:, None]) & (above + level > places[:, None])
+    needed = places - sure.sum(axis=-1)
+    chosen, lot = settle(contenders, needed, votes, ties, rng)
+    allocation[rows] = count - held_near + (sure | chosen)
+    return lot
 
 
-def _allocate_numpy(eligible, seats, table, power, strength, rng) -> np.ndarray:
+def _allocate_numpy(eligible, seats, table, power, strength):
+    """A divisor allocation in float64 quotients, and the rows whose boundary is close.
+
+    Returns the allocation and the rows where the highest quotient left out is within
+    :data:`NEAR_TIE` of the lowest held one: a tie, or too close for floats to tell.
+    """
     n_rows, n_lists = eligible.shape
     most_seats = int(seats.max(initial=0))
     allocation = _start(eligible, strength, table, power, seats)
@@ -248,16 +298,13 @@ def _allocate_numpy(eligible, seats, table, power, strength, rng) -> np.ndarray:
     else:  # pragma: no cover - the steps above always converge
         raise RuntimeError("divisor: the allocation did not converge")
 
-    # Ties for the last seats: quotients equal to the lowest held one.
+    # Ties, or quotients too close for floats: the exact step decides those rows.
     lowest_held = held_quotient.min(axis=-1)
-    tied = (seats > 0) & (lowest_held == next_quotient.max(axis=-1))
-    if tied.any():
-        rows = np.flatnonzero(tied)
-        _break_ties(allocation, rows, held_quotient[rows], next_quotient[rows], rng)
-    return allocation
+    close = (seats > 0) & (next_quotient.max(axis=-1) >= lowest_held * (1 - NEAR_TIE))
+    return allocation, np.flatnonzero(close)
 
 
-def divisor(votes, seats, *, method: str, threshold=0.0, rng=None) -> np.ndarray:
+def divisor(votes, seats, *, method: str, threshold=0.0, ties="lot", count_lots=False, rng=None):
     """Allocate seats to lists by a divisor (highest-averages) method.
 
     Parameters
@@ -282,20 +329,38 @@ def divisor(votes, seats, *, method: str, threshold=0.0, rng=None) -> np.ndarray
     threshold : float, default 0.0
         A list with fewer than ``threshold`` times its row's total votes gets no seat.
         In [0, 1); read as the decimal written (0.05 is 1/20).
+    ties : {"lot", "votes", "raise"}, default "lot"
+        How equal quotients for the last seats are settled: by lot, uniformly among
+        them; ``"votes"``: the list with more votes first (lists with equal votes
+        too go to a lot); ``"raise"``: refuse, naming the row.
+    count_lots : bool, default False
+        Also return how many ties each row broke by lot.
     rng : {None, int, numpy.random.Generator, ...}, optional
-        Breaks ties for the last seats by lot, uniformly among the tied quotients.
+        Draws the lots. Passed to :func:`numpy.random.default_rng`.
 
     Returns
     -------
-    ndarray of int64, shape (..., K)
-        Seats per list; each row sums to its ``seats``.
+    ndarray of int64, shape (..., K), or Apportionment
+        Seats per list; each row sums to its ``seats``. With ``count_lots``, an
+        :class:`Apportionment` ``(seats, lots)`` where ``lots`` (shape ``(...)``)
+        counts the lots drawn in each row (0 or 1).
 
     Raises
     ------
     ValueError
-        On negative, fractional or NaN votes; negative seats or seats that do not
-        broadcast; an unknown method; a threshold outside [0, 1); or a row with seats
-        to give and no eligible votes.
+        On negative, fractional or NaN votes; no list slot; a row whose votes add up
+        past 2**63 - 1; negative seats, more than ``MAX_SEATS`` (1,000,000) per row,
+        or seats that do not broadcast; an unknown method or ``ties``; a threshold
+        outside [0, 1); a row with seats to give and no eligible votes; or a tie
+        under ``ties="raise"``.
+
+    Notes
+    -----
+    Quotients are compared in float64 and, where two are too close for floats to
+    tell apart (or equal), exactly in integers: Huntington-Hill compares squared
+    quotients ``votes**2 / (j (j + 1))``, the others ``votes / d(j)`` with whole
+    divisors (modified Sainte-Laguë scaled by 5). So an exact tie is always seen as
+    one and a near-tie never is.
 
     References
     ----------
@@ -317,14 +382,28 @@ def divisor(votes, seats, *, method: str, threshold=0.0, rng=None) -> np.ndarray
     >>> divisor(np.array([[50, 30, 20], [10, 10, 80]]), [5, 2], method="dhondt")
     array([[3, 1, 1],
            [0, 0, 2]])
+
+    A tie for the last seat (60/2 = 30/1), settled by votes, and counted:
+
+    >>> divisor([60, 30], 2, method="dhondt", ties="votes")
+    array([2, 0])
+    >>> divisor([60, 30], 2, method="dhondt", count_lots=True, rng=1).lots
+    array(1)
     """
     check_choice(method, "method", DIVISOR_METHODS)
+    ties = check_ties(ties)
     eligible, flat_seats, shape = prepare_apportionment(votes, seats, threshold)
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng)
     allocation = np.empty(eligible.shape, dtype=np.int64)
+    lot = np.zeros(eligible.shape[0], dtype=bool)
     # Blocks of rows keep the working arrays in cache; many constituencies times many
     # draws would otherwise stream several float arrays of the full size.
     for start in range(0, eligible.shape[0], _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
-        allocation[rows] = _allocate(eligible[rows], flat_seats[rows], method, rng)
-    return allocation.reshape(shape)
+        allocation[rows], lot[rows] = _allocate(eligible[rows], flat_seats[rows], method, ties, rng)
+        if ties == "raise":
+            raise_on_lot(lot, shape[:-1], "for the last seat(s)")
+    seats_out = allocation.reshape(shape)
+    if count_lots:
+        return Apportionment(seats_out, lot.astype(np.int64).reshape(shape[:-1]))
+    return seats_out
