@@ -10,11 +10,12 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from malivote import datasets, plot
+from malivote import datasets, metrics, plot
 from malivote.layouts import get_layout
-from malivote.scenario import parse_scenario
+from malivote.scenario import load_scenario, parse_scenario
 from malivote.simulate import simulate
 
 
@@ -221,6 +222,70 @@ def test_seat_vote_curve():
     assert texts == ["RPM", "URD", "X"]
     # one faint cloud and one mean point per party
     assert len(ax.collections) == 6
+    assert ax.get_xlabel() == "Vote share"
+    ax = plot.seat_vote_curve(new_ax(), votes, seats, ["RPM", "URD", "X"], xlabel="Vote share (modelled)")
+    assert ax.get_xlabel() == "Vote share (modelled)"
+
+
+def label_boxes(ax):
+    figure = ax.figure
+    FigureCanvasAgg(figure).draw()
+    return [t.get_window_extent() for t in ax.texts]
+
+
+def overlapping(boxes):
+    return [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]
+
+
+def test_seat_vote_curve_labels_the_largest_and_lists_the_rest():
+    # 18 parties: three large, fifteen crowded in the lower-left corner.
+    rng = np.random.default_rng(1)
+    small = rng.uniform(0.005, 0.04, size=15)
+    votes = np.concatenate([[0.30, 0.20, 0.15], small])
+    votes = votes / votes.sum()
+    seats = np.concatenate([[0.45, 0.2, 0.15], np.full(15, 0.2 / 15)])
+    ids = ["RPM", "ADEMA", "URD", "MPM", "ADP-Maliba", "CODEM", "ASMA", "UDD", "SADI", "Yelema", "PARENA",
+           "CDS", "PRVM", "UM-RDA", "PDES", "APR", "MPR", "UFDP"]
+    figure = Figure(figsize=(7, 5))
+    ax = plot.seat_vote_curve(figure.subplots(), votes, seats, ids)
+    labelled = [t.get_text() for t in ax.texts]
+    assert labelled[:3] == ["RPM", "ADEMA-PASJ", "URD"]
+    assert len(labelled) <= 6
+    assert overlapping(label_boxes(ax)) == []
+    # every party is named once: beside its point or in the legend
+    legend = legend_texts(ax)
+    named = labelled + [t for t in legend if t != "proportional"]
+    assert sorted(named) == sorted(plot.party_label(p) for p in ids)
+    # nor do the labels cover the legend
+    legend_box = ax.get_legend().get_window_extent()
+    assert not any(box.overlaps(legend_box) for box in label_boxes(ax))
+
+
+def test_seat_vote_curve_labels_never_overlap_even_when_all_are_wanted():
+    votes = np.array([0.5] + [0.5 / 20] * 20)
+    seats = np.array([0.6] + [0.4 / 20] * 20)
+    ids = [f"party {i}" for i in range(21)]
+    figure = Figure(figsize=(5, 5))
+    ax = plot.seat_vote_curve(figure.subplots(), votes, seats, ids, top=None)
+    assert overlapping(label_boxes(ax)) == []
+    assert ax.texts[0].get_text() == "party 0"
+    # the 20 identical points cannot all be named beside themselves: the rest are in the legend
+    assert len(ax.texts) < 21 and len(legend_texts(ax)) == 1 + 21 - len(ax.texts)
+    ax = plot.seat_vote_curve(new_ax(), votes, seats, ids, annotate=False)
+    assert len(ax.texts) == 0
+    assert len(legend_texts(ax)) == 22
+
+
+def test_seat_vote_plot_of_a_replay_says_votes_are_modelled(tmp_path):
+    scenario = load_scenario("mali_2020")
+    assert scenario.is_replay
+    sim = simulate(scenario, draws=3)
+    shares = plot.party_vote_shares(sim)
+    assert np.allclose(shares.sum(axis=1), 1)
+    paths = plot.plot_simulation(sim, tmp_path, formats=("svg",))
+    text = (tmp_path / "seat_vote.svg").read_text()
+    assert "modelled: district votes are reconstructed" in text
+    assert {p.name for p in paths} >= {"seat_vote.svg", "districts.svg"}
 
 
 @pytest.mark.parametrize(
@@ -244,9 +309,33 @@ def test_party_vote_shares(simulation):
     first = simulation.ensemble.first[0]
     rpm = simulation.parties.index("RPM")
     assert np.isclose(shares[0, rpm], first[:, 0].sum() / first.sum())
+    # the joint URD+ADEMA list's votes are split equally, as in malivote.metrics
+    urd, adema = simulation.parties.index("URD"), simulation.parties.index("ADEMA")
+    assert np.allclose(shares[:, urd], shares[:, adema])
+    assert np.isclose(shares[0, urd], first[:, 1].sum() / 2 / first.sum())
+    expected = metrics.party_votes(simulation.ensemble.first, simulation.ensemble.members, len(simulation.parties))
+    assert np.allclose(shares, expected / expected.sum(axis=1, keepdims=True))
 
 
 # --------------------------------------------------------------------- districts
+
+
+def tiles(ax) -> dict[str, list]:
+    """The stripes of each tile, by district name (gid ``"name|party"``)."""
+    out: dict[str, list] = {}
+    for patch in ax.patches:
+        gid = patch.get_gid() or ""
+        if "|" in gid:
+            out.setdefault(gid.split("|")[0], []).append(patch)
+    return out
+
+
+def frames(ax) -> list:
+    return [p for p in ax.patches if "|" not in (p.get_gid() or "")]
+
+
+def hex_of(patch) -> str:
+    return matplotlib.colors.to_hex(patch.get_facecolor(), keep_alpha=False)
 
 
 def test_district_grid():
@@ -255,18 +344,131 @@ def test_district_grid():
     winners, rounds = plot.official_winners(2020)
     ax = new_ax()
     assert plot.district_grid(ax, names, winners, rounds, regions=[d.region for d in ds]) is ax
-    assert len(ax.patches) == 55
-    assert [p.get_gid() for p in ax.patches] == names
-    hatched = [bool(p.get_hatch()) for p in ax.patches]
-    assert hatched == list((rounds == 2) & (winners != ""))
-    kayes = ax.patches[0]
-    assert matplotlib.colors.to_hex(kayes.get_facecolor()) == plot.party_colour(winners[0])
-    assert "round 2" in legend_texts(ax)
-    header = {t.get_text() for t in ax.texts}
-    assert {"Kayes", "Bamako", "Commune VI"} <= header
+    assert [p.get_gid() for p in frames(ax)] == names
+    stripes = tiles(ax)
+    assert list(stripes) == names
+    for name, winner in zip(names, winners):
+        parties = winner.split("+") if winner else []
+        # one stripe per party of the list, in its colour; facts are drawn in full colour
+        assert [hex_of(p) for p in stripes[name]] == ([plot.party_colour(p) for p in parties] or [plot._UNKNOWN])
+        assert all(p.get_alpha() == 1 for p in stripes[name])
+    texts = [t.get_text() for t in ax.texts]
+    assert {"Kayes", "Bamako", "Commune VI"} <= set(texts)
+    assert texts.count("round 2") == int(((rounds == 2) & (winners != "")).sum())
+    assert not any("%" in t for t in texts)  # no shares without probability
+    legend = legend_texts(ax)
+    assert "RPM" in legend and "round 2" not in legend
     # without regions: a plain grid
     ax = plot.district_grid(new_ax(), ["a", "b", "c"], ["RPM", None, "X+Y"], [1, 0, 2], legend=False)
-    assert len(ax.patches) == 3 and ax.get_legend() is None
+    assert len(frames(ax)) == 3 and ax.get_legend() is None
+    assert [len(v) for v in tiles(ax).values()] == [1, 1, 2]
+
+
+def hand_made_simulation(draws: int = 10):
+    """A simulation of the mali-55 layout whose district winners are known.
+
+    In each draw slot 0 of every constituency is a joint RPM+MPM list and slot 1 a
+    URD list. The RPM+MPM list wins Kayes in every draw, Kita in 7 of 10 draws (URD
+    in the others) and Gao in 3 of 10 (URD in 7); every other constituency goes to
+    URD in every draw. Kita is decided in round 2 in 5 of the 7 draws RPM+MPM wins.
+    """
+    from types import SimpleNamespace
+
+    layout = get_layout("mali-55")
+    parties = ("RPM", "MPM", "URD")
+    c = len(layout.names)
+    members = np.zeros((draws, c, 2), dtype=np.int64)
+    members[:, :, 0] = 0b011  # RPM+MPM
+    members[:, :, 1] = 0b100  # URD
+    first = np.full((draws, c, 2), 100, dtype=np.int64)
+    seats = np.zeros((draws, c, 2), dtype=np.int64)
+    seats[:, :, 1] = 1
+    rounds = np.ones((draws, c), dtype=np.int8)
+    kayes, kita, gao = (layout.names.index(n) for n in ("Kayes", "Kita", "Gao"))
+    seats[:, kayes] = (1, 0)
+    seats[:7, kita] = (1, 0)
+    rounds[:5, kita] = 2
+    seats[:3, gao] = (1, 0)
+    ensemble = SimpleNamespace(first=first, members=members, parties=parties, layout=layout)
+    return SimpleNamespace(ensemble=ensemble, seats=seats, round=rounds, parties=parties), (kayes, kita, gao)
+
+
+def test_district_winners_and_tiles_of_a_hand_made_simulation():
+    sim, (kayes, kita, gao) = hand_made_simulation()
+    result = plot.district_winners(sim)
+    assert result.winners[kayes] == "RPM+MPM" and result.probability[kayes] == 1
+    assert result.winners[kita] == "RPM+MPM" and np.isclose(result.probability[kita], 0.7)
+    assert result.rounds[kita] == 2
+    assert result.winners[gao] == "URD" and np.isclose(result.probability[gao], 0.7)
+    others = [i for i in range(len(result.names)) if i not in (kayes, kita, gao)]
+    assert set(result.winners[others]) == {"URD"} and np.allclose(result.probability[others], 1)
+
+    ax = plot.district_grid(Figure(figsize=(9, 6)).subplots(), result.names, result.winners, result.rounds,
+                            probability=result.probability, regions=result.regions)
+    stripes = tiles(ax)
+    rpm, mpm, urd = (datasets.party(p).colour for p in ("RPM", "MPM", "URD"))
+    # Kayes: RPM+MPM in every draw: two stripes, RPM's then MPM's, in full colour
+    assert [hex_of(p) for p in stripes["Kayes"]] == [rpm, mpm]
+    assert [p.get_alpha() for p in stripes["Kayes"]] == [1.0, 1.0]
+    # the two stripes split the tile in halves, side by side
+    left, right = stripes["Kayes"]
+    assert np.isclose(left.get_width(), right.get_width())
+    assert np.isclose(left.get_x() + left.get_width(), right.get_x())
+    # Kita: RPM+MPM in 70% of draws: same colours, faded to win_alpha(0.7)
+    assert [hex_of(p) for p in stripes["Kita"]] == [rpm, mpm]
+    assert np.allclose([p.get_alpha() for p in stripes["Kita"]], plot.win_alpha(0.7))
+    # Gao: URD in 70% of draws
+    assert [hex_of(p) for p in stripes["Gao"]] == [urd]
+    assert np.isclose(stripes["Gao"][0].get_alpha(), plot.win_alpha(0.7))
+    assert plot.win_alpha(0.7) < plot.win_alpha(1.0) == 1.0
+    # the tiles say it in words too
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[texts.index("Kayes") + 1 : texts.index("Kayes") + 3] == ["RPM+MPM", "100%, round 1"]
+    assert texts[texts.index("Kita") + 1 : texts.index("Kita") + 3] == ["RPM+MPM", "70%, round 2"]
+    assert texts[texts.index("Gao") + 1 : texts.index("Gao") + 3] == ["URD", "70%, round 1"]
+    # a key explains the shading: a second legend beside the grid, and the party legend
+    key = ax.get_legend()
+    assert [t.get_text() for t in key.get_texts()] == ["100%", "75%", "50%", "25%", "5%"]
+    assert np.allclose([h.get_alpha() for h in key.legend_handles], plot.win_alpha([1, 0.75, 0.5, 0.25, 0.05]))
+    party_legend = next(a for a in ax.artists if isinstance(a, matplotlib.legend.Legend))
+    assert [t.get_text() for t in party_legend.get_texts()] == ["RPM", "MPM", "URD"]
+
+
+def test_district_grid_texts_fit_their_tiles():
+    ds = datasets.districts()
+    names = [d.district for d in ds]
+    winners = np.array(["RPM+ADEMA+URD+UDD+Yelema+PS-Yelen-Kura"] * len(names), dtype=object)
+    figure = Figure(figsize=(9, 6))
+    ax = plot.district_grid(figure.subplots(), names, winners, np.full(len(names), 2),
+                            probability=np.full(len(names), 0.16), regions=[d.region for d in ds])
+    FigureCanvasAgg(figure).draw()
+    boxes = {f.get_gid(): f.get_window_extent() for f in frames(ax)}
+    labels = [t for t in ax.texts if "+" in t.get_text()]
+    assert labels and all("more" in t.get_text() for t in labels)
+    for t in labels:
+        box = t.get_window_extent()
+        x, y = t.get_position()
+        tile = next(b for b in boxes.values() if b.contains(*ax.transData.transform((x, y))))
+        assert tile.x0 <= box.x0 and box.x1 <= tile.x1
+
+
+def test_district_grid_with_probability_checks_it():
+    with pytest.raises(ValueError, match="^probability:"):
+        plot.district_grid(new_ax(), ["a", "b"], ["RPM", "URD"], [1, 1], probability=[1.0])
+    with pytest.raises(ValueError, match="^probability:"):
+        plot.district_grid(new_ax(), ["a", "b"], ["RPM", "URD"], [1, 1], probability=[1.0, 1.5])
+
+
+def test_national_tier_draws_no_district_map(tmp_path):
+    scenario = load_scenario("counterfactuals/national_pr_5pct")
+    assert scenario.rule.tier == "national"
+    sim = simulate(scenario, draws=2)
+    plot.plot_simulation(sim, tmp_path, formats=("svg",))
+    text = (tmp_path / "districts.svg").read_text()
+    assert "districts decide no seats under this rule" in text
+    assert "round 2" not in text and "RPM+" not in text
+    ax = plot.no_districts(new_ax())
+    assert len(ax.patches) == 0 and "decide no seats" in ax.texts[0].get_text()
 
 
 @pytest.mark.parametrize(

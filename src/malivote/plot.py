@@ -14,8 +14,10 @@ from one, and :func:`plot_simulation` writes the usual set of figures to files.
 - :func:`compare`: several scenarios side by side, medians and intervals.
 - :func:`seat_vote_curve`: seat share against vote share, with the diagonal of
   proportionality.
-- :func:`district_grid`: one tile per district, coloured by the winner, hatched where
-  the district went to a second round.
+- :func:`district_grid`: one tile per district, striped with the parties of its
+  most likely winning list and faded by how often that list wins, hatched where the
+  district went to a second round; :func:`no_districts` says instead that districts
+  decide no seats (a national tier).
 
 Party colours come from :func:`malivote.datasets.parties` (a display choice, not a
 fact); ids that are not in the party table get greys.
@@ -69,6 +71,8 @@ __all__ = [
     "compare",
     "seat_vote_curve",
     "district_grid",
+    "win_alpha",
+    "no_districts",
     "nearest_median_draw",
     "party_vote_shares",
     "DistrictWinners",
@@ -634,26 +638,35 @@ def compare(ax, results: Mapping, *, parties: Sequence[str] | None = None, label
 def party_vote_shares(simulation) -> np.ndarray:
     """Each party's share of the round-1 valid votes nationally, per draw.
 
-    A joint list's votes are split among its parties in proportion to their places
-    on its roster: a convention, since voters choose lists, not parties.
+    Voters choose lists, not parties, so a joint list's votes are split **equally**
+    among its parties: :func:`malivote.metrics.party_votes` with its default
+    ``method="equal"``, the convention of the Gallagher index and the effective
+    number of parties in :mod:`malivote.metrics`, so the plot and the indices agree.
 
     Returns
     -------
     ndarray of float, shape (D, P)
         Rows sum to 1 (or 0 where no votes were cast).
+
+    Examples
+    --------
+    >>> from malivote.layouts import get_layout
+    >>> from malivote.scenario import parse_scenario
+    >>> from malivote.simulate import simulate
+    >>> text = '[election]\\nlayout = "mali-55"\\n' + "".join(
+    ...     f'[[lists]]\\nconstituency = "{name}"\\nparties = ["RPM"]\\nvotes = [300]\\n'
+    ...     f'[[lists]]\\nconstituency = "{name}"\\nparties = ["URD", "ADEMA"]\\nvotes = [200]\\n'
+    ...     for name in get_layout("mali-55").names)
+    >>> sim = simulate(parse_scenario(text), draws=1)
+    >>> shares = dict(zip(sim.parties, party_vote_shares(sim)[0].round(2).tolist()))
+    >>> shares["RPM"], shares["URD"], shares["ADEMA"]
+    (0.6, 0.2, 0.2)
     """
+    from malivote.metrics import party_votes
+
     ensemble = simulation.ensemble
-    first = ensemble.first.astype(float)
-    roster = ensemble.roster_party.astype(np.int64)
-    on_roster = roster >= 0
-    places = on_roster.sum(axis=-1)
-    per_place = np.divide(first, places, out=np.zeros_like(first), where=places > 0)
-    draws, n_parties = first.shape[0], len(ensemble.parties)
-    draw = np.broadcast_to(np.arange(draws)[:, None, None, None], roster.shape)
-    weights = np.broadcast_to(per_place[..., None], roster.shape)
-    codes = draw[on_roster] * n_parties + roster[on_roster]
-    votes = np.bincount(codes, weights=weights[on_roster], minlength=draws * n_parties).reshape(draws, n_parties)
-    total = first.sum(axis=(1, 2))[:, None]
+    votes = party_votes(ensemble.first, ensemble.members, len(ensemble.parties), method="equal")
+    total = votes.sum(axis=-1, keepdims=True)
     return np.divide(votes, total, out=np.zeros_like(votes), where=total > 0)
 
 
@@ -668,6 +681,24 @@ def _shares(values, name: str) -> np.ndarray:
     return array
 
 
+#: Where :func:`seat_vote_curve` tries a party's label, in points from its point,
+#: with the alignment that keeps the text on that side; the first free place wins.
+_LABEL_PLACES = (
+    ((5, 3), "left", "bottom"),
+    ((5, -3), "left", "top"),
+    ((-5, 3), "right", "bottom"),
+    ((-5, -3), "right", "top"),
+    ((0, 6), "center", "bottom"),
+    ((0, -6), "center", "top"),
+    ((12, 0), "left", "center"),
+    ((-12, 0), "right", "center"),
+)
+
+
+def _overlaps(box, boxes) -> bool:
+    return any(box.x0 < b.x1 and b.x0 < box.x1 and box.y0 < b.y1 and b.y0 < box.y1 for b in boxes)
+
+
 def seat_vote_curve(
     ax,
     vote_shares,
@@ -678,11 +709,19 @@ def seat_vote_curve(
     labels=None,
     law: float | None = None,
     annotate: bool = True,
+    top: int | None = 6,
+    xlabel: str = "Vote share",
 ):
     """Draw seat share against vote share, party by party, with the diagonal.
 
     Points above the diagonal are parties the rule over-represents. With several
     draws, every draw is a faint point and the mean a large one.
+
+    Only the ``top`` largest parties (by mean seat share, then vote share) are named
+    beside their points, each where its label overlaps no other label, point or the
+    axes' edge; the other parties, and any whose label finds no free place, are
+    named in the legend beside the axes instead. Labels are placed for the axes'
+    size when drawn: resizing the figure afterwards may make them overlap.
 
     Parameters
     ----------
@@ -698,11 +737,19 @@ def seat_vote_curve(
         ``s = v**k / (v**k + (1 - v)**k)`` with ``k = law`` (``3``: the cube law,
         Kendall & Stuart 1950; Tufte 1973).
     annotate : bool
-        Name the parties beside their points.
+        Name the largest parties beside their points; if False, every party is
+        named in the legend.
+    top : int, optional
+        How many parties to name beside their points (default 6; None: all that
+        fit).
+    xlabel : str
+        The x axis' label: say there where the votes are modelled rather than
+        counted.
 
     Returns
     -------
     matplotlib.axes.Axes
+        ``ax.texts`` holds the labels beside the points, largest party first.
 
     References
     ----------
@@ -715,11 +762,16 @@ def seat_vote_curve(
     --------
     >>> import matplotlib; matplotlib.use("Agg")
     >>> from matplotlib.figure import Figure
-    >>> ax = seat_vote_curve(Figure().subplots(), [0.3, 0.2], [0.35, 0.16], ["RPM", "URD"])
-    >>> ax.get_xlabel(), ax.get_ylabel()
-    ('Vote share', 'Seat share')
+    >>> ax = seat_vote_curve(Figure().subplots(), [0.3, 0.2, 0.01], [0.35, 0.16, 0.0],
+    ...                      ["RPM", "URD", "PMK"], top=2)
+    >>> ax.get_xlabel(), ax.get_ylabel(), [t.get_text() for t in ax.texts]
+    ('Vote share', 'Seat share', ['RPM', 'URD'])
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['proportional', 'PMK']
     """
+    from matplotlib.lines import Line2D
     from matplotlib.ticker import PercentFormatter
+    from matplotlib.transforms import Bbox
 
     votes = _shares(vote_shares, "vote_shares")
     seats = _shares(seat_shares, "seat_shares")
@@ -728,9 +780,13 @@ def seat_vote_curve(
     ids = [str(p) for p in parties]
     if len(ids) != votes.shape[1]:
         raise ValueError(f"parties: expected {votes.shape[1]} party ids (one per column), found {len(ids)}")
+    if top is not None and top < 0:
+        raise ValueError(f"top: expected a number of parties >= 0, found {top}")
     fill = _colours_for(ids, colours)
     names = _labels_for(ids, labels)
+    mean_votes, mean_seats = votes.mean(axis=0), seats.mean(axis=0)
     shown = [i for i in range(len(ids)) if votes[:, i].any() or seats[:, i].any()]
+    shown.sort(key=lambda i: (-mean_seats[i], -mean_votes[i], ids[i]))
     upper = min(1.0, max(float(votes.max(initial=0)), float(seats.max(initial=0))) * 1.1 + 0.02)
     line = np.linspace(0, upper, 101)
     ax.plot(line, line, linestyle="--", color="grey", linewidth=0.8, label="proportional")
@@ -742,22 +798,106 @@ def seat_vote_curve(
     for i in shown:
         if many:
             ax.scatter(votes[:, i], seats[:, i], s=4, color=fill[i], alpha=0.25, linewidths=0)
-        mx, my = votes[:, i].mean(), seats[:, i].mean()
-        ax.scatter([mx], [my], s=30, color=fill[i], edgecolors="black", linewidths=0.5, zorder=3)
-        if annotate:
-            ax.annotate(names[i], (mx, my), xytext=(4, 2), textcoords="offset points", fontsize=7)
+        ax.scatter([mean_votes[i]], [mean_seats[i]], s=30, color=fill[i], edgecolors="black", linewidths=0.5,
+                   zorder=3)
     ax.set_xlim(0, upper)
     ax.set_ylim(0, upper)
     ax.set_aspect("equal")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("Vote share")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("Seat share")
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
+
+    # Labels: the largest parties first, each in the first free place around its point.
+    named: list[int] = []
+    if annotate and shown:
+        ax.apply_aspect()  # the axes' final box, so that labels are measured where drawn
+        frame = ax.get_window_extent()
+        scale = ax.figure.dpi / 72  # points to pixels
+        centres = ax.transData.transform(np.column_stack([mean_votes[shown], mean_seats[shown]]))
+        half = 3.5 * scale  # half the width of a mean point, in pixels
+        taken = [Bbox.from_extents(x - half, y - half, x + half, y + half) for x, y in centres]
+        candidates = shown if top is None else shown[:top]
+        for i in candidates:
+            label = ax.annotate(names[i], (mean_votes[i], mean_seats[i]), textcoords="offset points",
+                                fontsize=7, xytext=(0, 0))
+            for offset, ha, va in _LABEL_PLACES:
+                label.set_position(offset)
+                label.set_horizontalalignment(ha)
+                label.set_verticalalignment(va)
+                box = label.get_window_extent()
+                inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+                if inside and not _overlaps(box, taken):
+                    taken.append(box)
+                    named.append(i)
+                    break
+            else:
+                label.remove()
+    handles, _ = ax.get_legend_handles_labels()
+    rest = [i for i in shown if i not in named]
+    handles += [Line2D([], [], linestyle="none", marker="o", markersize=5, markerfacecolor=fill[i],
+                       markeredgecolor="black", markeredgewidth=0.5, label=names[i]) for i in rest]
+    ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+              borderaxespad=0.0, ncol=1 if len(handles) <= 18 else 2)
     return ax
 
 
 # --------------------------------------------------------------------- districts
+
+#: The face of a tile whose winner is unknown.
+_UNKNOWN = "#eeeeee"
+#: Opacity of a tile whose winner never wins (the floor of :func:`win_alpha`).
+_FAINTEST = 0.12
+#: Shares of draws shown in the key of :func:`district_grid`.
+_KEY_SHARES = (1.0, 0.75, 0.5, 0.25, 0.05)
+
+
+def win_alpha(probability) -> np.ndarray:
+    """The opacity of a district tile whose list wins in ``probability`` of the draws.
+
+    Linear from 0.12 (never) to 1 (every draw), so a sure winner is drawn in its
+    full colour and an uncertain one faded towards the white background.
+
+    Examples
+    --------
+    >>> win_alpha([1.0, 0.5, 0.0]).round(2).tolist()
+    [1.0, 0.56, 0.12]
+    """
+    p = np.clip(np.asarray(probability, dtype=float), 0.0, 1.0)
+    return _FAINTEST + (1.0 - _FAINTEST) * p
+
+
+def _winner_parties(winner: str) -> list[str]:
+    return [p for p in str(winner).split("+") if p] if winner else []
+
+
+def _tile_label(parties: Sequence[str], width: int = 14, lines: int = 2) -> str:
+    """The parties of a list joined by ``+``, wrapped to ``lines`` lines of about ``width`` characters.
+
+    Names are the short ones of :func:`_short_label`; where they need more lines,
+    the last line counts the parties left out (``"+2 more"``).
+
+    Examples
+    --------
+    >>> _tile_label(["RPM", "MPM"])
+    'RPM+MPM'
+    >>> print(_tile_label(["RPM", "ADEMA", "URD", "UDD", "Yelema", "PS-Yelen-Kura"], width=10, lines=3))
+    RPM+ADEMA
+    +URD+UDD
+    +2 more
+    """
+    names = [_short_label(p) for p in parties]
+    rows: list[list[str]] = []
+    for i, name in enumerate(names):
+        piece = name if i == 0 else "+" + name
+        if rows and len("".join(rows[-1])) + len(piece) <= width:
+            rows[-1].append(piece)
+        else:
+            rows.append([piece])
+    if len(rows) > lines:
+        kept = rows[: lines - 1]
+        rows = kept + [[f"+{len(names) - sum(len(r) for r in kept)} more"]]
+    return "\n".join("".join(r) for r in rows)
 
 
 def district_grid(
@@ -766,12 +906,23 @@ def district_grid(
     winners: Sequence[str],
     rounds,
     *,
+    probability=None,
     regions: Sequence[str] | None = None,
     colours=None,
     columns: int | None = None,
     legend: bool = True,
 ):
-    """Draw one tile per district, coloured by its winner, hatched for round 2.
+    """Draw one tile per district: its winning list's parties, and how sure the win is.
+
+    A tile is split into vertical stripes, one per party of the winning list (in
+    the order given, e.g. :func:`canonical_label`'s), so a joint list shows all its
+    parties rather than the first one's colour; the parties are also written on the
+    tile (``"RPM+MPM"``, wrapped to fit, ``"+2 more"`` past three lines). With
+    ``probability``, every stripe is faded towards white in proportion to how often
+    that list wins (:func:`win_alpha`: full colour in every draw), the share is
+    written on the tile's last line, and a key beside the grid explains the
+    shading. The last line also gives the deciding round (``"round 2"``); a grey
+    frame outlines each tile.
 
     Parameters
     ----------
@@ -779,11 +930,15 @@ def district_grid(
     names : sequence of str, length C
         District (constituency) names, written on the tiles.
     winners : sequence of str, length C
-        The winning list of each district: a party id or ``+``-joined ids (the
-        colour is the first party's); ``""`` or None where unknown (grey).
+        The winning list of each district: a party id or ``+``-joined ids (one
+        stripe each); ``""`` or None where unknown (a grey tile marked ``?``).
     rounds : sequence of int, length C
-        The round that decided each district: 1, 2, or 0 where unknown. Round-2
-        tiles are hatched.
+        The round that decided each district: 1, 2, or 0 where unknown (not
+        written).
+    probability : sequence of float, length C, optional
+        The share of draws in which each district's list wins (0 to 1), as
+        :attr:`DistrictWinners.probability`. Without it the winners are taken as
+        facts: full colours, no shares written, no key.
     regions : sequence of str, length C, optional
         One column per region (in order of first appearance), headed by its name;
         otherwise the tiles fill ``columns`` columns row by row.
@@ -792,22 +947,30 @@ def district_grid(
     columns : int, optional
         Columns without ``regions`` (default: about twice as many as rows).
     legend : bool
-        Draw a legend of the winning parties and of the hatching.
+        Draw a legend of the parties below the grid and, with ``probability``, the
+        key of the shading beside it.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The tiles are its patches (``ax.patches``), in the order of ``names``.
+        Its patches (``ax.patches``) are, district by district in the order of
+        ``names``, the stripes (gid ``"name|party"``; ``"name|"`` for an unknown
+        winner) and then the frame (gid ``"name"``).
 
     Examples
     --------
     >>> import matplotlib; matplotlib.use("Agg")
     >>> from matplotlib.figure import Figure
     >>> ax = district_grid(Figure().subplots(), ["Kayes", "Kita", "Gao"], ["RPM", "URD+ADEMA", ""],
-    ...                    [1, 2, 0], regions=["Kayes", "Kayes", "Gao"])
-    >>> [bool(p.get_hatch()) for p in ax.patches]
-    [False, True, False]
+    ...                    [1, 2, 0], probability=[1.0, 0.4, 0.0], regions=["Kayes", "Kayes", "Gao"])
+    >>> [p.get_gid() for p in ax.patches]
+    ['Kayes|RPM', 'Kayes', 'Kita|URD', 'Kita|ADEMA', 'Kita', 'Gao|', 'Gao']
+    >>> [round(p.get_alpha(), 2) for p in ax.patches if "|" in p.get_gid()]
+    [1.0, 0.47, 0.47, 1.0]
+    >>> [t.get_text() for t in ax.texts][:6]
+    ['Kayes', 'RPM', '100%, round 1', 'Kita', 'URD+ADEMA', '40%, round 2']
     """
+    from matplotlib.colors import to_rgb
     from matplotlib.patches import Patch, Rectangle
 
     names = [str(n) for n in names]
@@ -820,6 +983,12 @@ def district_grid(
         raise ValueError(f"rounds: expected {n} rounds (one per name), found shape {rounds.shape}")
     if n and not np.isin(rounds, (0, 1, 2)).all():
         raise ValueError("rounds: expected 1, 2 or 0 (unknown) for every district")
+    if probability is not None:
+        probability = np.asarray(probability, dtype=float)
+        if probability.shape != (n,):
+            raise ValueError(f"probability: expected {n} shares (one per name), found shape {probability.shape}")
+        if not np.isfinite(probability).all() or (probability < 0).any() or (probability > 1).any():
+            raise ValueError("probability: expected shares between 0 and 1")
     if regions is not None:
         regions = [str(r) for r in regions]
         if len(regions) != n:
@@ -834,35 +1003,83 @@ def district_grid(
     else:
         n_cols = columns or max(1, math.ceil(math.sqrt(2 * n)))
         cells = [(i % n_cols, i // n_cols) for i in range(n)]
-    width, height = 1.0, 0.6
-    ids = list(dict.fromkeys(_first_party(w) for w in winners if w))
-    lookup = dict(zip(ids, _colours_for(ids, colours)))
-    for (col, row), name, winner, rnd in zip(cells, names, winners, rounds):
-        face = lookup[_first_party(winner)] if winner else "#eeeeee"
-        x, y = col * (width + 0.08), -row * (height + 0.08)
-        # The hatch takes the edge colour: a translucent white keeps the names legible.
-        tile = Rectangle((x, y - height), width, height, facecolor=face, edgecolor=(1, 1, 1, 0.45),
-                         linewidth=0.8, hatch="//" if rnd == 2 and winner else None)
-        tile.set_gid(name)
-        ax.add_patch(tile)
-        ink = _text_colour(face)
-        ax.text(x + width / 2, y - height * 0.32, name, ha="center", va="center", fontsize=5, color=ink, clip_on=True)
-        ax.text(x + width / 2, y - height * 0.72, _short_label(winner) if winner else "?",
-                ha="center", va="center", fontsize=5, color=ink, fontweight="bold", clip_on=True)
+    width, height, gap = 1.0, 0.9, 0.08
     n_rows = max((row for _, row in cells), default=0) + 1
-    if regions is not None:
-        for col, region in enumerate(order):
-            ax.text(col * (width + 0.08) + width / 2, 0.08, region, ha="center", va="bottom", fontsize=6)
-    ax.set_xlim(-0.05, n_cols * (width + 0.08))
-    ax.set_ylim(-n_rows * (height + 0.08), 0.35)
+    ax.set_xlim(-0.05, n_cols * (width + gap))
+    ax.set_ylim(-n_rows * (height + gap), 0.35)
     ax.set_aspect("equal")
     ax.set_axis_off()
+    ax.apply_aspect()  # the final box, so that the labels are measured at their size
+    room = 0.92 * abs(ax.transData.transform((width, 0))[0] - ax.transData.transform((0, 0))[0])
+    ids = list(dict.fromkeys(p for w in winners for p in _winner_parties(w)))
+    lookup = dict(zip(ids, _colours_for(ids, colours)))
+    alphas = win_alpha(probability) if probability is not None else np.ones(n)
+    for c, ((col, row), name, winner) in enumerate(zip(cells, names, winners)):
+        parties = _winner_parties(winner)
+        x, y = col * (width + gap), -row * (height + gap) - height
+        faces = [lookup[p] for p in parties] or [_UNKNOWN]
+        alpha = float(alphas[c]) if parties else 1.0
+        step = width / len(faces)
+        for k, face in enumerate(faces):
+            stripe = Rectangle((x + k * step, y), step, height, facecolor=face, edgecolor="none",
+                               alpha=alpha, linewidth=0)
+            stripe.set_gid(f"{name}|{parties[k] if parties else ''}")
+            ax.add_patch(stripe)
+        frame = Rectangle((x, y), width, height, facecolor="none", edgecolor="#9a9a9a", linewidth=0.5)
+        frame.set_gid(name)
+        ax.add_patch(frame)
+        # The ink that reads best on the tile as seen: its colours faded towards white.
+        seen = np.mean([alpha * np.array(to_rgb(f)) + (1 - alpha) for f in faces], axis=0)
+        ink = _text_colour(tuple(seen))
+        style = {"ha": "center", "va": "center", "fontsize": 5, "color": ink, "clip_on": True,
+                 "path_effects": _halo("white" if ink == "black" else "black")}
+        cx = x + width / 2
+        ax.text(cx, y + height * 0.88, name, **style)
+        label = ax.text(cx, y + height * 0.5, "?", fontweight="bold", linespacing=1.0, **style)
+        if parties:
+            for chars in range(16, 4, -1):
+                label.set_text(_tile_label(parties, width=chars, lines=3))
+                if label.get_window_extent().width <= room:
+                    break
+        rnd = {1: "round 1", 2: "round 2"}.get(int(rounds[c]), "") if parties else ""
+        bottom = [_percent(probability[c])] if probability is not None and parties else []
+        if rnd:
+            bottom.append(rnd)
+        if bottom:
+            ax.text(cx, y + height * 0.12, ", ".join(bottom), **style)
+    if regions is not None:
+        for col, region in enumerate(order):
+            ax.text(col * (width + gap) + width / 2, 0.08, region, ha="center", va="bottom", fontsize=6)
     if legend:
         handles = [Patch(facecolor=lookup[p], label=party_label(p)) for p in ids]
-        handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="round 2"))
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                  ncol=min(5, len(handles)), fontsize=6, frameon=False)
+        if handles:
+            parties_legend = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                                       ncol=min(7, len(handles)), fontsize=6, frameon=False)
+        if probability is not None:
+            if handles:
+                ax.add_artist(parties_legend)
+                parties_legend.set_clip_on(False)  # add_artist clips to the axes
+            key = [Patch(facecolor="#404040", edgecolor="#9a9a9a", linewidth=0.5, alpha=float(win_alpha(p)),
+                         label=_percent(p)) for p in _KEY_SHARES]
+            ax.legend(handles=key, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=6, frameon=False,
+                      title="Shade: share of\ndraws the list\nshown wins", title_fontsize=6, alignment="left")
     return ax
+
+
+def _percent(share: float) -> str:
+    """A share as a whole percentage, ``"<1%"`` and ``">99%"`` at the ends short of 0 and 1."""
+    share = float(share)
+    if 0 < share < 0.01:
+        return "<1%"
+    if 0.99 < share < 1:
+        return ">99%"
+    return f"{share:.0%}"
+
+
+def _halo(colour: str):
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=1.0, foreground=colour, alpha=0.6)]
 
 
 class DistrictWinners(NamedTuple):
@@ -969,8 +1186,14 @@ def plot_simulation(simulation, directory, formats: Sequence[str] = ("png", "svg
     - ``hemicycle``: the draw nearest the medians (:func:`nearest_median_draw`);
       ``hemicycle_official`` beside it when the scenario has an official table;
     - ``seat_distributions``: seats per party over the draws, official values marked;
-    - ``seat_vote``: seat share against round-1 vote share (:func:`party_vote_shares`);
-    - ``districts``: the most likely winner and round of each constituency.
+    - ``seat_vote``: seat share against round-1 vote share (:func:`party_vote_shares`),
+      the x axis saying where the votes are modelled (a replay);
+    - ``districts``: the most likely winning list of each constituency, how often it
+      wins and its most likely round (:func:`district_grid`); under a national tier,
+      a note that districts decide no seats (:func:`no_districts`).
+
+    Titles say when the seats are the same in every draw (as in a replay whose
+    seats the sources fix).
 
     Figures are made with :class:`matplotlib.figure.Figure`, not ``pyplot``, so
     nothing global changes and no window opens.
@@ -1012,7 +1235,11 @@ def plot_simulation(simulation, directory, formats: Sequence[str] = ("png", "svg
     table = {parties[i]: int(draw[i]) for i in ranked if draw[i] > 0}
     figure = Figure(figsize=(7, 4.5))
     ax = hemicycle(figure.subplots(), table)
-    ax.set_title(f"{_title(simulation)}: draw nearest the medians ({simulation.n_draws} draws)", fontsize=9)
+    fixed = bool((party_seats == party_seats[:1]).all())
+    if fixed:
+        ax.set_title(f"{_title(simulation)}: seats (the same in all {simulation.n_draws} draws)", fontsize=9)
+    else:
+        ax.set_title(f"{_title(simulation)}: draw nearest the medians ({simulation.n_draws} draws)", fontsize=9)
     save(figure, "hemicycle")
     if official:
         figure = Figure(figsize=(7, 4.5))
@@ -1023,23 +1250,72 @@ def plot_simulation(simulation, directory, formats: Sequence[str] = ("png", "svg
     shown = sum(1 for i in range(len(parties)) if party_seats[:, i].any() or (official or {}).get(parties[i]))
     figure = Figure(figsize=(7, 1.2 + 0.35 * max(shown, 1)))
     ax = seat_distributions(figure.subplots(), party_seats, parties, official=official)
-    ax.set_title(f"{_title(simulation)}: seats over {simulation.n_draws} draws", fontsize=9)
+    same = " (the same in every draw)" if fixed else ""
+    ax.set_title(f"{_title(simulation)}: seats over {simulation.n_draws} draws{same}", fontsize=9)
     save(figure, "seat_distributions")
 
     totals = party_seats.sum(axis=1, keepdims=True)
     seat_shares = np.divide(party_seats, totals, out=np.zeros(party_seats.shape), where=totals > 0)
-    figure = Figure(figsize=(5, 5))
-    ax = seat_vote_curve(figure.subplots(), party_vote_shares(simulation), seat_shares, parties)
-    ax.set_title(f"{_title(simulation)}: seats and round-1 votes", fontsize=9)
+    figure = Figure(figsize=(7, 5))
+    xlabel = "Vote share, round 1"
+    if simulation.scenario.is_replay:
+        xlabel += " (modelled: district votes are reconstructed)"
+    ax = seat_vote_curve(figure.subplots(), party_vote_shares(simulation), seat_shares, parties, xlabel=xlabel)
+    ax.set_title(f"{_title(simulation)}: seats and round-1 votes\n(a joint list's votes split equally "
+                 "among its parties)", fontsize=9)
     save(figure, "seat_vote")
 
-    result = district_winners(simulation)
-    rows = max(np.unique(result.regions, return_counts=True)[1])
-    figure = Figure(figsize=(8, 1.5 + 0.45 * rows))
-    ax = district_grid(figure.subplots(), result.names, result.winners, result.rounds, regions=result.regions)
-    ax.set_title(f"{_title(simulation)}: most likely winner per constituency (hatched: round 2)", fontsize=9)
+    rule = simulation.scenario.rule
+    if rule.tier == "national":
+        figure = Figure(figsize=(7, 2.5))
+        ax = no_districts(figure.subplots())
+        ax.set_title(f"{_title(simulation)}: constituencies", fontsize=9)
+    else:
+        result = district_winners(simulation)
+        rows = max(np.unique(result.regions, return_counts=True)[1])
+        figure = Figure(figsize=(9, 1.8 + 0.65 * rows))
+        ax = district_grid(figure.subplots(), result.names, result.winners, result.rounds,
+                           probability=result.probability, regions=result.regions)
+        what = "most likely winning list per constituency, and how often it wins"
+        if rule.national is not None:
+            what += f" (the other {rule.national.seats} seats are national)"
+        ax.set_title(f"{_title(simulation)}: {what}\n(over {simulation.n_draws} draws; stripes: the "
+                     "list's parties; last line: share of draws, and the round that decided it most often)",
+                     fontsize=9)
     save(figure, "districts")
     return written
+
+
+def no_districts(ax, text: str | None = None):
+    """Say, instead of a map, that the districts decide no seats (a national tier).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    text : str, optional
+        The message (default: that every seat is shared out nationally).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        No patches; the message is its only text.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure
+    >>> ax = no_districts(Figure().subplots())
+    >>> len(ax.patches), ax.texts[0].get_text().splitlines()[0]
+    (0, 'No district map: districts decide no seats under this rule.')
+    """
+    if text is None:
+        text = ("No district map: districts decide no seats under this rule.\n"
+                "Every seat is shared out nationally among party lists,\n"
+                "so no constituency has a winner to show.")
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=10, transform=ax.transAxes,
+            bbox={"boxstyle": "round,pad=0.8", "facecolor": "#f4f4f4", "edgecolor": "#9a9a9a"})
+    ax.set_axis_off()
+    return ax
 
 
 def _title(simulation) -> str:
