@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from malivote.rules._apportion import prepare_apportionment
-from malivote.rules._validation import check_choice
-from malivote.rules.ties import choose_by_lot
+from malivote.rules._apportion import Apportionment, prepare_apportionment
+from malivote.rules._validation import as_rng, check_choice
+from malivote.rules.ties import check_ties, raise_on_lot, settle
 
 __all__ = ["QUOTAS", "largest_remainder", "quota_fraction"]
 
@@ -51,26 +51,28 @@ def quota_fraction(total, seats, quota: str):
     return total * np.ones_like(seats), seats + offset
 
 
-def _give_to_largest(remainder, count, eligible_mask, rng):
-    """Mark ``count`` entries per row with the largest ``remainder``; ties by lot."""
+def _give_to_largest(remainder, count, eligible_mask, votes, ties, rng):
+    """Mark ``count`` entries per row with the largest ``remainder``; ties by ``ties``.
+
+    Returns the marks and the rows where a lot was drawn. ``votes`` is what
+    ``ties="votes"`` ranks tied entries by, larger first.
+    """
     n_rows, n_lists = remainder.shape
     # Lists outside the mask rank below every remainder, negative ones included.
-    ranked = np.where(eligible_mask, remainder, np.iinfo(np.int64).min)
+    lowest = -(1 << 256) if remainder.dtype == object else np.iinfo(np.int64).min
+    ranked = np.where(eligible_mask, remainder, lowest)
     ordered = np.sort(ranked, axis=-1)[:, ::-1]
     position = np.clip(count - 1, 0, n_lists - 1)
     cutoff = ordered[np.arange(n_rows), position]
-    sure = ranked > cutoff[:, None]
-    contenders = ranked == cutoff[:, None]
+    giving = (count > 0)[:, None]
+    sure = (ranked > cutoff[:, None]) & giving
+    contenders = (ranked == cutoff[:, None]) & giving
     needed = count - sure.sum(axis=-1)
-    chosen = contenders & (count > 0)[:, None]
-    lot = (count > 0) & (contenders.sum(axis=-1) > needed)
-    if lot.any():
-        rows = np.flatnonzero(lot)
-        chosen[rows] = choose_by_lot(contenders[rows], needed[rows], rng)
-    return (sure & (count > 0)[:, None]) | chosen
+    chosen, lot = settle(contenders, needed, votes, ties, rng)
+    return sure | chosen, lot
 
 
-def largest_remainder(votes, seats, *, quota: str, threshold=0.0, rng=None) -> np.ndarray:
+def largest_remainder(votes, seats, *, quota: str, threshold=0.0, ties="lot", count_lots=False, rng=None):
     """Allocate seats to lists by largest remainders after a quota.
 
     Parameters
@@ -86,19 +88,30 @@ def largest_remainder(votes, seats, *, quota: str, threshold=0.0, rng=None) -> n
     threshold : float, default 0.0
         A list with fewer than ``threshold`` times its row's total votes gets no seat,
         and its votes do not count in V. In [0, 1).
+    ties : {"lot", "votes", "raise"}, default "lot"
+        How equal remainders are settled: by lot, uniformly; ``"votes"``: the list
+        with more votes takes the seat (and, when a surplus is withdrawn, the list
+        with fewer votes gives it back), equal votes by lot; ``"raise"``: refuse,
+        naming the row.
+    count_lots : bool, default False
+        Also return how many ties each row broke by lot.
     rng : {None, int, numpy.random.Generator, ...}, optional
-        Breaks ties between equal remainders by lot, uniformly.
+        Draws the lots. Passed to :func:`numpy.random.default_rng`.
 
     Returns
     -------
-    ndarray of int64, shape (..., K)
-        Seats per list; each row sums to its ``seats``.
+    ndarray of int64, shape (..., K), or Apportionment
+        Seats per list; each row sums to its ``seats``. With ``count_lots``, an
+        :class:`Apportionment` ``(seats, lots)`` where ``lots`` (shape ``(...)``)
+        counts the lots drawn in each row: one for the remainder seats, one per
+        surplus seat withdrawn by lot.
 
     Raises
     ------
     ValueError
-        On bad votes or seats, an unknown quota, a threshold outside [0, 1), or a row
-        with seats to give and no eligible votes.
+        On bad votes or seats (a row's votes adding up past 2**63 - 1, more than
+        1,000,000 seats), an unknown quota or ``ties``, a threshold outside [0, 1), a
+        row with seats to give and no eligible votes, or a tie under ``ties="raise"``.
 
     Notes
     -----
@@ -124,20 +137,31 @@ def largest_remainder(votes, seats, *, quota: str, threshold=0.0, rng=None) -> n
     array([5, 2, 1, 1, 1, 0])
     >>> largest_remainder([47_000, 16_000, 15_800, 12_000, 6_100, 3_100], 10, quota="droop")
     array([5, 2, 2, 1, 0, 0])
+
+    Equal remainders (Hare quota 50, remainders 10 and 10), settled by votes:
+
+    >>> largest_remainder([60, 10, 30], 2, quota="hare", ties="votes")
+    array([1, 0, 1])
     """
     check_choice(quota, "quota", QUOTAS)
+    ties = check_ties(ties)
     eligible, flat_seats, shape = prepare_apportionment(votes, seats, threshold)
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng)
 
     total = eligible.sum(axis=-1)
     numerator, denominator = quota_fraction(total, flat_seats, quota)
     giving = (flat_seats > 0) & (total > 0)
     numerator = np.where(giving, numerator, 1)
-    biggest = int(eligible.max(initial=0)) * int(denominator.max(initial=1))
+    # Votes scaled by the quota's denominator, and remainders grown by a quota per
+    # surplus seat, must stay in int64; past that, exact Python integers (rare).
+    biggest = (int(eligible.max(initial=0)) + int(numerator.max(initial=1))) * int(denominator.max(initial=1))
     if biggest >= 2**62:
-        raise ValueError(f"votes: too large for exact integer arithmetic ({biggest})")
+        eligible = eligible.astype(object)
+        numerator = numerator.astype(object)
+        denominator = denominator.astype(object)
     scaled_votes = eligible * denominator[:, None]
-    whole = np.where(giving[:, None], scaled_votes // numerator[:, None], 0)
+    # Whole quotas are at most a few more than the seats: int64 even when votes are not.
+    whole = np.where(giving[:, None], scaled_votes // numerator[:, None], 0).astype(np.int64)
     # Remainders in units of 1/denominator of a vote, so they stay integers.
     remainder = np.where(giving[:, None], scaled_votes - whole * numerator[:, None], 0)
     left = flat_seats - whole.sum(axis=-1)
@@ -149,16 +173,30 @@ def largest_remainder(votes, seats, *, quota: str, threshold=0.0, rng=None) -> n
     full_rounds = np.maximum(left, 0) // np.maximum(has_votes.sum(axis=-1), 1)
     whole += full_rounds[:, None] * has_votes
     left -= full_rounds * has_votes.sum(axis=-1)
-    extra = _give_to_largest(remainder, np.maximum(left, 0), has_votes, rng)
-    allocation = whole + extra
+    extra, lot = _give_to_largest(remainder, np.maximum(left, 0), has_votes, eligible, ties, rng)
+    lots = lot.astype(np.int64)
+    if ties == "raise":
+        raise_on_lot(lot, shape[:-1], "between equal remainders")
+    allocation = (whole + extra).astype(np.int64)
 
     surplus = np.maximum(-left, 0)
     while surplus.any():
         rows = np.flatnonzero(surplus > 0)
         holders = allocation[rows] > 0
-        # The smallest remainder is the largest negated one.
-        loser = _give_to_largest(-remainder[rows], np.ones(rows.size, np.int64), holders, rng)
+        # The smallest remainder is the largest negated one; by votes, the list with
+        # fewer votes gives its seat back.
+        loser, lot = _give_to_largest(
+            -remainder[rows], np.ones(rows.size, np.int64), holders, -eligible[rows], ties, rng
+        )
+        if ties == "raise":
+            flagged = np.zeros(allocation.shape[0], dtype=bool)
+            flagged[rows] = lot
+            raise_on_lot(flagged, shape[:-1], "for the seat withdrawn from a surplus")
+        lots[rows] += lot
         allocation[rows] -= loser
         remainder[rows] += loser * numerator[rows, None]
         surplus[rows] -= 1
-    return allocation.reshape(shape)
+    seats_out = allocation.reshape(shape)
+    if count_lots:
+        return Apportionment(seats_out, lots.reshape(shape[:-1]))
+    return seats_out
