@@ -431,7 +431,7 @@ def test_district_winners_and_tiles_of_a_hand_made_simulation():
     assert [t.get_text() for t in key.get_texts()] == ["100%", "75%", "50%", "25%", "5%"]
     assert np.allclose([h.get_alpha() for h in key.legend_handles], plot.win_alpha([1, 0.75, 0.5, 0.25, 0.05]))
     party_legend = next(a for a in ax.artists if isinstance(a, matplotlib.legend.Legend))
-    assert [t.get_text() for t in party_legend.get_texts()] == ["RPM", "MPM", "URD"]
+    assert [t.get_text() for t in party_legend.get_texts()] == ["RPM", "URD", "MPM"]  # package order
 
 
 def test_district_grid_texts_fit_their_tiles():
@@ -524,5 +524,10 @@ def test_plot_simulation_writes_files(simulation, tmp_path):
     assert all(p.exists() and p.stat().st_size > 1000 for p in paths)
     assert (tmp_path / "out" / "hemicycle.png").read_bytes()[:4] == b"\x89PNG"
     assert "<svg" in (tmp_path / "out" / "hemicycle.svg").read_text()
+    # this scenario repeats one election: the titles say the seats never change
+    assert "the same in all 2 draws" in (tmp_path / "out" / "hemicycle.svg").read_text()
+    assert "the same in every draw" in (tmp_path / "out" / "seat_distributions.svg").read_text()
+    # the votes are counted, not reconstructed: no "modelled" on the seat-vote plot
+    assert "modelled" not in (tmp_path / "out" / "seat_vote.svg").read_text()
     with pytest.raises(ValueError, match="^formats:"):
         plot.plot_simulation(simulation, tmp_path, formats=())

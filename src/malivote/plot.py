@@ -1011,7 +1011,9 @@ def district_grid(
     ax.set_axis_off()
     ax.apply_aspect()  # the final box, so that the labels are measured at their size
     room = 0.92 * abs(ax.transData.transform((width, 0))[0] - ax.transData.transform((0, 0))[0])
-    ids = list(dict.fromkeys(p for w in winners for p in _winner_parties(w)))
+    table = list(_party_table())
+    ids = sorted(dict.fromkeys(p for w in winners for p in _winner_parties(w)),
+                 key=lambda p: (table.index(p) if p in table else len(table), p))
     lookup = dict(zip(ids, _colours_for(ids, colours)))
     alphas = win_alpha(probability) if probability is not None else np.ones(n)
     for c, ((col, row), name, winner) in enumerate(zip(cells, names, winners)):
@@ -1034,7 +1036,10 @@ def district_grid(
         style = {"ha": "center", "va": "center", "fontsize": 5, "color": ink, "clip_on": True,
                  "path_effects": _halo("white" if ink == "black" else "black")}
         cx = x + width / 2
-        ax.text(cx, y + height * 0.88, name, **style)
+        title = ax.text(cx, y + height * 0.88, name, **style)
+        wide = title.get_window_extent().width
+        if wide > room:  # a long name: a smaller font rather than past the tile's edges
+            title.set_fontsize(style["fontsize"] * room / wide)
         label = ax.text(cx, y + height * 0.5, "?", fontweight="bold", linespacing=1.0, **style)
         if parties:
             for chars in range(16, 4, -1):
@@ -1276,12 +1281,12 @@ def plot_simulation(simulation, directory, formats: Sequence[str] = ("png", "svg
         figure = Figure(figsize=(9, 1.8 + 0.65 * rows))
         ax = district_grid(figure.subplots(), result.names, result.winners, result.rounds,
                            probability=result.probability, regions=result.regions)
-        what = "most likely winning list per constituency, and how often it wins"
+        lines = [f"{_title(simulation)}: most likely winning list per constituency",
+                 f"over {simulation.n_draws} draws; stripes: the list's parties; last line: the share of draws "
+                 "it wins, and the round that decided it most often"]
         if rule.national is not None:
-            what += f" (the other {rule.national.seats} seats are national)"
-        ax.set_title(f"{_title(simulation)}: {what}\n(over {simulation.n_draws} draws; stripes: the "
-                     "list's parties; last line: share of draws, and the round that decided it most often)",
-                     fontsize=9)
+            lines.append(f"the other {rule.national.seats} seats are shared out nationally, not shown here")
+        ax.set_title("\n".join(lines), fontsize=9)
     save(figure, "districts")
     return written
 
