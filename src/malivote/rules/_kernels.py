@@ -23,7 +23,16 @@ __all__ = ["leading_lists"]
 BLOCK_ROWS = 16_384
 
 
-def leading_lists(votes: np.ndarray, depth: int = 3, *, block_rows: int = BLOCK_ROWS):
+def _too_large(name: str, largest: int, n_lists: int, slot_bits: int) -> ValueError:
+    """The error for counts whose keys would overflow int64, with the supported range."""
+    limit = -(-(2 ** (63 - slot_bits)) // n_lists) - 1
+    return ValueError(
+        f"{name}: counts up to {largest} are too large to rank exactly; with {n_lists} "
+        f"list slot(s) every count must be below {limit}"
+    )
+
+
+def leading_lists(votes: np.ndarray, depth: int = 3, *, block_rows: int = BLOCK_ROWS, name: str = "votes"):
     """Row totals and the ``depth`` largest entries of each row of ``votes``.
 
     Parameters
@@ -31,6 +40,8 @@ def leading_lists(votes: np.ndarray, depth: int = 3, *, block_rows: int = BLOCK_
     votes : ndarray of non-negative int, shape (R, K)
     depth : int
         How many leading entries to find (1 to 3).
+    name : str
+        The argument to name when the counts are too large to rank.
 
     Returns
     -------
@@ -63,13 +74,13 @@ def leading_lists(votes: np.ndarray, depth: int = 3, *, block_rows: int = BLOCK_
 
         largest, total, slots, leading = _numba.leading_lists(numba_votes(votes), depth)
         if (largest + 1) * n_lists >= 2 ** (63 - slot_bits):
-            raise ValueError(f"votes: counts up to {largest} are too large to rank exactly")
+            raise _too_large(name, largest, n_lists, slot_bits)
         return total, slots, leading
     largest = int(votes.max(initial=0))
     # The column sums of the keys must fit too: votes and slots, shifted.
     fits_int32 = (largest + 1) * n_lists < 2 ** (31 - slot_bits)
     if (largest + 1) * n_lists >= 2 ** (63 - slot_bits):
-        raise ValueError(f"votes: counts up to {largest} are too large to rank exactly")
+        raise _too_large(name, largest, n_lists, slot_bits)
     key_type = np.int32 if fits_int32 else np.int64
     slot_mask = (1 << slot_bits) - 1
     slot_sum = n_lists * (n_lists - 1) // 2

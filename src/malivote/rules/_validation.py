@@ -112,9 +112,9 @@ def check_row_totals(array: np.ndarray, name: str) -> None:
 def _check_seat_range(array: np.ndarray, name: str, what: str) -> None:
     """Raise when seat counts exceed :data:`MAX_SEATS`, before any cast can wrap them."""
     if array.size and array.max() > MAX_SEATS:
-        raise ValueError(
-            f"{name}: {what} must be at most {MAX_SEATS:,} per row, found {array.max()!r}"
-        )
+        largest = array.max()
+        largest = largest.item() if isinstance(largest, np.generic) else largest
+        raise ValueError(f"{name}: expected at most {MAX_SEATS:,} {what}, found {largest!r}")
 
 
 def first_bad_index(bad: np.ndarray) -> tuple[int, ...]:
@@ -192,7 +192,7 @@ def as_magnitude(values, name: str = "magnitude") -> np.ndarray:
     """Return a 1-d int64 array of district magnitudes (1 to :data:`MAX_SEATS`), or raise."""
     array = as_array(values, name)
     if _python_integers(array):
-        _check_seat_range(array, name, "a constituency's seats")
+        _check_seat_range(array, name, "seats per constituency")
     if array.ndim != 1:
         raise ValueError(
             f"{name}: expected a 1-d array of seats per constituency, "
@@ -203,7 +203,7 @@ def as_magnitude(values, name: str = "magnitude") -> np.ndarray:
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or np.any(array != np.floor(array)):
             raise ValueError(f"{name}: expected whole numbers of seats, found {array}")
-    _check_seat_range(array, name, "a constituency's seats")
+    _check_seat_range(array, name, "seats per constituency")
     array = array.astype(np.int64)
     if array.size and array.min() < 1:
         index = first_bad_index(array < 1)
@@ -220,7 +220,7 @@ def as_seats(values, row_shape: tuple[int, ...], name: str = "seats") -> np.ndar
     if _python_integers(array):
         if array.size and min(array.flat) < 0:
             raise ValueError(f"{name}: seats must be non-negative, found {min(array.flat)}")
-        _check_seat_range(array, name, "seats")
+        _check_seat_range(array, name, "seats per row")
     if array.dtype.kind not in "uif" or array.dtype == bool:
         raise ValueError(f"{name}: expected integer seat counts, found dtype {array.dtype}")
     if array.dtype.kind == "f":
@@ -228,7 +228,7 @@ def as_seats(values, row_shape: tuple[int, ...], name: str = "seats") -> np.ndar
             raise ValueError(f"{name}: expected whole numbers of seats, found {array}")
     if array.size and array.min() < 0:
         raise ValueError(f"{name}: seats must be non-negative, found {array.min()}")
-    _check_seat_range(array, name, "seats")
+    _check_seat_range(array, name, "seats per row")
     array = array.astype(np.int64)
     try:
         return np.broadcast_to(array, row_shape)

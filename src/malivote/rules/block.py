@@ -13,8 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from malivote.rules._validation import as_magnitude, as_votes, first_bad_index
-from malivote.rules.ties import choose_by_lot
+from malivote.rules._validation import (
+    MAX_LISTS,
+    as_array,
+    as_magnitude,
+    as_rng,
+    as_votes,
+    check_row_totals,
+    first_bad_index,
+)
+from malivote.rules.ties import check_ties, raise_on_lot, settle
 
 __all__ = ["BlockOutcome", "block_vote"]
 
@@ -29,14 +37,18 @@ class BlockOutcome:
         True for each elected candidate slot.
     seats : ndarray of int64, shape (..., C, K)
         Elected candidates per list in each constituency.
+    lots : ndarray of int64, shape (..., C), or None
+        With ``count_lots=True``: 1 where a lot chose among candidates tied for the
+        last seats, else 0. None without ``count_lots``.
     """
 
     elected: np.ndarray
     seats: np.ndarray
+    lots: np.ndarray | None = None
 
 
 def _check_candidate_list(candidate_list, n_constituencies, n_candidates, n_lists):
-    lists = np.asarray(candidate_list)
+    lists = as_array(candidate_list, "candidate_list")
     if lists.dtype.kind not in "iu":
         raise ValueError(
             f"candidate_list: expected integer list indices, found dtype {lists.dtype}"
@@ -55,8 +67,8 @@ def _check_candidate_list(candidate_list, n_constituencies, n_candidates, n_list
         )
     if n_lists is None:
         n_lists = int(lists.max(initial=-1)) + 1
-    elif isinstance(n_lists, bool) or not isinstance(n_lists, (int, np.integer)) or n_lists < 1:
-        raise ValueError(f"n_lists: expected a positive integer, found {n_lists!r}")
+    elif isinstance(n_lists, bool) or not isinstance(n_lists, (int, np.integer)) or not 1 <= n_lists <= MAX_LISTS:
+        raise ValueError(f"n_lists: expected an integer from 1 to {MAX_LISTS:,}, found {n_lists!r}")
     if lists.size and lists.max() >= n_lists:
         raise ValueError(
             f"candidate_list: list index {int(lists.max())} is out of range for "
@@ -65,7 +77,9 @@ def _check_candidate_list(candidate_list, n_constituencies, n_candidates, n_list
     return lists, int(n_lists)
 
 
-def block_vote(candidate_votes, magnitude, candidate_list, *, n_lists=None, rng=None) -> BlockOutcome:
+def block_vote(
+    candidate_votes, magnitude, candidate_list, *, n_lists=None, ties="lot", count_lots=False, rng=None
+) -> BlockOutcome:
     """Elect the ``magnitude`` candidates with the most votes in each constituency.
 
     Parameters
@@ -80,6 +94,12 @@ def block_vote(candidate_votes, magnitude, candidate_list, *, n_lists=None, rng=
     n_lists : int, optional
         Number of list slots ``K`` in the result; defaults to
         ``candidate_list.max() + 1``.
+        At most 1,000,000.
+    ties : {"lot", "votes", "raise"}, default "lot"
+        Candidates tied for the last seats have equal votes, so ``"votes"`` draws
+        lots as ``"lot"`` does; ``"raise"`` refuses, naming the constituency.
+    count_lots : bool, default False
+        Fill ``outcome.lots``.
     rng : {None, int, numpy.random.Generator, ...}, optional
         Breaks ties for the last seats by lot, uniformly among the tied candidates.
 
@@ -91,9 +111,10 @@ def block_vote(candidate_votes, magnitude, candidate_list, *, n_lists=None, rng=
     Raises
     ------
     ValueError
-        On bad votes or magnitudes; a ``candidate_list`` of the wrong shape or with
-        bad indices; votes in an empty slot; a constituency with fewer candidates
-        than seats, or with no votes at all.
+        On bad votes or magnitudes; a constituency whose votes add up past
+        2**63 - 1; a ``candidate_list`` of the wrong shape or with bad indices;
+        votes in an empty slot; a constituency with fewer candidates than seats, or
+        with no votes at all; or a tie under ``ties="raise"``.
 
     References
     ----------
@@ -113,7 +134,9 @@ def block_vote(candidate_votes, magnitude, candidate_list, *, n_lists=None, rng=
     array([[1, 1]])
     """
     votes = as_votes(candidate_votes, "candidate_votes", min_ndim=2)
+    check_row_totals(votes, "candidate_votes")
     magnitude = as_magnitude(magnitude)
+    ties = check_ties(ties)
     n_constituencies, n_candidates = votes.shape[-2:]
     if magnitude.shape[0] != n_constituencies:
         raise ValueError(
@@ -141,7 +164,7 @@ def block_vote(candidate_votes, magnitude, candidate_list, *, n_lists=None, rng=
             f"candidate_votes: constituency at index {first_bad_index(totals == 0)} has "
             "seats to give but every candidate has zero votes"
         )
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng)
 
     lead_shape = votes.shape[:-1]
     # Empty slots rank below every real candidate, zero-vote ones included.
@@ -152,13 +175,17 @@ def block_vote(candidate_votes, magnitude, candidate_list, *, n_lists=None, rng=
     sure = ranked > cutoff[:, None]
     contenders = ranked == cutoff[:, None]
     needed = seats_per_row - sure.sum(axis=-1)
-    elected = sure | contenders
-    lot = contenders.sum(axis=-1) > needed
-    if lot.any():
-        rows = np.flatnonzero(lot)
-        elected[rows] = sure[rows] | choose_by_lot(contenders[rows], needed[rows], rng)
-    elected = elected.reshape(votes.shape)
+    # Tied candidates have equal votes: "votes" has nothing more to go by.
+    chosen, lot = settle(contenders, needed, ranked, ties, rng)
+    if ties == "raise":
+        raise_on_lot(lot, lead_shape, "for the last seat(s)")
+    elected = (sure | chosen).reshape(votes.shape)
 
-    membership = (lists[..., None] == np.arange(n_lists)).astype(np.int64)
-    seats = np.einsum("...cn,cnk->...ck", elected.astype(np.int64), membership)
-    return BlockOutcome(elected=elected, seats=seats)
+    # Count each row's elected candidates per list with one bincount over
+    # (row, list) pairs: memory in the size of the result, whatever n_lists.
+    n_rows = ranked.shape[0]
+    row_lists = np.broadcast_to(np.maximum(lists, 0), votes.shape).reshape(n_rows, n_candidates)
+    keys = (np.arange(n_rows)[:, None] * n_lists + row_lists)[elected.reshape(n_rows, n_candidates)]
+    seats = np.bincount(keys, minlength=n_rows * n_lists).reshape(lead_shape + (n_lists,))
+    lots = lot.astype(np.int64).reshape(lead_shape) if count_lots else None
+    return BlockOutcome(elected=elected, seats=seats.astype(np.int64), lots=lots)

@@ -19,16 +19,19 @@ from functools import cached_property
 import numpy as np
 
 from malivote.rules._validation import (
+    as_array,
     as_magnitude,
+    as_rng,
     as_share,
     as_votes,
     below_share,
+    check_lists,
     exceeds_share,
     first_bad_index,
 )
 from malivote.rules._backend import backend
 from malivote.rules._kernels import leading_lists, numba_votes
-from malivote.rules.ties import order_by_lot
+from malivote.rules.ties import check_ties, order_by_lot
 
 __all__ = ["DistrictOutcome", "two_round", "open_runoff", "plurality"]
 
@@ -53,6 +56,11 @@ class DistrictOutcome:
     qualified : ndarray of bool, shape (..., C, K), or None
         Under :func:`open_runoff`, the lists that went to round 2 where a runoff was
         held (all False where round 1 decided); None under the other rules.
+    lots : ndarray of int64, shape (..., C), or None
+        With ``count_lots=True``: how many ties each constituency broke by lot, one
+        for who won round 1 or went to the runoff, one for who won the runoff. A lot
+        that only orders two finalists tied for first place is not counted. None
+        without ``count_lots``.
     """
 
     winner: np.ndarray
@@ -61,6 +69,7 @@ class DistrictOutcome:
     magnitude: np.ndarray
     n_lists: int
     qualified: np.ndarray | None = None
+    lots: np.ndarray | None = None
 
     @cached_property
     def seats(self) -> np.ndarray:
@@ -101,15 +110,15 @@ def _check_valid(valid: np.ndarray, name: str) -> None:
         )
 
 
-def _leaders(votes: np.ndarray, depth: int, rng: np.random.Generator):
+def _leaders(votes: np.ndarray, depth: int, rng: np.random.Generator, name: str):
     """Valid votes and the first ``depth - 1`` lists of each row (R, K), ties by lot.
 
     Returns ``(valid, slots, leading)`` as :func:`leading_lists` does, with the
     slots of tied lists re-drawn uniformly at random: the rows with a tie that
     matters (for first place, or for second place when ``depth`` is 3) are ordered
-    by lot.
+    by lot. Votes equal by definition, so ``ties="votes"`` has nothing more to go by.
     """
-    valid, slots, leading = leading_lists(votes, depth)
+    valid, slots, leading = leading_lists(votes, depth, name=name)
     # A tie among zero-vote slots never matters: such a slot cannot win or be a finalist.
     tied = (leading[1] > 0) & (leading[0] == leading[1])
     if depth == 3:
@@ -121,6 +130,33 @@ def _leaders(votes: np.ndarray, depth: int, rng: np.random.Generator):
     return valid, slots, leading
 
 
+def _leader_lots(leading: np.ndarray, decided: np.ndarray) -> np.ndarray:
+    """Rows whose lot in :func:`_leaders` chose a round-1 winner or a finalist.
+
+    A tie for first place decided in round 1 (possible when ``majority < 0.5``), or a
+    tie for second place where a runoff is held. Two lists tied for first place both
+    go to the runoff; the lot only orders them, and is not counted.
+    """
+    first_tie = (leading[1] > 0) & (leading[0] == leading[1])
+    second_tie = (leading[1] > 0) & (leading[1] == leading[2])
+    return (decided & first_tie) | (~decided & second_tie)
+
+
+def _raise_on_tie(stage_lots, shape) -> None:
+    """Under ``ties="raise"``: refuse the first constituency with a lot, naming the stage."""
+    drawn = np.zeros(stage_lots[0][1].shape, dtype=bool)
+    for _, lot in stage_lots:
+        drawn |= lot
+    if drawn.any():
+        row = int(np.argmax(drawn))
+        stage = next(what for what, lot in stage_lots if lot[row])
+        index = tuple(int(i) for i in np.unravel_index(row, shape))
+        raise ValueError(
+            f"ties: a tie {stage} in the constituency at index {index} needs a lot, "
+            "and ties='raise' refuses to draw one"
+        )
+
+
 def _fused(votes: np.ndarray) -> bool:
     """Whether the numba kernel takes ``votes`` as they are.
 
@@ -130,7 +166,7 @@ def _fused(votes: np.ndarray) -> bool:
     return backend() == "numba" and votes.dtype in (np.int32, np.int64) and votes.ndim >= 2 and votes.size > 0
 
 
-def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> DistrictOutcome:
+def two_round(first, magnitude, second=None, *, majority=0.5, ties="lot", count_lots=False, rng=None) -> DistrictOutcome:
     """Mali's rule: a majority list takes all in round 1, else a two-list runoff.
 
     Parameters
@@ -149,10 +185,16 @@ def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> Distr
     majority : float, default 0.5
         A list needs strictly more than ``majority`` of its constituency's valid votes
         to win in round 1. In [0, 1); read as the decimal written (0.5 is 1/2).
+    ties : {"lot", "votes", "raise"}, default "lot"
+        How ties are settled (for a finalist place, a runoff, or a round-1 win when
+        ``majority < 0.5``): by lot, uniformly among the tied lists; ``"votes"``: a
+        tied runoff goes to the finalist with more first-round votes (other ties are
+        ties of votes, so they still go to a lot); ``"raise"``: refuse, naming the
+        constituency.
+    count_lots : bool, default False
+        Fill ``outcome.lots`` with the number of ties each constituency broke by lot.
     rng : {None, int, numpy.random.Generator, ...}, optional
-        Breaks ties by lot (for a finalist place, a runoff, or a round-1 win when
-        ``majority < 0.5``), uniformly among the tied lists. Passed to
-        :func:`numpy.random.default_rng`.
+        Draws the lots. Passed to :func:`numpy.random.default_rng`.
 
     Returns
     -------
@@ -163,9 +205,11 @@ def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> Distr
     Raises
     ------
     ValueError
-        On negative, fractional or NaN votes; shapes that do not match; a magnitude
-        below 1; ``majority`` outside [0, 1); a constituency whose lists all have zero
-        votes; or a runoff in which both finalists have zero second-round votes.
+        On negative, fractional or NaN votes; no list slot; counts too large to rank
+        in int64; shapes that do not match; a magnitude below 1 or above 1,000,000;
+        ``majority`` outside [0, 1); a constituency whose lists all have zero votes;
+        a runoff in which both finalists have zero second-round votes; or a tie
+        under ``ties="raise"``.
 
     See Also
     --------
@@ -196,7 +240,7 @@ def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> Distr
     array([[3, 0, 0],
            [0, 1, 0]])
     """
-    first_array = np.asarray(first)
+    first_array = as_array(first, "first")
     fused = _fused(first_array)
     first = first_array if fused else as_votes(first, "first", min_ndim=2)
     try:
@@ -209,11 +253,17 @@ def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> Distr
                     f"second: expected the shape of first, {first.shape}, found {second.shape}"
                 )
         _check_constituencies(first, magnitude, "first")
+        ties = check_ties(ties)
     except ValueError:
         if fused:
             as_votes(first, "first", min_ndim=2)  # the error the NumPy path reports first
         raise
-    rng = np.random.default_rng(rng)
+    if fused and max(share.numerator, share.denominator) >= _KERNEL_SHARE_LIMIT:
+        # The kernel multiplies in int64: a share like 1e-30 goes the exact NumPy way.
+        fused = False
+        first = as_votes(first, "first", min_ndim=2)
+    check_lists(first, "first")
+    rng = as_rng(rng)
 
     n_lists = first.shape[-1]
     shape = first.shape[:-1]
@@ -221,36 +271,46 @@ def two_round(first, magnitude, second=None, *, majority=0.5, rng=None) -> Distr
     flat_second = None if second is None else second.reshape(-1, n_lists)
     decided_rows = None
     if fused:
-        decided_rows = _two_round_fast(flat_first, flat_second, share, rng, shape)
+        decided_rows = _two_round_fast(flat_first, flat_second, share, ties, rng, shape)
         if decided_rows is None:
             as_votes(first, "first", min_ndim=2)
     if decided_rows is None:
-        winner, decided, leader, runner_up = _two_round_rows(flat_first, flat_second, share, rng, shape)
+        winner, decided, leader, runner_up, leader_lot, runoff_lot = _two_round_rows(
+            flat_first, flat_second, share, ties, rng, shape
+        )
         rounds = np.where(decided, 1, 2).astype(np.int8)
         # Stacked on a leading axis (contiguous, cheap), shown as (..., C, 2) by a view.
         finalists = np.stack([np.where(decided, winner, leader), np.where(decided, -1, runner_up)])
     else:
-        winner, rounds, finalists = decided_rows
+        winner, rounds, finalists, leader_lot, runoff_lot = decided_rows
+    if ties == "raise":
+        _raise_on_tie([("for round 1 or a finalist place", leader_lot), ("in the runoff", runoff_lot)], shape)
+    lots = None
+    if count_lots:
+        lots = (leader_lot.astype(np.int64) + runoff_lot).reshape(shape)
     return DistrictOutcome(
         winner=winner.reshape(shape),
         round=rounds.reshape(shape),
         finalists=np.moveaxis(finalists, 0, -1).reshape(shape + (2,)),
         magnitude=magnitude,
         n_lists=n_lists,
+        lots=lots,
     )
 
 
-def _two_round_rows(flat_first, flat_second, share, rng, shape):
-    """:func:`two_round` on rows ``(R, K)``: winner, decided, leader and runner-up.
+def _two_round_rows(flat_first, flat_second, share, ties, rng, shape):
+    """:func:`two_round` on rows ``(R, K)``.
 
-    ``shape`` is the shape of the constituencies, ``(..., C)``, for error messages.
+    Returns winner, decided, leader, runner-up, and where a lot chose a round-1
+    winner or a finalist and where one decided the runoff. ``shape`` is the shape of
+    the constituencies, ``(..., C)``, for error messages.
     """
-    valid, (leader, runner_up, _), (leader_votes, runner_up_votes, _) = _leaders(
-        flat_first, 3, rng
-    )
+    valid, (leader, runner_up, _), leading = _leaders(flat_first, 3, rng, "first")
+    leader_votes, runner_up_votes = leading[0], leading[1]
     valid = valid.reshape(shape)
     _check_valid(valid, "first")
     decided = exceeds_share(leader_votes, valid.reshape(-1), share)
+    leader_lot = _leader_lots(leading, decided)
 
     rows = np.arange(flat_first.shape[0])
     if flat_second is None:
@@ -270,12 +330,21 @@ def _two_round_rows(flat_first, flat_second, share, rng, shape):
             )
     leader_wins = leader_runoff > runner_up_runoff
     runoff_tie = ~decided & (leader_runoff == runner_up_runoff)
+    if ties == "votes":
+        # The finalist with more first-round votes wins a tied runoff.
+        leader_wins |= runoff_tie & (leader_votes > runner_up_votes)
+        runoff_tie &= leader_votes == runner_up_votes
     if runoff_tie.any():
         tie_rows = np.flatnonzero(runoff_tie)
         leader_wins[tie_rows] = rng.random(tie_rows.size) < 0.5
 
     winner = np.where(decided | leader_wins, leader, runner_up)
-    return winner, decided, leader, runner_up
+    return winner, decided, leader, runner_up, leader_lot, runoff_tie
+
+
+#: The kernel multiplies counts by the majority share's numerator and denominator
+#: in int64; shares written with more digits go the NumPy way, exact in any size.
+_KERNEL_SHARE_LIMIT = 2**31
 
 
 def _nonzero_bytes(status: np.ndarray) -> np.ndarray:
@@ -288,7 +357,7 @@ def _nonzero_bytes(status: np.ndarray) -> np.ndarray:
     return candidates[status[candidates] != 0]
 
 
-def _two_round_fast(flat_first, flat_second, share, rng, shape):
+def _two_round_fast(flat_first, flat_second, share, ties, rng, shape):
     """:func:`_two_round_rows` with the numba kernel; None where NumPy must raise.
 
     The kernel decides every row without a tie in one pass. The rows it flags (a tie
@@ -305,16 +374,19 @@ def _two_round_fast(flat_first, flat_second, share, rng, shape):
         first_votes, second_votes, share.numerator, share.denominator
     )
     flagged = _nonzero_bytes(status)
+    leader_lot = np.zeros(status.shape, dtype=bool)
+    runoff_lot = np.zeros(status.shape, dtype=bool)
     if flagged.size == 0:
-        return winner, rounds, finalists
+        return winner, rounds, finalists, leader_lot, runoff_lot
     if (status[flagged] == _numba.ERROR).any():
         return None
     state = rng.bit_generator.state
     try:
-        sub_winner, sub_decided, sub_leader, sub_runner_up = _two_round_rows(
+        sub_winner, sub_decided, sub_leader, sub_runner_up, sub_leader_lot, sub_runoff_lot = _two_round_rows(
             flat_first[flagged],
             None if flat_second is None else flat_second[flagged],
             share,
+            ties,
             rng,
             (flagged.size,),
         )
@@ -326,10 +398,14 @@ def _two_round_fast(flat_first, flat_second, share, rng, shape):
     rounds[flagged] = np.where(sub_decided, 1, 2)
     finalists[0, flagged] = sub_leader
     finalists[1, flagged] = np.where(sub_decided, -1, sub_runner_up)
-    return winner, rounds, finalists
+    leader_lot[flagged] = sub_leader_lot
+    runoff_lot[flagged] = sub_runoff_lot
+    return winner, rounds, finalists, leader_lot, runoff_lot
 
 
-def open_runoff(first, magnitude, registered, second=None, *, majority=0.5, qualify=0.125, rng=None) -> DistrictOutcome:
+def open_runoff(
+    first, magnitude, registered, second=None, *, majority=0.5, qualify=0.125, ties="lot", count_lots=False, rng=None
+) -> DistrictOutcome:
     """Two rounds, where every list with enough registered voters' votes goes to round 2.
 
     The French legislative rule: a list with more than ``majority`` of the valid votes
@@ -353,8 +429,14 @@ def open_runoff(first, magnitude, registered, second=None, *, majority=0.5, qual
         In [0, 1).
     qualify : float, default 0.125
         Share of the registered voters a list needs for round 2, in [0, 1).
+    ties : {"lot", "votes", "raise"}, default "lot"
+        As :func:`two_round`: ``"votes"`` gives a tied runoff to the tied list with
+        more first-round votes.
+    count_lots : bool, default False
+        Fill ``outcome.lots``; a lot for the two leading places counts only where
+        the tied lists fall short of ``qualify`` on their own.
     rng : {None, int, numpy.random.Generator, ...}, optional
-        Breaks ties by lot, uniformly among the tied lists.
+        Draws the lots.
 
     Returns
     -------
@@ -387,9 +469,11 @@ def open_runoff(first, magnitude, registered, second=None, *, majority=0.5, qual
     (array([1]), array([2], dtype=int8))
     """
     first = as_votes(first, "first", min_ndim=2)
+    check_lists(first, "first")
     magnitude = as_magnitude(magnitude)
     share = as_share(majority, "majority")
     qualify_share = as_share(qualify, "qualify")
+    ties = check_ties(ties)
     _check_constituencies(first, magnitude, "first")
     registered = as_votes(registered, "registered", min_ndim=0)
     try:
@@ -403,11 +487,12 @@ def open_runoff(first, magnitude, registered, second=None, *, majority=0.5, qual
         second = as_votes(second, "second", min_ndim=2)
         if second.shape != first.shape:
             raise ValueError(f"second: expected the shape of first, {first.shape}, found {second.shape}")
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng)
 
     n_lists = first.shape[-1]
     flat_first = first.reshape(-1, n_lists)
-    valid, (leader, runner_up, _), (leader_votes, _, _) = _leaders(flat_first, 3, rng)
+    valid, (leader, runner_up, _), leading = _leaders(flat_first, 3, rng, "first")
+    leader_votes = leading[0]
     shape = first.shape[:-1]
     _check_valid(valid.reshape(shape), "first")
     flat_registered = registered.reshape(-1)
@@ -424,6 +509,10 @@ def open_runoff(first, magnitude, registered, second=None, *, majority=0.5, qual
     qualified = ~below_share(flat_first, flat_registered[:, None], qualify_share) & (flat_first > 0)
     qualified |= (slots == leader[:, None]) | ((slots == runner_up[:, None]) & (flat_first[rows, runner_up] > 0)[:, None])
     qualified &= ~decided[:, None]
+    # A lot for second place matters only if the tied lists do not qualify anyway.
+    leader_lot = _leader_lots(leading, decided) & (
+        decided | below_share(leading[1], flat_registered, qualify_share)
+    )
 
     runoff_votes = flat_first if second is None else second.reshape(-1, n_lists)
     contest = np.where(qualified, runoff_votes, -1)
@@ -437,9 +526,17 @@ def open_runoff(first, magnitude, registered, second=None, *, majority=0.5, qual
             f"{first_bad_index((~decided & (best == 0)).reshape(shape))} gives zero votes "
             f"to every qualified list (row {row})"
         )
+    if ties == "votes" and tied.any():
+        # Among the lists tied in round 2, more first-round votes wins.
+        level = np.where(contest == best[:, None], flat_first, -1)
+        winner = np.where(tied, level.argmax(axis=-1), winner)
+        tied &= (level == level.max(axis=-1, keepdims=True)).sum(axis=-1) > 1
+        contest = np.where(level == level.max(axis=-1, keepdims=True), contest, -1)
     if tied.any():
         tied_rows = np.flatnonzero(tied)
         winner[tied_rows] = order_by_lot(contest[tied_rows], rng)[:, 0]
+    if ties == "raise":
+        _raise_on_tie([("for round 1 or a finalist place", leader_lot), ("in the runoff", tied)], shape)
     winner = np.where(decided, leader, winner)
     finalists = np.moveaxis(np.stack([np.where(decided, winner, leader), np.where(decided, -1, runner_up)]), 0, -1)
     return DistrictOutcome(
@@ -449,10 +546,11 @@ def open_runoff(first, magnitude, registered, second=None, *, majority=0.5, qual
         magnitude=magnitude,
         n_lists=n_lists,
         qualified=qualified.reshape(first.shape),
+        lots=(leader_lot.astype(np.int64) + tied).reshape(shape) if count_lots else None,
     )
 
 
-def plurality(votes, magnitude, *, rng=None) -> DistrictOutcome:
+def plurality(votes, magnitude, *, ties="lot", count_lots=False, rng=None) -> DistrictOutcome:
     """One round: in each constituency the list with the most votes takes every seat.
 
     With single-member constituencies this is first-past-the-post; with larger ones it
@@ -464,6 +562,11 @@ def plurality(votes, magnitude, *, rng=None) -> DistrictOutcome:
         Valid votes of ``K`` list slots in ``C`` constituencies; leading axes are draws.
     magnitude : array_like of int, shape (C,)
         The seats of each constituency (at least 1).
+    ties : {"lot", "votes", "raise"}, default "lot"
+        A tie for first place is a tie of votes, so ``"votes"`` draws lots as
+        ``"lot"`` does; ``"raise"`` refuses, naming the constituency.
+    count_lots : bool, default False
+        Fill ``outcome.lots`` with the number of ties each constituency broke by lot.
     rng : {None, int, numpy.random.Generator, ...}, optional
         Breaks a tie for first place by lot, uniformly among the tied lists.
 
@@ -475,8 +578,8 @@ def plurality(votes, magnitude, *, rng=None) -> DistrictOutcome:
     Raises
     ------
     ValueError
-        On bad votes or magnitudes, mismatched shapes, or a constituency whose lists
-        all have zero votes.
+        On bad votes or magnitudes, mismatched shapes, a constituency whose lists
+        all have zero votes, or a tie under ``ties="raise"``.
 
     Notes
     -----
@@ -494,17 +597,19 @@ def plurality(votes, magnitude, *, rng=None) -> DistrictOutcome:
     array([[2, 0, 0],
            [0, 1, 0]])
     """
-    votes_array = np.asarray(votes)
+    votes_array = as_array(votes, "votes")
     fused = _fused(votes_array)
     votes = votes_array if fused else as_votes(votes, "votes", min_ndim=2)
     try:
         magnitude = as_magnitude(magnitude)
         _check_constituencies(votes, magnitude, "votes")
+        ties = check_ties(ties)
     except ValueError:
         if fused:
             as_votes(votes, "votes", min_ndim=2)  # the error the NumPy path reports first
         raise
-    rng = np.random.default_rng(rng)
+    check_lists(votes, "votes")
+    rng = as_rng(rng)
 
     n_lists = votes.shape[-1]
     shape = votes.shape[:-1]
@@ -513,24 +618,28 @@ def plurality(votes, magnitude, *, rng=None) -> DistrictOutcome:
     if decided_rows is None:
         if fused:
             as_votes(votes, "votes", min_ndim=2)
-        winner = _plurality_rows(flat, rng, shape)
+        winner, lot = _plurality_rows(flat, rng, shape)
         finalists = np.stack([winner, np.full_like(winner, -1)])
     else:
-        winner, finalists = decided_rows
+        winner, finalists, lot = decided_rows
+    if ties == "raise":
+        _raise_on_tie([("for first place", lot)], shape)
     return DistrictOutcome(
         winner=winner.reshape(shape),
         round=np.ones(shape, dtype=np.int8),
         finalists=np.moveaxis(finalists, 0, -1).reshape(shape + (2,)),
         magnitude=magnitude,
         n_lists=n_lists,
+        lots=lot.astype(np.int64).reshape(shape) if count_lots else None,
     )
 
 
 def _plurality_rows(flat, rng, shape):
-    """The winners of :func:`plurality` on rows ``(R, K)``, ties by lot."""
-    valid, slots, _ = _leaders(flat, 2, rng)
+    """The winners of :func:`plurality` on rows ``(R, K)``, ties by lot, and where a
+    lot was drawn."""
+    valid, slots, leading = _leaders(flat, 2, rng, "votes")
     _check_valid(valid.reshape(shape), "votes")
-    return slots[0]
+    return slots[0], (leading[1] > 0) & (leading[0] == leading[1])
 
 
 def _plurality_fast(flat, rng):
@@ -543,10 +652,11 @@ def _plurality_fast(flat, rng):
 
     status, winner, _, finalists = _numba.two_round_rows(numba_votes(flat), None, 0, 1, second_place=False)
     flagged = _nonzero_bytes(status)
+    lot = np.zeros(status.shape, dtype=bool)
     if flagged.size == 0:
-        return winner, finalists
+        return winner, finalists, lot
     if (status[flagged] == _numba.ERROR).any():
         return None
-    winner[flagged] = _plurality_rows(flat[flagged], rng, (flagged.size,))
+    winner[flagged], lot[flagged] = _plurality_rows(flat[flagged], rng, (flagged.size,))
     finalists[0, flagged] = winner[flagged]
-    return winner, finalists
+    return winner, finalists, lot
