@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from malivote.rounding import round_to_total
 from malivote.rules._validation import as_votes, first_bad_index
 
 __all__ = [
@@ -114,37 +115,6 @@ def _row_shape(name, value, shape) -> np.ndarray:
         ) from None
 
 
-def _round_to_total(real: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """Whole numbers close to ``real`` (>= 0) whose rows sum exactly to ``total``.
-
-    Largest remainders: floors first, then one more unit each to the largest
-    fractional parts (lower slot first among equal parts). Entries whose ``real`` is 0
-    stay 0. ``real`` rows must sum to ``total`` up to rounding error.
-    """
-    real = np.maximum(real, 0.0)
-    total = np.asarray(total, dtype=np.int64)
-    base = np.floor(real).astype(np.int64)
-    slots = real.shape[-1]
-    positive = real > 0
-    left = total - base.sum(axis=-1)
-    if (left > 0).any():
-        frac = np.where(positive, real - base, -1.0)
-        order = np.argsort(-frac, axis=-1, kind="stable")
-        rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.broadcast_to(np.arange(slots), order.shape), axis=-1)
-        base = base + ((rank < left[..., None]) & positive)
-    over = base.sum(axis=-1) - total
-    if (over > 0).any():  # floating-point slack only: take back from the smallest parts
-        frac = np.where(base > 0, real - np.floor(real), np.inf)
-        order = np.argsort(frac, axis=-1, kind="stable")
-        rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.broadcast_to(np.arange(slots), order.shape), axis=-1)
-        base = base - ((rank < over[..., None]) & (base > 0))
-    if (base.sum(axis=-1) != total).any():  # pragma: no cover - guards the invariant
-        raise RuntimeError("internal error: rounding did not preserve the totals")
-    return base
-
-
 def _reshare(votes, group, new_share):
     """Give ``group`` the fraction ``new_share`` of each row's votes, in proportion.
 
@@ -160,7 +130,7 @@ def _reshare(votes, group, new_share):
     scale_in = np.where(inside > 0, new_share * total / np.maximum(inside, 1), 0.0)
     scale_out = np.where(outside > 0, (1.0 - new_share) * total / np.maximum(outside, 1), 0.0)
     real = votes * np.where(group, scale_in[..., None], scale_out[..., None])
-    return _round_to_total(real, total)
+    return round_to_total(real, total)
 
 
 def _swing_setup(votes, members, party, amount, region, amount_name):
@@ -383,7 +353,7 @@ def dirichlet_noise(votes, concentration, rng=None, *, draws: int | None = None)
         gamma[degenerate] = one_hot
         sums = gamma.sum(axis=-1)
     shares = gamma / np.where(sums > 0, sums, 1.0)[..., None]
-    return _round_to_total(shares * total[..., None], total)
+    return round_to_total(shares * total[..., None], total)
 
 
 def logit_normal_noise(votes, sigma, rng=None, *, draws: int | None = None) -> np.ndarray:
@@ -439,7 +409,7 @@ def logit_normal_noise(votes, sigma, rng=None, *, draws: int | None = None) -> n
     weight = np.where(present, np.exp(np.where(present, logits, 0.0)), 0.0)
     sums = weight.sum(axis=-1)
     shares = weight / np.where(sums > 0, sums, 1.0)[..., None]
-    return _round_to_total(shares * total[..., None], total)
+    return round_to_total(shares * total[..., None], total)
 
 
 # --------------------------------------------------------------------------- turnout
@@ -519,7 +489,7 @@ def turnout(votes, registered, rate, *, invalid=0.0) -> Turnout:
             f"votes: constituency {first_bad_index(stuck)} has {int(valid[stuck][0])} valid votes "
             "to give but no list with votes to give them to"
         )
-    new = _round_to_total(votes * (valid / np.maximum(total, 1))[..., None], valid)
+    new = round_to_total(votes * (valid / np.maximum(total, 1))[..., None], valid)
     table = np.stack([registered, cast, spoilt, valid], axis=-1).astype(np.int64)
     return Turnout(new, table)
 
@@ -824,7 +794,7 @@ def _transfer_block(votes, members, finalists, retention, matrix, method, rng):
     weight = np.where(count[..., None] > 0, weight / np.maximum(count, 1)[..., None], 0.0)
     own = votes[row[:, None], finalists]
     if method == "expected":
-        split = _round_to_total(moving[..., None] * weight, moving)
+        split = round_to_total(moving[..., None] * weight, moving)
         kept = np.floor(retention * own + 0.5).astype(np.int64)
     else:
         sums = weight.sum(axis=-1, keepdims=True)

@@ -118,6 +118,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from malivote import seeds
 from malivote.election import Ensemble
 from malivote.layouts import LAYOUTS, Layout, get_layout
 from malivote.reconstruct._facts import EXTRA_FACTS, Facts, gather_facts
@@ -129,14 +130,14 @@ __all__ = ["reconstruct", "verify", "InfeasibleFacts", "POOL_SIZE", "BLOCK", "EX
 
 #: Outcome programmes solved per replay (each with its own random objective).
 POOL_SIZE = 8
-#: Draws per seed block: draw ``i`` uses the block ``i // BLOCK``.
-BLOCK = 100
+#: Draws per seed block: draw ``i`` uses the block ``i // BLOCK`` (:mod:`malivote.seeds`).
+BLOCK = seeds.BLOCK
 
 
 @lru_cache(maxsize=32)
 def _prepare(year: int, layout: str, result: str, seed: int) -> tuple[Facts, Pool, tuple[str, ...]]:
     facts = gather_facts(year, get_layout(layout), result)
-    pool = solve_pool(facts, POOL_SIZE, np.random.SeedSequence(seed, spawn_key=(0,)))
+    pool = solve_pool(facts, POOL_SIZE, seeds.stage_sequence(seed, seeds.Stage.POOL))
     notes = list(facts.notes)
     for r in pool.unmet:
         notes.append(
@@ -206,7 +207,7 @@ def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: 
     first_block = int(first_draw) // BLOCK
     last_block = -(-(int(first_draw) + int(draws)) // BLOCK)
     for b in range(first_block, last_block):
-        rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(1, b)))
+        rng = seeds.block_rng(int(seed), seeds.Stage.RECONSTRUCT, b)
         blocks.append(sample_block(facts, pool, rng, BLOCK))
     offset = int(first_draw) - first_block * BLOCK
     arrays = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from malivote.reconstruct._facts import Facts
+from malivote.rounding import round_shares as apportion
 from malivote.reconstruct._milp import Pool
 
 __all__ = ["sample_block", "n_slots"]
@@ -25,26 +26,6 @@ def n_slots(facts: Facts) -> int:
 
 
 # --------------------------------------------------------------------- helpers
-
-
-def apportion(total, weights, rng=None):
-    """Integers proportional to ``weights`` (B, N) summing exactly to ``total`` (B,).
-
-    Largest remainders; rows whose weights are all zero get nothing (their total
-    must then be 0).
-    """
-    weights = np.asarray(weights, dtype=float)
-    total = np.asarray(total, dtype=np.int64)
-    wsum = weights.sum(axis=-1, keepdims=True)
-    share = np.divide(weights, wsum, out=np.zeros_like(weights), where=wsum > 0)
-    q = share * total[..., None]
-    fl = np.floor(q).astype(np.int64)
-    left = total - fl.sum(axis=-1)
-    frac = np.where(weights > 0, q - fl, -1.0)
-    order = np.argsort(-frac, axis=-1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.broadcast_to(np.arange(order.shape[-1]), order.shape), axis=-1)
-    return fl + (rank < left[..., None])
 
 
 def allocate_units(total, lo, hi, rng, weights=None):

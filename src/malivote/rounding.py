@@ -1,0 +1,91 @@
+"""Whole numbers with exact totals: the one largest-remainder rounding of malivote.
+
+Vote models, the replay's reconstruction and the national vote split all turn
+real-valued targets into whole votes that must add up to a known total. They all use
+:func:`round_to_total` (Hamilton's method, Balinski and Young, *Fair Representation*,
+2001): floors first, then one more unit each to the largest fractional parts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["round_to_total", "round_shares"]
+
+
+def _rank(keys: np.ndarray) -> np.ndarray:
+    """The rank of each entry in its row when the row is sorted by ``keys``, stably."""
+    order = np.argsort(keys, axis=-1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(order.shape[-1]), order.shape), axis=-1)
+    return rank
+
+
+def round_to_total(real, total) -> np.ndarray:
+    """Whole numbers close to ``real`` (>= 0) whose rows sum exactly to ``total``.
+
+    Largest remainders: each entry gets its floor, then the units left over go one
+    each to the largest fractional parts, the lower slot first among equal parts.
+    Entries whose ``real`` is 0 stay 0. Rows of ``real`` must sum to ``total`` up to
+    floating-point error; the rare unit too many that such error leaves is taken back
+    from the smallest fractional parts.
+
+    Parameters
+    ----------
+    real : array_like of float, shape (..., K)
+        Finite, non-negative targets.
+    total : array_like of int, shape (...)
+
+    Returns
+    -------
+    ndarray of int64, shape (..., K)
+
+    Raises
+    ------
+    ValueError
+        If ``real`` has a value that is not finite, or the rows cannot reach their
+        totals (they sum to far less or more than ``total``).
+
+    Examples
+    --------
+    >>> round_to_total([[1.5, 1.5, 0.0], [0.2, 0.7, 2.1]], [3, 3]).tolist()
+    [[2, 1, 0], [0, 1, 2]]
+    """
+    real = np.asarray(real, dtype=np.float64)
+    if not np.isfinite(real).all():
+        raise ValueError("real: expected finite values, found NaN or infinity")
+    real = np.maximum(real, 0.0)
+    total = np.asarray(total, dtype=np.int64)
+    base = np.floor(real).astype(np.int64)
+    positive = real > 0
+    left = total - base.sum(axis=-1)
+    if (left > 0).any():
+        fraction = np.where(positive, real - base, -1.0)
+        base = base + ((_rank(-fraction) < left[..., None]) & positive)
+    over = base.sum(axis=-1) - total
+    if (over > 0).any():  # floating-point slack only: take back from the smallest parts
+        fraction = np.where(base > 0, real - np.floor(real), np.inf)
+        base = base - ((_rank(fraction) < over[..., None]) & (base > 0))
+    if (base.sum(axis=-1) != total).any():
+        raise ValueError(
+            "real: the values cannot be rounded to their totals (their rows do not sum "
+            "to total, or they overflow 64-bit integers)"
+        )
+    return base
+
+
+def round_shares(total, weights) -> np.ndarray:
+    """Integers proportional to ``weights`` summing exactly to ``total``, per row.
+
+    Rows whose weights are all zero get nothing (their total must then be 0).
+
+    Examples
+    --------
+    >>> round_shares([10, 0], [[1, 1, 1], [0, 0, 0]]).tolist()
+    [[4, 3, 3], [0, 0, 0]]
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    total = np.asarray(total, dtype=np.int64)
+    weight_sum = weights.sum(axis=-1, keepdims=True)
+    share = np.divide(weights, weight_sum, out=np.zeros_like(weights), where=weight_sum > 0)
+    return round_to_total(share * total[..., None], total)
