@@ -123,31 +123,62 @@ from malivote.election import Ensemble
 from malivote.layouts import LAYOUTS, Layout, get_layout
 from malivote.reconstruct._facts import EXTRA_FACTS, Facts, gather_facts
 from malivote.reconstruct._milp import InfeasibleFacts, Pool, solve_pool
+from malivote.reconstruct._chain import Target, draw_randoms, row_holds, run_chain
 from malivote.reconstruct._sample import sample_block
+from malivote.reconstruct.geography import strength
+from malivote.reconstruct.priors import Priors
 from malivote.reconstruct._verify import verify
 
-__all__ = ["reconstruct", "verify", "InfeasibleFacts", "POOL_SIZE", "BLOCK", "EXTRA_FACTS"]
+__all__ = ["reconstruct", "verify", "InfeasibleFacts", "POOL_SIZE", "BLOCK", "EXTRA_FACTS", "Priors"]
 
-#: Outcome programmes solved per replay (each with its own random objective).
-POOL_SIZE = 8
+#: Starting outcomes of the default priors (``Priors().outcome.pool_size``).
+POOL_SIZE = Priors().outcome.pool_size
 #: Draws per seed block: draw ``i`` uses the block ``i // BLOCK`` (:mod:`malivote.seeds`).
 BLOCK = seeds.BLOCK
 
 
+class _Prepared:
+    def __init__(self, facts, pool, notes, target, rows):
+        self.facts, self.pool, self.notes, self.target, self.rows = facts, pool, notes, target, rows
+
+
 @lru_cache(maxsize=32)
-def _prepare(year: int, layout: str, result: str, seed: int) -> tuple[Facts, Pool, tuple[str, ...]]:
+def _prepare(year: int, layout: str, result: str, seed: int, priors: Priors | None = None,
+             exclude: frozenset = frozenset()) -> _Prepared:
+    priors = priors or Priors()
     facts = gather_facts(year, get_layout(layout), result)
-    pool = solve_pool(facts, POOL_SIZE, seeds.stage_sequence(seed, seeds.Stage.POOL))
+    if exclude:
+        facts.rows = [r for r in facts.rows if r.district not in exclude]
+    pool = solve_pool(facts, priors.outcome.pool_size, seeds.stage_sequence(seed, seeds.Stage.POOL))
     notes = list(facts.notes)
     for r in pool.unmet:
         notes.append(
             f"provisional hint not matched: {r.label}; the official final totals rule it out"
         )
-    return facts, pool, tuple(notes)
+    hard = [r for r in facts.rows if r.hard]
+    unmet = {id(r) for r in pool.unmet}
+    hints = [r for r in facts.rows if not r.hard and id(r) not in unmet]
+    G = strength(facts, priors.geography, exclude)
+    target = Target(facts, hard, hints, G, priors)
+    return _Prepared(facts, pool, tuple(notes), target, hard + hints)
+
+
+def _outcomes(prep: _Prepared, seed: int, first_block: int, last_block: int, priors: Priors, stats=None):
+    """Chains of every draw of blocks ``[first_block, last_block)``, run together."""
+    C = prep.facts.layout.n_constituencies
+    rngs, rands = [], []
+    for b in range(first_block, last_block):
+        rng = seeds.block_rng(int(seed), seeds.Stage.RECONSTRUCT, b)
+        rands.append(draw_randoms(rng, BLOCK, C, priors.outcome.sweeps, prep.pool.seats.shape[0]))
+        rngs.append(rng)
+    rand = {k: np.concatenate([r[k] for r in rands], axis=1 if k != "start" else 0) for k in rands[0]}
+    seats, rnd = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, stats)
+    return rngs, seats, rnd
 
 
 def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: int = 0,
-                result: str = "final", first_draw: int = 0) -> Ensemble:
+                result: str = "final", first_draw: int = 0, priors: Priors | None = None,
+                _exclude: frozenset = frozenset()) -> Ensemble:
     """An ensemble of ``draws`` plausible elections matching every known fact of ``year``.
 
     Parameters
@@ -202,13 +233,20 @@ def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: 
         raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
     if isinstance(first_draw, bool) or not isinstance(first_draw, (int, np.integer)) or first_draw < 0:
         raise ValueError(f"first_draw: expected a non-negative integer, got {first_draw!r}")
-    facts, pool, notes = _prepare(int(year), layout, result, int(seed))
-    blocks = []
+    if priors is not None and not isinstance(priors, Priors):
+        priors = Priors.model_validate(priors)
+    priors = priors or Priors()
+    prep = _prepare(int(year), layout, result, int(seed), priors, frozenset(_exclude))
+    facts = prep.facts
     first_block = int(first_draw) // BLOCK
     last_block = -(-(int(first_draw) + int(draws)) // BLOCK)
-    for b in range(first_block, last_block):
-        rng = seeds.block_rng(int(seed), seeds.Stage.RECONSTRUCT, b)
-        blocks.append(sample_block(facts, pool, rng, BLOCK))
+    rngs, seats, rnd = _outcomes(prep, int(seed), first_block, last_block, priors)
+    active = row_holds(prep.rows, seats, rnd)
+    G = prep.target.G
+    blocks = []
+    for i, rng in enumerate(rngs):
+        sl = slice(i * BLOCK, (i + 1) * BLOCK)
+        blocks.append(sample_block(facts, prep.rows, seats[sl], rnd[sl], active[:, sl], G, priors, rng, BLOCK))
     offset = int(first_draw) - first_block * BLOCK
     arrays = {
         k: np.concatenate([blk[k] for blk in blocks])[offset : offset + draws] for k in blocks[0]
@@ -217,6 +255,6 @@ def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: 
         layout=facts.layout,
         parties=facts.parties,
         year=int(year),
-        notes=notes,
+        notes=prep.notes,
         **arrays,
     )

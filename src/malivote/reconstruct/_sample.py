@@ -10,14 +10,9 @@ import numpy as np
 
 from malivote.reconstruct._facts import Facts
 from malivote.rounding import round_shares as apportion
-from malivote.reconstruct._milp import Pool
 
 __all__ = ["sample_block", "n_slots"]
 
-#: Probability that the eventual winner of a runoff also led round 1.
-P_WINNER_LEADS = 0.75
-#: Sizes of a sampled (losing) joint list: 1, 2 or 3 parties.
-LIST_SIZE_P = np.array([0.6, 0.28, 0.12])
 
 
 def n_slots(facts: Facts) -> int:
@@ -87,6 +82,8 @@ def share_delta(V, P, majority, n_lists):
     """
     deltas = np.array([0] + [s * k for k in range(1, 400) for s in (1, -1)])
     Vd = V[:, None] + deltas[None, :]
+    P = np.asarray(P)
+    P = P[:, None] if P.ndim == 1 else P
     v = (P * Vd + 5000) // 10000
     ok = 2 * np.abs(10000 * v - P * Vd) < Vd
     if majority:
@@ -103,47 +100,52 @@ def share_delta(V, P, majority, n_lists):
 # ------------------------------------------------------------------- the block
 
 
-def sample_block(facts: Facts, pool: Pool, rng: np.random.Generator, B: int) -> dict:
+def _beta(rng, a, b, shape):
+    return rng.beta(a, b, shape)
+
+
+def sample_block(facts: Facts, rows, seats, rnd, active, G, priors, rng: np.random.Generator, B: int) -> dict:
+    """Votes, turnout and rosters of one block, given its outcomes.
+
+    ``rows``: the fact rows (hard facts and provisional hints); ``active``
+    ``(len(rows), B)``: whether each row's outcome holds in each draw (always, for a
+    hard fact).
+    """
     lay = facts.layout
     m = lay.magnitude.astype(np.int64)
     C, P, K, M = len(m), facts.n_parties, n_slots(facts), int(m.max())
-    cidx = np.arange(C)
+    pw, pt, pr = priors.winner_share, priors.turnout, priors.runoff
 
-    # ---- 1. outcome: a pool member, then swaps of free winners within (magnitude, round)
-    pick = rng.integers(pool.seats.shape[0], size=B)
-    seats = pool.seats[pick]
-    rnd = pool.round[pick].astype(np.int64)
-    gid = np.where(pool.fixed[None, :], 1000 + cidx[None, :], m[None, :] * 3 + rnd)
-    keys = rng.random((B, C))
-    order_a = np.lexsort((keys, gid), axis=-1)
-    order_b = np.lexsort((np.broadcast_to(cidx, (B, C)), gid), axis=-1)
-    src = np.empty((B, C), dtype=np.int64)
-    np.put_along_axis(src, order_b, order_a, axis=1)
-    seats = np.take_along_axis(seats, src[..., None], axis=1)
     bits = np.int64(1) << np.arange(P, dtype=np.int64)
     win_mask = ((seats > 0) * bits).sum(axis=-1)
     runoff = rnd == 2
+    # geographic log weight of each winning list (mean over its parties)
+    mem = seats > 0
+    gw = (G[None, :, :] * mem).sum(-1) / np.maximum(mem.sum(-1), 1)
+    tilt = np.exp(priors.geography.share_shift * np.minimum(gw, 3.0))
 
-    # facts per constituency (fixed across draws)
-    share_P = np.full(C, -1, dtype=np.int64)
-    ru_mask = np.zeros(C, dtype=np.int64)
+    # facts per draw and constituency
+    share_P = np.full((B, C), -1, dtype=np.int64)
+    ru_mask = np.zeros((B, C), dtype=np.int64)
     ru_members = {}
-    for row in pool.rows:
+    for i, row in enumerate(rows):
+        c = row.constituency
+        on = active[i]
         if row.share_pct is not None:
-            share_P[row.constituency] = int(round(row.share_pct * 100))
+            share_P[:, c] = np.where(on, int(round(row.share_pct * 100)), share_P[:, c])
         if row.runner_up:
-            ru_mask[row.constituency] = row.runner_up_mask()
-            ru_members[row.constituency] = tuple(row.runner_up)
+            ru_mask[:, c] = np.where(on, row.runner_up_mask(), ru_mask[:, c])
+            ru_members[c] = (tuple(row.runner_up), on)
 
     # ---- 2. number of lists
     lb = np.where(runoff, 3, 2)
     sole = share_P == 10000
-    lb = np.where(sole[None, :], 1, lb)
-    ub = np.where(sole[None, :], 1, K)
-    n = _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask)
+    lb = np.where(sole, 1, lb)
+    ub = np.where(sole, 1, K)
+    n = _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors)
 
     # ---- 3. turnout
-    reg, cast, inv = _turnout(facts, rng, m, rnd, B)
+    reg, cast, inv = _turnout(facts, rng, m, rnd, B, pt)
     valid = cast - inv  # (B, C, 2)
 
     # ---- 4. exact known shares: move a few ballots between valid and invalid here,
@@ -151,52 +153,72 @@ def sample_block(facts: Facts, pool: Pool, rng: np.random.Generator, B: int) -> 
     # total stays exact.
     v_known = np.zeros((B, C), dtype=np.int64)
     has_share = share_P >= 0
+    ever = has_share.any(0)
     for rd in (1, 2):
-        rows_c = [c for c in np.flatnonzero(has_share) if (rnd[:, c] == rd).all()]
-        if not rows_c:
+        cols = np.flatnonzero((has_share & (rnd == rd)).any(0))
+        if cols.size == 0:
             continue
         # round-1 totals are national (every constituency votes in round 1); round-2
         # totals cover the runoff constituencies only
-        ok = ~has_share if rd == 1 else ~has_share & (rnd == 2).all(axis=0)
+        ok = ~ever if rd == 1 else ~ever & (rnd == 2).all(axis=0)
         cand = np.flatnonzero(ok)
+        if cand.size == 0:  # pragma: no cover - every shipped layout has one
+            raise ValueError("internal: no slack constituency for the known shares")
         slack = cand[np.argmax(m[cand] * 1_000_000 + (C - cand))]
-        for c in rows_c:
+        for c in cols:
+            on = has_share[:, c] & (rnd[:, c] == rd)
             nl = n[:, c] if rd == 1 else np.full(B, 2)
-            d, v = share_delta(valid[:, c, rd - 1], share_P[c], True, nl)
+            Pc = np.where(on, share_P[:, c], 5500)
+            d, v = share_delta(valid[:, c, rd - 1], Pc, True, np.where(on, nl, 1))
+            d = np.where(on, d, 0)
             valid[:, c, rd - 1] += d
             inv[:, c, rd - 1] -= d
             valid[:, slack, rd - 1] -= d
             inv[:, slack, rd - 1] += d
-            v_known[:, c] = v
+            v_known[:, c] = np.where(on, v, v_known[:, c])
     if (inv < 0).any():
         raise ValueError("internal: negative invalid ballots after share adjustment")
 
     # ---- 5. round-1 votes per slot (slot 0 winner, slot 1 other finalist / second list)
     slot = np.arange(K)
     live = slot[None, None, :] < n[..., None]
-    V1 = valid[..., 0]
-    first = np.zeros((B, C, K), dtype=np.int64)
-    # decided in round 1
-    s_w = rng.uniform(0.52, 0.8, (B, C))
+    V1, V2 = valid[..., 0], valid[..., 1]
+    # decided in round 1: winner's share 0.5 + 0.5 Beta, the rest Dirichlet
+    s_w = 0.5 + 0.5 * _beta(rng, pw.round1_a * tilt, pw.round1_b, (B, C))
     vw = np.maximum(np.floor(s_w * V1).astype(np.int64), V1 // 2 + 1)
-    vw = np.where(has_share[None, :] & ~runoff, v_known, vw)
+    vw = np.where(has_share & ~runoff, v_known, vw)
     vw = np.minimum(vw, V1 - (n - 1))
-    g = rng.gamma(1.0, 1.0, (B, C, K)) * (live & (slot >= 1))
+    g = rng.gamma(pw.others_alpha, 1.0, (B, C, K)) * (live & (slot >= 1))
     rest = apportion((V1 - vw - (n - 1)).reshape(-1), g.reshape(-1, K)).reshape(B, C, K)
     dec = np.where(slot == 0, vw[..., None], rest + 1) * live
-    # runoff: shares of n lists, capped below a majority
-    g = rng.gamma(1.5, 1.0, (B, C, K)) * live
-    sh = -np.sort(-g / g.sum(-1, keepdims=True), axis=-1)
-    top = sh[..., 0]
-    unif = live / n[..., None]
-    lam = np.where(top > 0.47, (0.47 - 1.0 / n) / np.maximum(top - 1.0 / n, 1e-12), 1.0)
-    sh = lam[..., None] * sh + (1 - lam[..., None]) * unif
-    swap = rng.random((B, C)) >= P_WINNER_LEADS
-    sh2 = sh.copy()
-    sh2[..., 0] = np.where(swap, sh[..., 1], sh[..., 0])
-    sh2[..., 1] = np.where(swap, sh[..., 0], sh[..., 1])
-    ro = apportion((V1 - n).reshape(-1), (sh2 * live).reshape(-1, K)).reshape(B, C, K) + live
-    for _ in range(50):
+    # runoff: round 2 first (the winner's share), then a round 1 coherent with it
+    s2 = 0.5 + 0.5 * _beta(rng, pw.round2_a * tilt, pw.round2_b, (B, C))
+    w2 = np.maximum(np.floor(s2 * V2).astype(np.int64), V2 // 2 + 1)
+    w2 = np.where(has_share & runoff, v_known, w2)
+    w2 = np.minimum(w2, np.maximum(V2 - 1, 0))
+    s2 = np.where(V2 > 0, w2 / np.maximum(V2, 1), s2)
+    s2 = np.clip(s2, 0.5, 0.999)
+    flo, fhi = pr.finalists_share
+    fhi_c = np.minimum(fhi, 1.5 - s2 - 0.005)
+    flo_c = np.minimum(flo, fhi_c)
+    F = flo_c + (fhi_c - flo_c) * rng.beta(pr.finalists_a, pr.finalists_b, (B, C))
+    e = 1.0 - F
+    lo = np.maximum.reduce([np.zeros_like(e), (s2 - 0.5) / e, (s2 - F) / e])
+    hi = np.minimum.reduce([np.ones_like(e), s2 / e, (0.5 - F + s2) / e])
+    psi = lo + (hi - lo) * (0.02 + 0.96 * rng.beta(pr.transfer_a, pr.transfer_b, (B, C)))
+    a_w = s2 - psi * e
+    a_l = F - a_w
+    others = live & (slot >= 2)
+    g = rng.gamma(pw.others_alpha, 1.0, (B, C, K)) * others
+    for _ in range(8):  # redraw the other lists where one would pass a finalist
+        osh = g / np.maximum(g.sum(-1, keepdims=True), 1e-300) * e[..., None]
+        bad = runoff & (osh.max(-1) >= 0.97 * np.minimum(a_w, a_l))
+        if not bad.any():
+            break
+        g = np.where(bad[..., None], rng.gamma(pw.others_alpha, 1.0, (B, C, K)) * others, g)
+    sh = np.where(slot == 0, a_w[..., None], np.where(slot == 1, a_l[..., None], osh)) * live
+    ro = apportion((V1 - n).reshape(-1), sh.reshape(-1, K)).reshape(B, C, K) + live
+    for _ in range(200):
         fin_min = np.minimum(ro[..., 0], ro[..., 1])
         third = np.where(slot[2:] < n[..., None], ro[..., 2:], 0)
         tmax = third.max(-1)
@@ -206,23 +228,20 @@ def sample_block(facts: Facts, pool: Pool, rng: np.random.Generator, B: int) -> 
         j = third.argmax(-1) + 2
         f = np.where(ro[..., 0] <= ro[..., 1], 0, 1)
         b_i, c_i = np.nonzero(bad)
-        ro[b_i, c_i, j[b_i, c_i]] -= 1
-        ro[b_i, c_i, f[b_i, c_i]] += 1
+        amt = (tmax - fin_min)[b_i, c_i] // 2 + 1
+        ro[b_i, c_i, j[b_i, c_i]] -= amt
+        ro[b_i, c_i, f[b_i, c_i]] += amt
     else:  # pragma: no cover
         raise ValueError("internal: could not separate the finalists from the third list")
     first = np.where(runoff[..., None], ro, dec)
 
     # ---- 6. round-2 votes
-    V2 = valid[..., 1]
-    s2 = rng.uniform(0.505, 0.75, (B, C))
-    w2 = np.maximum(np.floor(s2 * V2).astype(np.int64), V2 // 2 + 1)
-    w2 = np.where(has_share[None, :] & runoff, v_known, w2)
     second = np.zeros((B, C, K), dtype=np.int64)
     second[..., 0] = np.where(runoff, w2, 0)
     second[..., 1] = np.where(runoff, V2 - w2, 0)
 
     # ---- 7. list parties
-    members, nmem = _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K)
+    members, nmem = _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, priors.lists)
     member_mask = (np.where(members >= 0, np.int64(1) << np.maximum(members, 0).astype(np.int64), 0)).sum(-1)
 
     # ---- 8. women per list
@@ -237,14 +256,14 @@ def sample_block(facts: Facts, pool: Pool, rng: np.random.Generator, B: int) -> 
     if facts.women_elected is not None:
         women[..., 0] = allocate_units(np.full(B, facts.women_elected), lo[..., 0], hi[..., 0], rng)
     else:
-        p = rng.uniform(0.05, 0.15, (B, 1))
+        p = rng.uniform(*priors.women.elected, (B, 1))
         women[..., 0] = np.clip(rng.binomial(m[None, :], p), lo[..., 0], hi[..., 0])
     if facts.women_candidates is not None:
         tot = facts.women_candidates - (facts.women_elected or 0)
         lo_l, hi_l = lo[..., 1:].reshape(B, -1), hi[..., 1:].reshape(B, -1)
         women[..., 1:] = allocate_units(np.full(B, tot), lo_l, hi_l, rng).reshape(B, C, K - 1)
     else:
-        q = rng.uniform(0.08, 0.2, (B, 1, 1))
+        q = rng.uniform(*priors.women.candidates, (B, 1, 1))
         women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo[..., 1:], hi[..., 1:]) * live[..., 1:]
 
     # ---- 9. shuffle the list slots: the n lists of a constituency take slots 0..n-1
@@ -300,7 +319,7 @@ def sample_block(facts: Facts, pool: Pool, rng: np.random.Generator, B: int) -> 
 # ------------------------------------------------------------- sub-samplers
 
 
-def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask):
+def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors):
     B, C = lb.shape
     K = int(ub.max())
     cap = ub - lb
@@ -313,7 +332,7 @@ def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask):
         cost = np.ones((B, C, U), dtype=np.int64)
         R = facts.lists - lb.sum(axis=1)
     else:  # pragma: no cover - every shipped year has one of the counts
-        return lb + rng.poisson(4, (B, C)).clip(0, cap)
+        raise ValueError(f"{facts.year}: neither a list nor a candidate count is known")
     if (R < 0).any():
         raise ValueError(f"{facts.year}: the list/candidate count is below the minimum number of lists")
     n = None
@@ -323,7 +342,7 @@ def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask):
         rows = np.flatnonzero(todo)
         if rows.size == 0:
             break
-        w = np.sqrt(m)[None, :] * rng.lognormal(0.0, 0.5, (rows.size, C))
+        w = np.sqrt(m)[None, :] * rng.lognormal(0.0, priors.lists.count_sigma, (rows.size, C))
         keys = -np.log(rng.random((rows.size, C, U))) / w[..., None]
         keys = np.where(unit_ok[rows], keys, np.inf).reshape(rows.size, -1)
         c_cost = np.where(unit_ok[rows], cost[rows], 10**6).reshape(rows.size, -1)
@@ -343,7 +362,7 @@ def _women_feasible(facts, n, m):
     return ((n - 1) * lo).sum(1) <= losers
 
 
-def _turnout(facts, rng, m, rnd, B):
+def _turnout(facts, rng, m, rnd, B, pt):
     lay = facts.layout
     C = len(m)
     runoff = rnd == 2
@@ -352,10 +371,10 @@ def _turnout(facts, rng, m, rnd, B):
     reg = np.full((B, C), -1, dtype=np.int64)
     for d, v in facts.registered_known.items():
         parts = np.flatnonzero(lay.district == d)
-        w = m[parts][None, :] * rng.lognormal(0, 0.1, (B, len(parts)))
+        w = m[parts][None, :] * rng.lognormal(0, pt.registered_known_sigma, (B, len(parts)))
         reg[:, parts] = apportion(np.full(B, v), w)
     fixed = reg >= 0
-    noise = rng.lognormal(0.0, 0.25, (B, C))
+    noise = rng.lognormal(0.0, pt.registered_sigma, (B, C))
     groups = []
     if n1["registered"] is not None and n2["registered"] is not None:
         groups = [(runoff, n2["registered"]), (~runoff, n1["registered"] - n2["registered"])]
@@ -367,7 +386,7 @@ def _turnout(facts, rng, m, rnd, B):
         groups = [(np.ones((B, C), bool), n1["registered"])]
         per_seat = n1["registered"] / lay.total_seats
     else:  # pragma: no cover
-        per_seat = 45_000
+        raise ValueError(f"{facts.year}: no national count of registered voters")
     free = ~fixed
     for mask, total in groups:
         w = np.where(mask & free, m * noise, 0.0)
@@ -377,8 +396,8 @@ def _turnout(facts, rng, m, rnd, B):
     reg = np.where(leftover, np.rint(m * per_seat * noise).astype(np.int64), reg)
 
     # turnout rates
-    rate1 = np.clip(rng.lognormal(0.0, 0.2, (B, C)), 0.55, 1.8)
-    rate2 = np.clip(rate1 * rng.lognormal(0.0, 0.1, (B, C)), 0.5, 2.0)
+    rate1 = np.clip(rng.lognormal(0.0, pt.turnout_sigma, (B, C)), *pt.turnout_clip)
+    rate2 = rate1 * np.clip(rng.lognormal(0.0, pt.round2_sigma, (B, C)), *pt.round2_clip)
     cast = np.zeros((B, C, 2), dtype=np.int64)
     inv = np.zeros((B, C, 2), dtype=np.int64)
     for rd, nat, mask in ((1, n1, np.ones((B, C), bool)), (2, n2, runoff)):
@@ -395,12 +414,12 @@ def _turnout(facts, rng, m, rnd, B):
             c = apportion(np.broadcast_to(total, (B,)), np.where(mask, reg * rate, 0.0))
         else:
             # 2007, round 2: turnout estimated at 12% in Bamako and 33% elsewhere (seed 003)
-            base = np.where(np.array(facts.layout.region) == "Bamako", 0.12, 0.33)
+            base = np.where(np.array(facts.layout.region) == "Bamako", *pt.round2_2007)
             c = np.where(mask, np.rint(reg * base * rate), 0).astype(np.int64)
         if (c > reg).any():
             raise ValueError("internal: more ballots than registered voters")
         cast[..., rd - 1] = c
-        q = np.clip(0.05 * rng.lognormal(0.0, 0.3, (B, C)), 0.01, 0.15)
+        q = np.clip(pt.invalid_mean * rng.lognormal(0.0, pt.invalid_sigma, (B, C)), *pt.invalid_clip)
         if nat["invalid"] is not None:
             iv = apportion(np.full(B, nat["invalid"]), np.where(mask, c * q, 0.0))
         else:
@@ -411,7 +430,7 @@ def _turnout(facts, rng, m, rnd, B):
     return reg, cast, inv
 
 
-def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K):
+def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl):
     """Party indices of each list's members, (B, C, K, S) with -1 padding, and counts."""
     B, C, P = seats.shape
     Smax = int(m.max())  # a list has at most as many parties as candidates
@@ -421,23 +440,24 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K):
     got = np.take_along_axis(seats, order, axis=-1) > 0
     members[:, :, 0, :] = np.where(got, order, -1)
     known_ru = ru_mask > 0
-    for c, mem in ru_members.items():
-        members[:, c, 1, : len(mem)] = mem
+    for c, (mem, on) in ru_members.items():
+        members[:, c, 1, : len(mem)] = np.where(on[:, None], np.asarray(mem), members[:, c, 1, : len(mem)])
     # the rest: disjoint chunks of a weighted random order of the other parties
     bits = np.int64(1) << np.arange(P, dtype=np.int64)
-    taken = ((win_mask | ru_mask[None, :])[..., None] & bits) != 0  # (B, C, P)
+    taken = ((win_mask | ru_mask)[..., None] & bits) != 0  # (B, C, P)
     rep = np.zeros(P, dtype=bool)
     rep[list(facts.repeatable)] = True
     usable = ~taken & ~rep[None, None, :]
-    w = facts.list_weight
+    w = facts.final_totals.clip(0) + pl.party_weight_offset
     keys = np.where(usable, np.log(rng.random((B, C, P))) / w, -np.inf)
     porder = np.argsort(-keys, axis=-1)
     n_avail = usable.sum(-1)
-    size = 1 + (rng.random((B, C, K))[..., None] > np.cumsum(LIST_SIZE_P)[:-1]).sum(-1)
+    sp = np.asarray(pl.size_probs, float)
+    size = 1 + (rng.random((B, C, K))[..., None] > (np.cumsum(sp) / sp.sum())[:-1]).sum(-1)
     size = np.minimum(size, m[None, :, None])
     slot = np.arange(K)
     sampled = (slot >= 1) & (slot < n[..., None])
-    sampled &= ~((slot == 1) & known_ru[None, :, None])
+    sampled &= ~((slot == 1) & known_ru[..., None])
     size = size * sampled
     start = np.cumsum(size, axis=-1) - size
     for j in range(Smax):
