@@ -50,7 +50,7 @@ def test_monte_carlo_with_district_noise(benchmark, record):
     draws = DRAWS if not benchmark.disabled else 2_000
 
     def draw_and_decide():
-        votes = lognormal_votes(base, SIGMA, draws, seed=5, block=BLOCK, workers=WORKERS)
+        votes = lognormal_votes(base, SIGMA, draws, rng=5, block=BLOCK, workers=WORKERS)
         return two_round(votes, magnitude, rng=0)
 
     outcome = benchmark.pedantic(draw_and_decide, rounds=1, iterations=1)
@@ -70,7 +70,7 @@ def test_peak_memory_of_a_long_streaming_run(benchmark, record, tmp_path):
     script = textwrap.dedent(
         f"""
         import json, resource, time
-        from malivote.simulate import simulate, ensemble_from_lists
+        from malivote.simulate import simulate
         from malivote.scenario import parse_scenario
         from malivote.reconstruct import reconstruct
         election = reconstruct(2020, draws=1, seed=0)

@@ -64,8 +64,11 @@ def test_run_json_shape(lists_file, capsys):
 def test_run_csv(lists_file, capsys):
     assert main(["run", str(lists_file), "--format", "csv"]) == 0
     rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
-    assert rows[0].keys() == {"party", "mean", "median", "min", "max", "p05", "p95"}
-    assert sum(int(row["median"]) for row in rows) == 147
+    assert rows[0].keys() == {"party", "mean", "median", "min", "max", "p05", "p95", "fixed"}
+    parties = [row for row in rows if not row["party"].startswith(("metric:", "lots:", "note"))]
+    assert sum(int(row["median"]) for row in parties) == 147
+    metrics = {row["party"]: row["mean"] for row in rows if row["party"].startswith("metric:")}
+    assert float(metrics["metric:gallagher"]) >= 0 and "metric:p_majority" in metrics
 
 
 def test_export_files(lists_file, tmp_path, capsys):

@@ -11,7 +11,8 @@ from malivote.cli import main
 from malivote.layouts import get_layout
 from malivote.rules import divisor, largest_remainder, open_runoff, plurality
 from malivote.scenario import SCENARIO_DIR, load_scenario, shipped_scenarios
-from malivote.simulate import national_party_votes, simulate
+from malivote.simulate import simulate
+from malivote.transforms import national_party_votes
 
 COUNTERFACTUALS = sorted(SCENARIO_DIR.glob("counterfactuals/*.toml"))
 DRAWS = 20

@@ -395,32 +395,32 @@ def test_split_by_hand_with_rosters():
 
 def test_lognormal_votes_keeps_empty_slots_and_shape():
     base = np.array([[600, 0, 400], [0, 0, 50]])
-    draws = models.lognormal_votes(base, 0.2, 70, seed=3)
+    draws = models.lognormal_votes(base, 0.2, 70, rng=3)
     assert draws.shape == (70, 2, 3) and draws.dtype == np.int32
     assert (draws[:, base == 0] == 0).all()
     assert (draws[:, base > 0] > 0).all()
-    assert models.lognormal_votes(base, 0.2, 5, seed=3, dtype=np.int64).dtype == np.int64
+    assert models.lognormal_votes(base, 0.2, 5, rng=3, dtype=np.int64).dtype == np.int64
 
 
 def test_lognormal_votes_does_not_depend_on_workers_or_pieces(monkeypatch):
     base = np.array([[600, 0, 400, 7], [0, 90, 0, 50]])
-    expected = models.lognormal_votes(base, 0.3, 1_000, seed=8, block=64)
-    assert (models.lognormal_votes(base, 0.3, 1_000, seed=8, block=64, workers=2) == expected).all()
+    expected = models.lognormal_votes(base, 0.3, 1_000, rng=8, block=64)
+    assert (models.lognormal_votes(base, 0.3, 1_000, rng=8, block=64, workers=2) == expected).all()
     monkeypatch.setattr(models, "LOGNORMAL_PIECE", 5)
-    assert (models.lognormal_votes(base, 0.3, 1_000, seed=8, block=64) == expected).all()
+    assert (models.lognormal_votes(base, 0.3, 1_000, rng=8, block=64) == expected).all()
     # Another seed, or another block size (other streams), gives other draws.
-    assert (models.lognormal_votes(base, 0.3, 1_000, seed=9, block=64) != expected).any()
-    assert (models.lognormal_votes(base, 0.3, 1_000, seed=8, block=100) != expected).any()
+    assert (models.lognormal_votes(base, 0.3, 1_000, rng=9, block=64) != expected).any()
+    assert (models.lognormal_votes(base, 0.3, 1_000, rng=8, block=100) != expected).any()
     # Without empty slots the draws go straight to the output.
-    full = models.lognormal_votes([[600, 400]], 0.3, 300, seed=8, block=64)
+    full = models.lognormal_votes([[600, 400]], 0.3, 300, rng=8, block=64)
     monkeypatch.setattr(models, "LOGNORMAL_PIECE", 7)
-    assert (models.lognormal_votes([[600, 400]], 0.3, 300, seed=8, block=64, workers=2) == full).all()
+    assert (models.lognormal_votes([[600, 400]], 0.3, 300, rng=8, block=64, workers=2) == full).all()
 
 
 def test_lognormal_votes_distribution():
     base = np.array([[1_000_000, 3_000_000]])
     sigma = 0.15
-    draws = models.lognormal_votes(base, sigma, 40_000, seed=1)
+    draws = models.lognormal_votes(base, sigma, 40_000, rng=1)
     log_ratio = np.log(draws / base)
     # Mean 0 and standard deviation sigma, within 4 standard errors.
     standard_error = sigma / np.sqrt(40_000)

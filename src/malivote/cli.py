@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--draws", type=_positive_int, help="number of simulated elections (default: the scenario's)")
     run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     run.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
-    run.add_argument("--export", metavar="DIR", help="write votes.csv, results.csv and turnout.csv into DIR")
+    run.add_argument("--export", metavar="DIR", help="write votes.csv, results.csv, constituencies.csv, rosters.csv and turnout.csv into DIR")
     run.add_argument("--plot", metavar="DIR", help="write the hemicycle and seat distribution plots (PNG, SVG) into DIR")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar (default: on a terminal, for long runs)")
     run.add_argument("--chunk-size", type=_positive_int, default=1000, metavar="N", help="draws made at a time (default 1000); results do not depend on it")
@@ -92,7 +92,8 @@ def _compare(args) -> int:
     from malivote.simulate import simulate
 
     scenarios = [load_scenario(name) for name in args.scenarios]
-    summaries = [summarise(simulate(s, draws=args.draws, seed=args.seed)) for s in scenarios]
+    # Only the summaries are needed: each run keeps its tally, not its draws.
+    summaries = [summarise(simulate(s, draws=args.draws, seed=args.seed, keep=False)) for s in scenarios]
     comparison = compare_summaries(summaries)
     print(format_comparison(comparison, args.format))
     if args.plot:
@@ -104,8 +105,8 @@ def _compare(args) -> int:
         from malivote.plot import compare as plot_compare
 
         directory = _writable_directory(args.plot, "--plot")
-        figure = Figure(figsize=(9, 1.2 + 0.35 * len(comparison["parties"]) * max(1, len(summaries) / 2)))
-        plot_compare(figure.add_subplot(), {s["scenario"]: s for s in summaries})
+        figure = Figure(figsize=(9, 1.2 + 0.35 * len(comparison.parties) * max(1, len(summaries) / 2)))
+        plot_compare(figure.add_subplot(), {s.scenario: s for s in summaries})
         figure.tight_layout()
         for extension in ("png", "svg"):
             figure.savefig(directory / f"comparison.{extension}", dpi=150)

@@ -21,7 +21,7 @@ with one gather and one count, never a loop over draws.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -70,6 +70,8 @@ class Ensemble:
     turnout: np.ndarray
     year: int | None = None
     notes: tuple[str, ...] = field(default=())
+    #: The run's index of this ensemble's first draw, for messages that name a draw.
+    first_draw: int = 0
 
     def __post_init__(self):
         draws, constituencies, slots = self.first.shape
@@ -106,21 +108,28 @@ class Ensemble:
     def magnitude(self) -> np.ndarray:
         return self.layout.magnitude
 
-    def take(self, draws) -> "Ensemble":
-        """The ensemble restricted to some draws (an index or a slice)."""
+    def take(self, draws: slice) -> "Ensemble":
+        """The ensemble restricted to a slice of its draws."""
         pick = (lambda a: a[draws])
-        return Ensemble(
-            layout=self.layout,
-            parties=self.parties,
+        start = draws.indices(self.n_draws)[0]
+        return self.replace(
             first=pick(self.first),
             second=pick(self.second),
             members=pick(self.members),
             roster_party=pick(self.roster_party),
             roster_female=pick(self.roster_female),
             turnout=pick(self.turnout),
-            year=self.year,
-            notes=self.notes,
+            first_draw=self.first_draw + start,
         )
+
+    def replace(self, **changes) -> "Ensemble":
+        """A copy with some fields changed (checked like a new ensemble)."""
+        return replace(self, **changes)
+
+    def labels(self, members: np.ndarray | None = None) -> np.ndarray:
+        """The ``+``-joined party names of each list (of ``members``, by default the
+        ensemble's own), as an object array (:func:`list_labels`)."""
+        return list_labels(self.members if members is None else members, self.parties)
 
 
 def credit_seats(seats: np.ndarray, roster_party: np.ndarray, roster_female: np.ndarray, n_parties: int):

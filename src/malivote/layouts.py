@@ -56,7 +56,7 @@ import numpy as np
 
 from malivote import datasets
 
-__all__ = ["LAYOUTS", "Layout", "get_layout", "estimate_registered", "parts_per_district"]
+__all__ = ["LAYOUTS", "Layout", "custom_layout", "get_layout", "estimate_registered", "parts_per_district"]
 
 #: The layout names :func:`get_layout` accepts.
 LAYOUTS: tuple[str, ...] = ("mali-55", "mali-125")
@@ -116,6 +116,14 @@ class Layout:
     registered: np.ndarray | None
     registered_provenance: str | None
     description: str
+    #: Names of the parent districts that ``district`` indexes, for a layout of your
+    #: own; None for Mali's layouts, whose parents are Mali's 55 districts.
+    parents: tuple[str, ...] | None = None
+
+    @property
+    def is_mali(self) -> bool:
+        """True for Mali's layouts, whose constituencies lie in Mali's 55 districts."""
+        return self.parents is None
 
     @property
     def n_constituencies(self) -> int:
@@ -148,6 +156,8 @@ class Layout:
         >>> get_layout("mali-125").district_names[:3]
         ('Kayes', 'Kayes', 'Kayes')
         """
+        if self.parents is not None:
+            return tuple(self.parents[i] for i in self.district)
         ds = datasets.districts()
         return tuple(ds[i].district for i in self.district)
 
@@ -160,6 +170,10 @@ class Layout:
         >>> [lay.names[i] for i in lay.parts_of("Kati")]
         ['Kati-1', 'Kati-2', 'Kati-3', 'Kati-4', 'Kati-5']
         """
+        if self.parents is not None:
+            if district not in self.parents:
+                raise ValueError(f"district: unknown district {district!r} in layout {self.name!r}")
+            return np.flatnonzero(self.district == self.parents.index(district))
         return np.flatnonzero(self.district == datasets.district_index(district))
 
     def to_districts(self, values) -> np.ndarray:
@@ -172,6 +186,8 @@ class Layout:
         True
         """
         values = np.asarray(values)
+        if self.parents is not None:
+            raise ValueError(f"layout {self.name!r}: to_districts sums into Mali's 55 districts; this layout is not Mali's")
         if values.shape[-1:] != (self.n_constituencies,):
             raise ValueError(
                 f"values: last axis must have length {self.n_constituencies}, got shape {values.shape}"
@@ -338,6 +354,62 @@ def _build_125() -> Layout:
             "are shared as evenly as possible among its parts (earlier parts get the extra "
             "seats). Not an official map."
         ),
+    )
+
+
+def custom_layout(names, magnitude, *, region=None, registered=None, name: str = "custom",
+                  description: str = "") -> Layout:
+    """A layout of your own: constituencies with their seats.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Constituency names, unique.
+    magnitude : sequence of int
+        Seats of each constituency, all >= 1.
+    region : sequence of str, optional
+        Region of each constituency (for regional swings); by default one region
+        named after the layout.
+    registered : sequence of int, optional
+        Registered voters of each constituency.
+    name : str
+        The layout's name in summaries.
+
+    Examples
+    --------
+    >>> lay = custom_layout(["North", "South"], [3, 2], region=["N", "S"])
+    >>> lay.total_seats, lay.district_names, lay.is_mali
+    (5, ('North', 'South'), False)
+    """
+    names = tuple(str(n) for n in names)
+    if not names:
+        raise ValueError("names: expected at least one constituency, found none")
+    if len(set(names)) != len(names):
+        duplicate = next(n for n in names if names.count(n) > 1)
+        raise ValueError(f"names: constituency {duplicate!r} appears more than once")
+    magnitude = np.asarray(magnitude)
+    if magnitude.shape != (len(names),) or magnitude.dtype.kind not in "iu" or (magnitude < 1).any():
+        raise ValueError(
+            f"magnitude: expected {len(names)} whole numbers of seats, each at least 1, found {magnitude.tolist()!r}"
+        )
+    region = tuple(str(r) for r in region) if region is not None else (name,) * len(names)
+    if len(region) != len(names):
+        raise ValueError(f"region: expected {len(names)} regions, found {len(region)}")
+    if registered is not None:
+        registered = np.asarray(registered)
+        if registered.shape != (len(names),) or registered.dtype.kind not in "iu" or (registered < 0).any():
+            raise ValueError(f"registered: expected {len(names)} non-negative whole numbers, found {registered.tolist()!r}")
+        registered = _readonly(registered)
+    return Layout(
+        name=name,
+        names=names,
+        district=_readonly(np.arange(len(names))),
+        region=region,
+        magnitude=_readonly(magnitude),
+        registered=registered,
+        registered_provenance="given with the election" if registered is not None else None,
+        description=description or f"{len(names)} constituencies and {int(magnitude.sum())} seats, given by the user",
+        parents=names,
     )
 
 

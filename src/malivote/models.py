@@ -1040,7 +1040,7 @@ def _split_roster(roster_party, roster_female, new_party, new_female, src, dst, 
 LOGNORMAL_PIECE = 32
 
 
-def lognormal_votes(votes, sigma: float, draws: int, *, seed=None, block: int = 1024, workers: int = 1,
+def lognormal_votes(votes, sigma: float, draws: int, *, rng=None, block: int = 1024, workers: int = 1,
                     dtype=np.int32) -> np.ndarray:
     """Many draws of district votes with multiplicative log-normal noise, fast.
 
@@ -1058,9 +1058,10 @@ def lognormal_votes(votes, sigma: float, draws: int, *, seed=None, block: int = 
     sigma : float
         Standard deviation of the log-votes; 0.1 is about 10% noise per list.
     draws : int
-    seed : {None, int, numpy.random.SeedSequence}
-        Block ``b`` of ``block`` draws uses ``SeedSequence(seed).spawn`` child ``b``,
-        so the result does not depend on ``workers``.
+    rng : {None, int, numpy.random.SeedSequence, numpy.random.Generator}
+        The random source (SPEC 7). Block ``b`` of ``block`` draws uses child ``b``
+        of its seed sequence (:func:`malivote.seeds.root_sequence`), so the result
+        does not depend on ``workers``.
     block : int, default 1024
     workers : int, default 1
         Threads filling blocks at once; NumPy's generators release the GIL.
@@ -1078,11 +1079,11 @@ def lognormal_votes(votes, sigma: float, draws: int, *, seed=None, block: int = 
 
     Examples
     --------
-    >>> draws = lognormal_votes([[600, 400, 0]], 0.1, 3, seed=1)
+    >>> draws = lognormal_votes([[600, 400, 0]], 0.1, 3, rng=1)
     >>> draws.shape, bool((draws[..., 2] == 0).all())
     ((3, 1, 3), True)
-    >>> bool((lognormal_votes([[600, 400, 0]], 0.1, 3, seed=1, block=1, workers=2) ==
-    ...       lognormal_votes([[600, 400, 0]], 0.1, 3, seed=1, block=1)).all())
+    >>> bool((lognormal_votes([[600, 400, 0]], 0.1, 3, rng=1, block=1, workers=2) ==
+    ...       lognormal_votes([[600, 400, 0]], 0.1, 3, rng=1, block=1)).all())
     True
     """
     base = as_votes(votes, "votes", min_ndim=2)
@@ -1104,7 +1105,9 @@ def lognormal_votes(votes, sigma: float, draws: int, *, seed=None, block: int = 
     # Where each output entry comes from: its filled slot, or a last column of zeros.
     source = np.full(flat.size, filled.size)
     source[filled] = np.arange(filled.size)
-    sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    from malivote.seeds import root_sequence
+
+    sequence = root_sequence(rng)
     n_blocks = -(-draws // block)
     children = sequence.spawn(n_blocks)
     out = np.empty((draws, flat.size), dtype=dtype)

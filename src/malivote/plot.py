@@ -456,7 +456,7 @@ def seat_distributions(
         Show only the first ``top`` rows.
     sort : bool
         Order rows by official seats, then mean seats, leaving out parties with no
-        seat in any draw and none officially (as :func:`malivote.report.summarise`);
+        seat in any draw and none officially (as :func:`malivote.results.summarise`);
         if False, all parties in the order given.
     colours, labels : mapping or sequence, optional
         As in :func:`hemicycle`.
@@ -534,10 +534,12 @@ def seat_distributions(
 
 def _intervals(value, scenario: str) -> dict[str, tuple[float, float, float]]:
     """``{party: (median, low, high)}`` from a result, a summary or a Simulation."""
-    if hasattr(value, "party_seats"):
-        from malivote.report import summarise
+    from malivote.results import Simulation, Summary
 
-        value = summarise(value)
+    if isinstance(value, Simulation):
+        value = value.summary()
+    if isinstance(value, Summary):
+        return {row.party: (row.median, row.p05, row.p95) for row in value.parties}
     if isinstance(value, Mapping) and isinstance(value.get("parties"), list):
         return {row["party"]: (row["median"], row["p05"], row["p95"]) for row in value["parties"]}
     if not isinstance(value, Mapping):
@@ -571,7 +573,7 @@ def compare(ax, results: Mapping, *, parties: Sequence[str] | None = None, label
     results : mapping of str to mapping
         Per scenario name, seats per party id: a number, or ``(median, low, high)``
         drawn as a bar with an interval. A :class:`~malivote.simulate.Simulation`
-        or a :func:`~malivote.report.summarise` dict is also accepted (median and
+        or a :class:`~malivote.results.Summary` (or its ``to_dict()``) is also accepted (median and
         90% interval).
     parties : sequence of str, optional
         The parties to show, top to bottom (default: every party with seats

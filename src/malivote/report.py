@@ -1,17 +1,15 @@
-"""Summaries and exports of a :class:`~malivote.simulate.Simulation`.
+"""Summaries as text, JSON and CSV; comparisons; exports of the drawn elections.
 
-Quantiles of seat counts are order statistics (``method="inverted_cdf"``), so the
-median and the 90% interval are seat counts that occurred in the draws, never
-averages of two.
+The summary itself is :class:`malivote.results.Summary` (typed), computed by
+:func:`malivote.results.summarise` from a run's tally; this module formats it.
 
 Examples
 --------
 >>> from malivote.scenario import load_scenario
 >>> from malivote.simulate import simulate
 >>> summary = summarise(simulate(load_scenario("mali_2020"), draws=3, seed=1))
->>> row = summary["parties"][0]
->>> row["party"], row["official"], row["min"] == row["max"] == 51
-('RPM', 51, True)
+>>> print(format_table(summary).splitlines()[3])
+RPM                       51            51     fixed by the facts
 """
 
 from __future__ import annotations
@@ -19,215 +17,137 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from malivote.election import TURNOUT_FIELDS, list_labels
-from malivote.simulate import Simulation
-from malivote.tally import Tally
+from malivote.results import TWO_ROUND_RULES, Simulation, Summary, summarise
 
 __all__ = [
+    "Comparison",
     "summarise",
-    "simulation_metrics",
     "format_table",
     "format_json",
     "format_csv",
-    "format_html",
     "export",
     "compare_summaries",
     "format_comparison",
 ]
 
-#: Rules with a second round, for which "decided in round 1" means something.
-TWO_ROUND_RULES = ("two_round", "open_runoff")
-
-PARTY_COLUMNS = ("party", "official", "mean", "median", "min", "max", "p05", "p95")
+PARTY_COLUMNS = ("party", "official", "mean", "median", "min", "max", "p05", "p95", "fixed")
+FIXED = "fixed by the facts"
 
 
-def summarise(simulation: Simulation) -> dict:
-    """Seats per party over the draws, what round 1 decided, women and metrics.
+def format_table(summary: Summary) -> str:
+    """A plain-text table: official against simulated seats per party.
 
-    Computed from the run's :class:`~malivote.tally.Tally`, so it works whether or not
-    the run kept its draws, and quantiles are exact order statistics of the seat
-    counts. Parties that win no seat in any draw and have no official seats are left
-    out. Rows are ordered by official seats, then by mean simulated seats.
-
-    Returns
-    -------
-    dict
-        ``scenario``, ``draws``, ``seed``, ``parties`` (a list of dicts with the keys
-        of ``PARTY_COLUMNS``; ``official`` only when the scenario replays an official
-        table), ``round1`` (``districts`` and ``seats``, each ``{"min", "max"}``),
-        ``women`` (``{"min", "max", "median"}``, or None), ``metrics`` and ``notes``.
+    In a replay, a party whose seats are the same in every draw shows "fixed by the
+    facts": the official table is imposed on every draw, so an interval would only
+    repeat it.
     """
-    tally = simulation.tally
-    official = simulation.official()
-    rows = []
-    for index, party in enumerate(simulation.parties):
-        hist = tally.party_hist[index]
-        if hist[0] == tally.n_draws and not (official or {}).get(party):
-            continue
-        row = {"party": party}
-        if official is not None:
-            row["official"] = int(official.get(party, 0))
-        row.update(
-            mean=round(tally.mean(hist), 3),
-            median=tally.quantile(hist, 0.5),
-            min=tally.minimum(hist),
-            max=tally.maximum(hist),
-            p05=tally.quantile(hist, 0.05),
-            p95=tally.quantile(hist, 0.95),
-        )
-        rows.append(row)
-    rows.sort(key=lambda row: (-row.get("official", 0), -row["mean"], row["party"]))
-    notes = list(simulation.notes)
-    national = simulation.scenario.rule.tier == "national"
-    women = None
-    if national:
-        notes.append("women: national party lists have no rosters, so women elected are not counted")
-    else:
-        women = {**_hist_range(tally.women_hist), "median": tally.quantile(tally.women_hist, 0.5)}
-    return {
-        **_header(simulation),
-        "parties": rows,
-        "round1": {
-            "districts": _hist_range(tally.round1_constituencies_hist),
-            "seats": _hist_range(tally.round1_seats_hist),
-        },
-        "women": women,
-        "metrics": simulation_metrics(simulation),
-        "notes": notes,
-    }
-
-
-def _hist_range(hist: np.ndarray) -> dict:
-    return {"min": Tally.minimum(hist), "max": Tally.maximum(hist)}
-
-
-def simulation_metrics(simulation: Simulation) -> dict:
-    """Disproportionality and fragmentation, averaged over the draws.
-
-    Party votes credit each joint list's votes equally to its parties
-    (:func:`malivote.metrics.party_votes`, an assumption: ballots are cast for lists).
-    ``gallagher`` and ``loosemore_hanby`` are in percentage points; ``p_majority`` is
-    the share of draws in which one party holds an absolute majority (74 of 147).
-    """
-    tally = simulation.tally
-    national = simulation.scenario.rule.tier == "national"
-    digits = {"largest_party_share": 4, "wasted_votes": 4}
-    result = {}
-    for name in ("gallagher", "loosemore_hanby", "enp_votes", "enp_seats", "largest_party_share"):
-        result[name] = round(tally.metric_mean(name), digits.get(name, 3))
-    result["p_majority"] = round(tally.majority_draws / tally.n_draws, 4)
-    for name in ("runoffs", "wasted_votes", "women"):
-        result[name] = round(tally.metric_mean(name), digits.get(name, 3))
-    if national:
-        result["women"] = None
-    return result
-
-
-def _header(simulation: Simulation) -> dict:
-    return {
-        "scenario": simulation.scenario.name or simulation.scenario.source,
-        "source": simulation.scenario.source,
-        "draws": simulation.n_draws,
-        "seed": simulation.seed,
-        "rule": simulation.scenario.rule.method,
-        "layout": simulation.layout_name,
-    }
-
-
-def format_table(summary: dict) -> str:
-    """A plain-text table: official against simulated seats per party."""
-    has_official = any("official" in row for row in summary["parties"])
-    header = f"{summary['scenario']}: {summary['draws']} draws, seed {summary['seed']}, rule {summary['rule']}, layout {summary['layout']}"
+    has_official = summary.has_official
+    replay = bool(summary.modelled)
+    header = f"{summary.scenario}: {summary.draws} draws, seed {summary.seed}, rule {summary.rule}, layout {summary.layout}"
     lines = [header, ""]
     columns = ["Party"] + (["Official"] if has_official else []) + ["Median", "90% interval", "Mean"]
     lines.append(f"{columns[0]:<14}" + "".join(f"{c:>14}" for c in columns[1:]))
     total_official = total_median = 0
-    for row in summary["parties"]:
-        cells = [f"{row['party']:<14}"]
+    for row in summary.parties:
+        cells = [f"{row.party:<14}"]
         if has_official:
-            cells.append(f"{row['official']:>14}")
-            total_official += row["official"]
-        interval = f"[{row['p05']}, {row['p95']}]"
-        cells += [f"{row['median']:>14}", f"{interval:>14}", f"{row['mean']:>14.2f}"]
-        total_median += row["median"]
+            cells.append(f"{row.official:>14}")
+            total_official += row.official
+        if replay and row.fixed:
+            cells.append(f"{row.median:>14}     {FIXED}")
+        else:
+            interval = f"[{row.p05}, {row.p95}]"
+            cells += [f"{row.median:>14}", f"{interval:>14}", f"{row.mean:>14.2f}"]
+        total_median += row.median
         lines.append("".join(cells))
     lines.append("")
-    round1 = summary["round1"]
-    districts, seats = round1["districts"], round1["seats"]
-    if summary["rule"] in TWO_ROUND_RULES:
+    districts, seats = summary.round1_constituencies, summary.round1_seats
+    if summary.rule in TWO_ROUND_RULES:
         lines.append(
-            f"Decided in round 1: {districts['min']}-{districts['max']} constituencies, "
-            f"{seats['min']}-{seats['max']} seats"
-            if districts["min"] != districts["max"] or seats["min"] != seats["max"]
-            else f"Decided in round 1: {districts['min']} constituencies, {seats['min']} seats (every draw)"
+            f"Decided in round 1: {districts.min}-{districts.max} constituencies, "
+            f"{seats.min}-{seats.max} seats"
+            if districts.min != districts.max or seats.min != seats.max
+            else f"Decided in round 1: {districts.min} constituencies, {seats.min} seats (every draw)"
         )
-    women = summary["women"]
+    women = summary.women
     if women is not None:
-        lines.append(f"Women elected: median {women['median']} (range {women['min']}-{women['max']})")
+        lines.append(f"Women elected: median {women.median} (range {women.min}-{women.max})")
     if has_official:
         lines.append(f"Seats: official {total_official}, sum of medians {total_median}")
-    for note in summary["notes"]:
+    lots = {stage: count for stage, count in summary.lots.items() if count}
+    if lots:
+        lines.append("Ties broken by lot: " + ", ".join(f"{count} ({stage})" for stage, count in lots.items()))
+    if replay:
+        fixed = [row.party for row in summary.parties if row.fixed]
+        if fixed:
+            lines.append(
+                "Fixed by the facts: the official seats of every party above are imposed on every "
+                "draw; what varies from draw to draw is modelled"
+                if len(fixed) == len(summary.parties)
+                else f"Fixed by the facts: {', '.join(fixed)}"
+            )
+        for item in summary.modelled:
+            lines.append(f"Modelled: {item}")
+    for note in summary.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines)
 
 
-def format_html(summary: dict) -> str:
-    """Seats per party as an HTML table (for Jupyter)."""
-    from html import escape
+@dataclass(frozen=True)
+class Comparison:
+    """Several summaries side by side.
 
-    has_official = any("official" in row for row in summary["parties"])
-    head = "".join(
-        f"<th>{name}</th>"
-        for name in ["Party"] + (["Official"] if has_official else []) + ["Median", "90% interval", "Mean"]
-    )
-    body = []
-    for row in summary["parties"]:
-        cells = [escape(row["party"])] + ([str(row["official"])] if has_official else [])
-        cells += [str(row["median"]), f"[{row['p05']}, {row['p95']}]", f"{row['mean']:.2f}"]
-        body.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
-    title = escape(f"{summary['scenario']}: {summary['draws']} draws, seed {summary['seed']}, rule {summary['rule']}")
-    return (
-        f"<div><p><b>{title}</b></p><table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
+    Attributes
+    ----------
+    parties : tuple of str
+        Every party that any scenario shows, in order of first appearance.
+    summaries : tuple of Summary
+    """
+
+    parties: tuple[str, ...]
+    summaries: tuple[Summary, ...]
+
+    def to_dict(self) -> dict:
+        scenarios = []
+        for summary in self.summaries:
+            by_party = {row.party: row for row in summary.parties}
+            scenarios.append({
+                "scenario": summary.scenario, "source": summary.source, "draws": summary.draws,
+                "seed": summary.seed, "rule": summary.rule, "layout": summary.layout,
+                "seats": {
+                    party: {"median": by_party[party].median, "p05": by_party[party].p05,
+                            "p95": by_party[party].p95, "mean": by_party[party].mean}
+                    if party in by_party else {"median": 0, "p05": 0, "p95": 0, "mean": 0.0}
+                    for party in self.parties
+                },
+                "official": {row.party: row.official for row in summary.parties if row.official is not None} or None,
+                "metrics": dict(summary.metrics),
+            })
+        return {"parties": list(self.parties), "scenarios": scenarios}
 
 
-def compare_summaries(summaries: list[dict]) -> dict:
+def compare_summaries(summaries) -> Comparison:
     """Several summaries side by side: seats per party and metrics per scenario."""
     parties: list[str] = []
     for summary in summaries:
-        for row in summary["parties"]:
-            if row["party"] not in parties:
-                parties.append(row["party"])
-    scenarios = []
-    for summary in summaries:
-        by_party = {row["party"]: row for row in summary["parties"]}
-        scenarios.append(
-            {
-                **{key: summary[key] for key in ("scenario", "source", "draws", "seed", "rule", "layout")},
-                "seats": {
-                    party: {key: by_party[party][key] for key in ("median", "p05", "p95", "mean")}
-                    if party in by_party
-                    else {"median": 0, "p05": 0, "p95": 0, "mean": 0.0}
-                    for party in parties
-                },
-                "official": {party: row["official"] for party, row in by_party.items() if "official" in row}
-                or None,
-                "metrics": summary["metrics"],
-            }
-        )
-    return {"parties": parties, "scenarios": scenarios}
+        for row in summary.parties:
+            if row.party not in parties:
+                parties.append(row.party)
+    return Comparison(parties=tuple(parties), summaries=tuple(summaries))
 
 
-def format_comparison(comparison: dict, output: str = "table") -> str:
+def format_comparison(comparison: Comparison, output: str = "table") -> str:
     """A comparison as a text table, JSON or CSV."""
+    data = comparison.to_dict()
     if output == "json":
-        return json.dumps(comparison, indent=2, ensure_ascii=False)
-    scenarios = comparison["scenarios"]
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    scenarios = data["scenarios"]
     if output == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -241,7 +161,7 @@ def format_comparison(comparison: dict, output: str = "table") -> str:
     width = 22
     lines = ["Columns: " + "; ".join(f"[{i + 1}] {s['scenario']}" for i, s in enumerate(scenarios)), ""]
     lines.append(f"{'Party':<14}" + "".join(f"{f'[{i + 1}] median [90%]':>{width}}" for i in range(len(scenarios))))
-    for party in comparison["parties"]:
+    for party in data["parties"]:
         cells = []
         for scenario in scenarios:
             cell = scenario["seats"][party]
@@ -249,23 +169,31 @@ def format_comparison(comparison: dict, output: str = "table") -> str:
         lines.append(f"{party:<14}" + "".join(cells))
     lines.append("")
     for name in scenarios[0]["metrics"]:
-        lines.append(f"{name:<20}" + "".join(f"{str(s['metrics'][name]):>{width - 6}}" for s in scenarios))
+        lines.append(f"{name:<20}" + "".join(f"{str(s['metrics'].get(name)):>{width - 6}}" for s in scenarios))
     return "\n".join(lines)
 
 
-def format_json(summary: dict) -> str:
-    """The summary as one JSON object."""
-    return json.dumps(summary, indent=2, ensure_ascii=False)
+def format_json(summary: Summary) -> str:
+    """The summary as one JSON object (:meth:`Summary.to_dict`)."""
+    return json.dumps(summary.to_dict(), indent=2, ensure_ascii=False)
 
 
-def format_csv(summary: dict) -> str:
-    """Seats per party as CSV, one row per party."""
+def format_csv(summary: Summary) -> str:
+    """Seats per party as CSV, one row per party, then one row per metric
+    (``party`` = ``metric:<name>``, the value in ``mean``) and per note
+    (``party`` = ``note``, the text in ``mean``)."""
     buffer = io.StringIO()
-    has_official = any("official" in row for row in summary["parties"])
+    has_official = summary.has_official
     columns = [c for c in PARTY_COLUMNS if has_official or c != "official"]
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(summary["parties"])
+    writer.writerows(row.to_dict() for row in summary.parties)
+    for name, value in summary.metrics.items():
+        writer.writerow({"party": f"metric:{name}", "mean": "" if value is None else value})
+    for stage, count in summary.lots.items():
+        writer.writerow({"party": f"lots:{stage}", "mean": count})
+    for note in list(summary.modelled) + list(summary.notes):
+        writer.writerow({"party": "note", "mean": note})
     return buffer.getvalue()
 
 
@@ -280,7 +208,11 @@ def _write_rows(path: Path, header: tuple[str, ...], columns: list) -> int:
 
 
 def export(simulation: Simulation, directory) -> dict[str, int]:
-    """Write ``votes.csv``, ``results.csv`` and ``turnout.csv`` into ``directory``.
+    """Write ``votes.csv``, ``results.csv``, ``constituencies.csv``, ``rosters.csv``
+    and ``turnout.csv`` into ``directory``.
+
+    ``votes.csv``, ``constituencies.csv`` and ``rosters.csv`` read back in as an
+    election of your own (``[data]`` in a scenario, :class:`malivote.election_io.Election`).
 
     - ``votes.csv``: ``draw,constituency,round,list,parties,votes``, one row per list
       per round held per constituency per draw (round 2: the two finalists). ``list``
@@ -289,6 +221,9 @@ def export(simulation: Simulation, directory) -> dict[str, int]:
     - ``results.csv``: ``draw,constituency,round,list,seats``, one row per list that
       won seats, ``round`` being the round that decided the constituency; a national
       PR tier adds rows with constituency ``national`` and the party id as the list.
+    - ``constituencies.csv``: ``constituency,seats,region``.
+    - ``rosters.csv``: ``draw,constituency,list,position,party,sex``, each list's
+      candidates in order (``sex`` ``F`` or ``M``).
     - ``turnout.csv``: ``draw,constituency,round,registered,votes_cast,invalid,valid``,
       one row per round held.
 
@@ -342,6 +277,23 @@ def export(simulation: Simulation, directory) -> dict[str, int]:
         columns = [np.concatenate([a, b]) for a, b in zip(columns, national)]
     written["results.csv"] = _write_rows(
         directory / "results.csv", ("draw", "constituency", "round", "list", "seats"), columns
+    )
+
+    layout = ensemble.layout
+    region = np.array(layout.region, dtype=object)
+    written["constituencies.csv"] = _write_rows(
+        directory / "constituencies.csv",
+        ("constituency", "seats", "region"),
+        [names, np.asarray(layout.magnitude), region],
+    )
+
+    d, c, k, position = np.nonzero((ensemble.roster_party >= 0) & has_list[..., None])
+    party_names = np.array(ensemble.parties, dtype=object)
+    written["rosters.csv"] = _write_rows(
+        directory / "rosters.csv",
+        ("draw", "constituency", "list", "position", "party", "sex"),
+        [d, names[c], k, position + 1, party_names[ensemble.roster_party[d, c, k, position]],
+         np.where(ensemble.roster_female[d, c, k, position], "F", "M").astype(object)],
     )
 
     held = np.stack([np.ones_like(runoff), runoff], axis=-1)

@@ -77,7 +77,8 @@ def round_to_total(real, total) -> np.ndarray:
 def round_shares(total, weights) -> np.ndarray:
     """Integers proportional to ``weights`` summing exactly to ``total``, per row.
 
-    Rows whose weights are all zero get nothing (their total must then be 0).
+    Rows whose weights are all zero get nothing, whatever their total: callers use
+    such rows as placeholders (a constituency with no list of that kind).
 
     Examples
     --------
@@ -88,4 +89,4 @@ def round_shares(total, weights) -> np.ndarray:
     total = np.asarray(total, dtype=np.int64)
     weight_sum = weights.sum(axis=-1, keepdims=True)
     share = np.divide(weights, weight_sum, out=np.zeros_like(weights), where=weight_sum > 0)
-    return round_to_total(share * total[..., None], total)
+    return round_to_total(share * total[..., None], np.where(weight_sum[..., 0] > 0, total, 0))

@@ -24,17 +24,21 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+
+import numpy as np
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from malivote import datasets
 from malivote.layouts import get_layout
-from malivote.rules import DIVISOR_METHODS, QUOTAS
+from malivote.rules import DIVISOR_METHODS, QUOTAS, TIE_RULES
+from malivote.ruleset import REGISTRY, rule_names
 
 __all__ = [
     "Scenario",
     "ScenarioError",
+    "build_scenario",
     "load_scenario",
     "parse_scenario",
     "scenario_from_dict",
@@ -86,20 +90,29 @@ class NationalTierSpec(_Strict):
 
 
 class RuleSpec(_Strict):
-    """``[rule]``: how votes become seats."""
+    """``[rule]``: how votes become seats. ``method`` is a registered rule
+    (:func:`malivote.ruleset.register_rule`)."""
 
-    method: Literal["two_round", "open_runoff", "plurality", "block_vote", "divisor", "largest_remainder"] = "two_round"
+    method: str = "two_round"
     tier: Literal["district", "national"] = "district"
     majority: Share = 0.5
     qualify: Share = 0.125
     divisor: Literal[DIVISOR_METHODS] = "dhondt"  # type: ignore[valid-type]
     quota: Literal[QUOTAS] = "hare"  # type: ignore[valid-type]
     threshold: Share = 0.0
+    ties: Literal[TIE_RULES] = "lot"  # type: ignore[valid-type]
     national: NationalTierSpec | None = None
+
+    @field_validator("method")
+    @classmethod
+    def _registered(cls, method: str) -> str:
+        if method not in REGISTRY:
+            raise ValueError(f"expected one of {list(rule_names())}{_did_you_mean(method, rule_names())}")
+        return method
 
     @model_validator(mode="after")
     def _tiers_fit(self):
-        if self.tier == "national" and self.method not in ("divisor", "largest_remainder"):
+        if self.tier == "national" and not REGISTRY[self.method].proportional:
             raise ValueError(f"tier = 'national' needs a PR method (divisor or largest_remainder), found method {self.method!r}")
         if self.national is not None and self.tier == "national":
             raise ValueError("[rule.national] adds a national tier to district seats; it cannot go with tier = 'national'")
@@ -206,6 +219,19 @@ class ListSpec(_Strict):
     candidates: list[CandidateSpec] | None = None
 
 
+class DataSpec(_Strict):
+    """``[data]``: an election of your own, from CSV files (:mod:`malivote.election_io`).
+
+    Paths are relative to the scenario file that writes them.
+    """
+
+    votes: str
+    constituencies: str
+    rosters: str | None = None
+    seats: Annotated[int, Field(ge=1)] | None = None
+    name: str = "custom"
+
+
 class OfficialSpec(_Strict):
     """``[official]``: an official seat table to compare with."""
 
@@ -224,18 +250,45 @@ class Scenario(_Strict):
     official: OfficialSpec | None = None
     models: ModelsSpec = ModelsSpec()
     rosters: RostersSpec = RostersSpec()
+    data: DataSpec | None = None
+    reconstruction: dict[str, Any] | None = None
     source: str = Field(default="", exclude=True)
+    _election: Any = PrivateAttr(default=None)
+    _priors: Any = PrivateAttr(default=None)
 
     @property
     def is_replay(self) -> bool:
         """True when the election is an official one, reconstructed from its facts."""
-        return self.lists is None
+        return self.lists is None and self.data is None and self._election is None
+
+    def own_election(self):
+        """The election of your own this scenario runs (``[data]`` or one given to
+        :func:`build_scenario`), read once; None for a replay or ``[[lists]]``."""
+        if self._election is None and self.data is not None:
+            from malivote.election_io import Election
+
+            self._election = Election.from_csv(
+                self.data.votes, self.data.constituencies, rosters=self.data.rosters,
+                total_seats=self.data.seats, name=self.data.name,
+            )
+        return self._election
+
+    def reconstruction_priors(self):
+        """The replay's priors: the defaults with the ``[reconstruction]`` table on
+        top, or None for the defaults."""
+        if self.reconstruction is None:
+            return None
+        if self._priors is None:
+            from malivote.reconstruct.priors import Priors
+
+            self._priors = Priors.model_validate(self.reconstruction)
+        return self._priors
 
     def official_seats(self) -> dict[str, int] | None:
         """The official seat table to show beside the simulation, if there is one."""
         if self.official is not None:
             return dict(self.official.seats)
-        if self.is_replay and self.election.result == "final":
+        if self.is_replay and self.election.result == "final" and self.election.year is not None:
             return datasets.seat_totals(self.election.year)
         return None
 
@@ -267,6 +320,7 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{path}: not valid TOML: {error}") from None
+    _resolve_data_paths(table, path.parent)
     parent = table.pop("extends", None)
     if parent is None:
         return table
@@ -274,8 +328,27 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError(
             f"{path}: extends: expected a file name (string), found {type(parent).__name__} {parent!r}"
         )
-    base = _read_toml((path.parent / parent).resolve(), chain + (path,))
+    base = _read_toml(_extends_path(path.parent, parent), chain + (path,))
     return _merge(base, table)
+
+
+def _extends_path(directory: Path, parent: str) -> Path:
+    """``extends`` relative to ``directory``, or a shipped scenario's name."""
+    candidate = (directory / parent).resolve()
+    if not candidate.exists():
+        shipped = shipped_path(parent)
+        if shipped is not None:
+            return shipped
+    return candidate
+
+
+def _resolve_data_paths(table: dict, directory: Path) -> None:
+    """Make ``[data]`` file names absolute, relative to the file that writes them."""
+    data = table.get("data")
+    if isinstance(data, dict):
+        for key in ("votes", "constituencies", "rosters"):
+            if isinstance(data.get(key), str):
+                data[key] = str((directory / data[key]).resolve())
 
 
 def _describe(value: Any) -> str:
@@ -301,15 +374,61 @@ def _format_errors(error: ValidationError, source: str) -> str:
     return "\n".join([header] + lines)
 
 
+def _did_you_mean(value: str, choices) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
+    if not close:
+        close = [c for c in choices if str(c).lower() == str(value).lower()]
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _check_election(scenario: Scenario) -> list[str]:
     """Checks that need the data: parties, constituencies, seats and rosters."""
     problems = []
-    known_parties = {party.id for party in datasets.parties()}
-    layout = get_layout(scenario.election.layout)
+    if scenario.data is not None:
+        if scenario.lists is not None or scenario.election.year is not None:
+            return ["data: a scenario with [data] describes its own election; remove election.year and [[lists]]"]
+        from malivote.election_io import ElectionDataError
+
+        try:
+            election = scenario.own_election()
+        except ElectionDataError as error:
+            return [f"data: {line.strip()}" for line in str(error).splitlines()]
+        known_parties = set(election.parties)
+        layout = election.layout
+    elif scenario._election is not None:
+        known_parties = set(scenario._election.parties)
+        layout = scenario._election.layout
+    else:
+        known_parties = {party.id for party in datasets.parties()}
+        if scenario.is_replay and scenario.election.year is not None:
+            known_parties = {p for p in known_parties if p in _year_parties(scenario.election.year)}
+        layout = get_layout(scenario.election.layout)
+    if scenario.reconstruction is not None:
+        if not scenario.is_replay:
+            problems.append("reconstruction: priors of the replay's reconstruction apply only to a replay (election.year)")
+        else:
+            try:
+                scenario.reconstruction_priors()
+            except ValidationError as error:
+                for item in error.errors():
+                    path = ".".join(str(part) for part in item["loc"])
+                    message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"].removeprefix("Value error, ")
+                    problems.append(f"reconstruction.{path}: {message}; found {_describe(item.get('input'))}")
+            except ImportError as error:  # pragma: no cover - a broken install
+                problems.append(f"reconstruction: the priors cannot be read: {error}")
     house = layout.total_seats
+
+    def unknown_party(key: str, party: str) -> None:
+        if party not in known_parties:
+            problems.append(
+                f"{key}: unknown party {party!r} (not standing in this election)"
+                f"{_did_you_mean(party, sorted(known_parties))}"
+            )
+
     for number, swing in enumerate(scenario.models.swing):
-        if swing.party not in known_parties:
-            problems.append(f"models.swing.{number}.party: unknown party {swing.party!r}")
+        unknown_party(f"models.swing.{number}.party", swing.party)
         if swing.region is not None and swing.region not in set(layout.region):
             problems.append(
                 f"models.swing.{number}.region: unknown region {swing.region!r}; expected one of "
@@ -317,13 +436,11 @@ def _check_election(scenario: Scenario) -> list[str]:
             )
     if scenario.models.transfer is not None:
         for party in scenario.models.transfer.parties:
-            if party not in known_parties:
-                problems.append(f"models.transfer.parties.{party}: unknown party {party!r}")
+            unknown_party(f"models.transfer.parties.{party}", party)
     for number, merge in enumerate(scenario.models.merge):
         for key in ("parties", "all_except"):
             for party in getattr(merge, key) or ():
-                if party not in known_parties:
-                    problems.append(f"models.merge.{number}.{key}: unknown party {party!r}")
+                unknown_party(f"models.merge.{number}.{key}", party)
     if scenario.rule.national is not None and scenario.rule.national.seats >= house:
         problems.append(
             f"rule.national.seats: expected fewer than the {house} seats of layout "
@@ -331,14 +448,15 @@ def _check_election(scenario: Scenario) -> list[str]:
         )
     if scenario.official is not None:
         for party in scenario.official.seats:
-            if party not in known_parties:
-                problems.append(f"official.seats.{party}: unknown party {party!r}")
+            unknown_party(f"official.seats.{party}", party)
         total = sum(scenario.official.seats.values())
         if total != house:
             problems.append(
                 f"official.seats: the seats add up to {total}, expected {house} "
                 f"(the seats of layout {layout.name!r})"
             )
+    if scenario.data is not None or scenario._election is not None:
+        return problems
     if scenario.lists is None:
         if scenario.election.year is None:
             problems.append(
@@ -366,8 +484,7 @@ def _check_election(scenario: Scenario) -> list[str]:
             continue
         seen.add(spec.constituency)
         for party in spec.parties:
-            if party not in known_parties:
-                problems.append(f"{where}.parties: unknown party {party!r}")
+            unknown_party(f"{where}.parties", party)
         if spec.candidates is not None:
             magnitude = int(layout.magnitude[names[spec.constituency]])
             if len(spec.candidates) != magnitude:
@@ -385,6 +502,13 @@ def _check_election(scenario: Scenario) -> list[str]:
         if name not in seen:
             problems.append(f"lists: constituency {name!r} has no lists")
     return problems
+
+
+def _year_parties(year: int) -> set[str]:
+    """The parties that stand in an official election (with the table's pseudo-parties)."""
+    from malivote.reconstruct._facts import gather_facts
+
+    return set(gather_facts(year, get_layout("mali-55"), "final").parties)
 
 
 def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
@@ -408,11 +532,13 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{source}: not valid TOML: {error}") from None
+    directory = base_dir or Path.cwd()
+    _resolve_data_paths(table, directory)
     parent = table.pop("extends", None)
     if parent is not None:
         if not isinstance(parent, str):
             raise ScenarioError(f"{source}: extends: expected a file name (string), found {parent!r}")
-        base = _read_toml(((base_dir or Path.cwd()) / parent).resolve(), (Path(source),))
+        base = _read_toml(_extends_path(directory, parent), (Path(source),))
         table = _merge(base, table)
     return _validate(table, source)
 
@@ -434,11 +560,52 @@ def scenario_from_dict(table: dict, *, source: str = "<dict>") -> Scenario:
     return _validate(dict(table), source)
 
 
-def _validate(table: dict, source: str) -> Scenario:
+def build_scenario(election=None, *, source: str = "<built>", **tables) -> Scenario:
+    """A validated scenario from Python values: no TOML needed.
+
+    Parameters
+    ----------
+    election : Election, int or None
+        An election of your own (:class:`malivote.election_io.Election`, from a
+        DataFrame, CSV files or arrays), or the year of an official election to
+        replay; None when ``tables`` describe the election (``lists`` or ``data``).
+    **tables
+        The scenario's tables as dictionaries, by their TOML names: ``rule``,
+        ``models``, ``simulation``, ``rosters``, ``official``, ``name``, ...
+
+    Examples
+    --------
+    >>> from malivote.election_io import Election
+    >>> election = Election.from_arrays([[60, 40], [30, 70], [45, 55]], [2, 1, 1], ["A", "B"])
+    >>> scenario = build_scenario(election, rule={"method": "plurality"}, simulation={"draws": 5})
+    >>> from malivote.simulate import simulate
+    >>> simulate(scenario).party_seats[0].tolist()
+    [2, 2]
+    >>> build_scenario(2020, rule={"method": "divisor", "divisor": "sainte_lague"}).rule.divisor
+    'sainte_lague'
+    """
+    from malivote.election_io import Election
+
+    table = dict(tables)
+    if isinstance(election, (int, np.integer)) and not isinstance(election, bool):
+        table["election"] = {**table.get("election", {}), "year": int(election)}
+        election = None
+    elif election is not None and not isinstance(election, Election):
+        raise ScenarioError(
+            f"{source}: election: expected an Election, a year or None, found {type(election).__name__}"
+        )
+    return _validate(table, source, election=election)
+
+
+def _validate(table: dict, source: str, *, election=None) -> Scenario:
     try:
         scenario = Scenario.model_validate({**table, "source": source})
     except ValidationError as error:
         raise ScenarioError(_format_errors(error, source)) from None
+    if election is not None:
+        if scenario.lists is not None or scenario.data is not None or scenario.election.year is not None:
+            raise ScenarioError(f"{source}: election: an election is given; remove election.year, [[lists]] and [data]")
+        scenario._election = election
     problems = _check_election(scenario)
     if problems:
         count = len(problems)
@@ -472,10 +639,45 @@ def load_scenario(path) -> Scenario:
     (2020, 'two_round')
     """
     path = Path(path)
-    if not path.exists() and path.suffix == "" and (SCENARIO_DIR / f"{path}.toml").exists():
-        path = SCENARIO_DIR / f"{path}.toml"
+    if not path.exists():
+        shipped = shipped_path(str(path))
+        if shipped is not None:
+            path = shipped
+        elif path.suffix == "":
+            names = [name for name, _ in _shipped_names()]
+            hint = _did_you_mean(str(path), names + [n.rsplit("/", 1)[-1] for n in names])
+            raise ScenarioError(
+                f"scenario: no such file or shipped scenario: {str(path)!r}{hint} "
+                "(`malivote scenarios` lists the shipped ones)"
+            )
     table = _read_toml(path.resolve())
     return _validate(table, str(path))
+
+
+def _shipped_names() -> list[tuple[str, Path]]:
+    return [
+        (p.relative_to(SCENARIO_DIR).with_suffix("").as_posix(), p)
+        for p in sorted(SCENARIO_DIR.rglob("*.toml"))
+    ]
+
+
+def shipped_path(name: str) -> Path | None:
+    """The file of a shipped scenario, by name: ``"mali_2013"``,
+    ``"swing_against_rpm_5"`` or ``"counterfactuals/swing_against_rpm_5"`` (with or
+    without ``.toml``); None if there is no such scenario.
+
+    Examples
+    --------
+    >>> shipped_path("swing_against_rpm_5").name
+    'swing_against_rpm_5.toml'
+    >>> shipped_path("no_such_thing") is None
+    True
+    """
+    name = str(name).removesuffix(".toml")
+    if "\x00" in name or len(name) > 200:
+        return None
+    matches = [path for shipped, path in _shipped_names() if shipped == name or shipped.rsplit("/", 1)[-1] == name]
+    return matches[0] if len(matches) == 1 else None
 
 
 def shipped_scenarios() -> list[tuple[str, str]]:

@@ -49,6 +49,8 @@ class Tally:
     majority_draws : int
         Draws in which one party holds an absolute majority.
     n_draws : int
+    lots : dict of str to int
+        Ties broken by lot, per rule stage.
     """
 
     parties: tuple[str, ...]
@@ -59,6 +61,7 @@ class Tally:
     metric_sums: dict = field(default_factory=dict)
     majority_draws: int = 0
     n_draws: int = 0
+    lots: dict = field(default_factory=dict)
 
     @classmethod
     def empty(cls, parties, house: int, n_constituencies: int) -> "Tally":
@@ -71,7 +74,7 @@ class Tally:
             women_hist=np.zeros(house + 1, dtype=np.int64),
         )
 
-    def add(self, *, party_seats, round1_constituencies, round1_seats, women, metrics, majority):
+    def add(self, *, party_seats, round1_constituencies, round1_seats, women, metrics, majority, lots=None):
         """Count a block of draws in.
 
         Parameters
@@ -81,6 +84,8 @@ class Tally:
         metrics : dict of str to ndarray of shape (D,)
         majority : int
             Seats that make an absolute majority.
+        lots : dict of str to ndarray of shape (D,), optional
+            Ties broken by lot in each draw, per rule stage.
         """
         draws, n_parties = party_seats.shape
         width = self.party_hist.shape[1]
@@ -96,6 +101,8 @@ class Tally:
             self.metric_sums[name] = self.metric_sums.get(name, 0.0) + float(np.sum(values))
         self.majority_draws += int((party_seats >= majority).any(axis=1).sum())
         self.n_draws += draws
+        for stage, counts in (lots or {}).items():
+            self.lots[stage] = self.lots.get(stage, 0) + int(np.sum(counts))
 
     def merge(self, other: "Tally") -> "Tally":
         """Add another tally of the same run's other draws into this one."""
@@ -107,6 +114,8 @@ class Tally:
             self.metric_sums[name] = self.metric_sums.get(name, 0.0) + value
         self.majority_draws += other.majority_draws
         self.n_draws += other.n_draws
+        for stage, count in other.lots.items():
+            self.lots[stage] = self.lots.get(stage, 0) + count
         return self
 
     @staticmethod

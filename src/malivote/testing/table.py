@@ -75,8 +75,19 @@ _QUOTAS = ("hare", "droop", "hagenbach_bischoff", "imperiali")
 DIVISOR_KEYS = tuple(f"divisor:{method}" for method in _DIVISOR_METHODS)
 REMAINDER_KEYS = tuple(f"largest_remainder:{quota}" for quota in _QUOTAS)
 DISTRICT_KEYS = ("two_round", "plurality")
-#: Every method key of the table, in a stable order.
-METHODS = DIVISOR_KEYS + REMAINDER_KEYS + DISTRICT_KEYS
+
+
+def _registered_keys() -> tuple[str, ...]:
+    # The rule registry says which methods exist; the table says what they satisfy.
+    from malivote.ruleset import axiom_keys
+
+    return axiom_keys()
+
+
+#: Every method key of the table, in a stable order: the keys the registered rules
+#: declare (:func:`malivote.ruleset.register_rule`), every one of which needs a row.
+METHODS = tuple(sorted(_registered_keys(), key=lambda key: (DIVISOR_KEYS + REMAINDER_KEYS + DISTRICT_KEYS).index(key)
+                       if key in DIVISOR_KEYS + REMAINDER_KEYS + DISTRICT_KEYS else 10**6))
 
 _BY_DIVISOR_HOUSE = (
     "[BY]: every divisor method is house monotone; the seat added to the house goes "
@@ -364,7 +375,11 @@ def rule_for(method: str) -> Callable:
 
 
 def _check_table() -> None:
-    # Guards the data against edits that leave it inconsistent.
+    # Guards the data against edits that leave it inconsistent, and against a rule
+    # registered with axiom keys the table has no row for.
+    missing = set(METHODS) - set(_TABLE)
+    assert not missing, f"registered rules without a row in the axiom table: {sorted(missing)}"
+    assert set(_TABLE) <= set(METHODS), sorted(set(_TABLE) - set(METHODS))
     for key, row in _TABLE.items():
         assert set(row) == set(AXIOM_DESCRIPTIONS), key
         for axiom, holds in row.items():

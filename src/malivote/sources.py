@@ -1,0 +1,135 @@
+"""The vote-draw stage: where each block of elections comes from.
+
+A scenario's election compiles once into a source whose ``draw(first_draw, count)``
+gives draws ``first_draw`` to ``first_draw + count - 1`` of the run as an
+:class:`~malivote.election.Ensemble`. Draw ``i`` depends only on the seed and ``i``,
+so a run drawn in chunks of any size, by any number of workers, is the same run.
+
+- :class:`ReplaySource`: one of Mali's official elections, reconstructed from its
+  facts (:func:`malivote.reconstruct.reconstruct`): modelled district votes.
+- :class:`FixedSource`: an election given in full, by the scenario's ``[[lists]]``
+  or by data (``[data]`` files, a DataFrame, arrays: :mod:`malivote.election_io`);
+  every draw is the same election, or the given elections in turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from malivote import datasets
+from malivote.election import Ensemble
+from malivote.election_io import Election
+from malivote.layouts import get_layout
+
+if TYPE_CHECKING:  # pragma: no cover
+    from malivote.scenario import Scenario
+
+__all__ = ["FixedSource", "ReplaySource", "election_from_lists", "vote_source"]
+
+
+@dataclass(frozen=True)
+class ReplaySource:
+    """Draws of an official election that meet every known fact (a model of the votes)."""
+
+    year: int
+    layout: str
+    result: str
+    seed: int
+    priors: Any = None
+
+    def _kwargs(self) -> dict:
+        kwargs = dict(layout=self.layout, seed=self.seed, result=self.result)
+        if self.priors is not None:
+            kwargs["priors"] = self.priors
+        return kwargs
+
+    def prepare(self) -> None:
+        """Do the set-up (the facts and the outcome pool) before timing or threads."""
+        self.draw(0, 1)
+
+    def draw(self, first_draw: int, count: int) -> Ensemble:
+        from malivote.reconstruct import reconstruct
+
+        ensemble = reconstruct(self.year, draws=count, first_draw=first_draw, **self._kwargs())
+        return ensemble.replace(first_draw=first_draw)
+
+
+@dataclass(frozen=True)
+class FixedSource:
+    """An election given in full: every draw of the run is one of its elections."""
+
+    election: Election
+
+    def prepare(self) -> None:
+        return None
+
+    def draw(self, first_draw: int, count: int) -> Ensemble:
+        return self.election.draws(first_draw, count)
+
+
+def election_from_lists(scenario: "Scenario") -> Election:
+    """The election a scenario writes out in ``[[lists]]``, on one of Mali's layouts.
+
+    Rosters without ``candidates`` alternate the list's parties in the order given,
+    and the sexes starting with a woman (a zipper list). Turnout is the valid votes:
+    a scenario with its own lists gives no registered, blank or invalid figures.
+    """
+    layout = get_layout(scenario.election.layout)
+    parties = tuple(party.id for party in datasets.parties())
+    party_index = {party: index for index, party in enumerate(parties)}
+    constituency_index = {name: index for index, name in enumerate(layout.names)}
+    per_constituency: dict[int, list] = {}
+    for spec in scenario.lists:
+        per_constituency.setdefault(constituency_index[spec.constituency], []).append(spec)
+    n_slots = max(len(lists) for lists in per_constituency.values())
+    longest = int(layout.magnitude.max())
+    shape = (layout.n_constituencies, n_slots)
+    first = np.zeros(shape, np.int64)
+    second = np.zeros(shape, np.int64)
+    members = np.zeros(shape, np.int64)
+    roster_party = np.full(shape + (longest,), -1, np.int16)
+    roster_female = np.zeros(shape + (longest,), bool)
+    for c, lists in per_constituency.items():
+        magnitude = int(layout.magnitude[c])
+        for k, spec in enumerate(lists):
+            first[c, k] = spec.votes[0]
+            if len(spec.votes) > 1:
+                second[c, k] = spec.votes[1]
+            members[c, k] = sum(1 << party_index[p] for p in set(spec.parties))
+            if spec.candidates is not None:
+                roster = [(party_index[x.party], x.sex == "F") for x in spec.candidates]
+            else:
+                roster = [
+                    (party_index[spec.parties[j % len(spec.parties)]], j % 2 == 0)
+                    for j in range(magnitude)
+                ]
+            for j, (party, female) in enumerate(roster):
+                roster_party[c, k, j] = party
+                roster_female[c, k, j] = female
+    valid = first.sum(axis=-1)
+    turnout = np.zeros((layout.n_constituencies, 2, 4), np.int64)
+    turnout[:, 0, :] = np.stack([valid, valid, np.zeros_like(valid), valid], axis=-1)
+    valid_second = second.sum(axis=-1)
+    turnout[:, 1, :] = np.stack([valid_second, valid_second, np.zeros_like(valid_second), valid_second], axis=-1)
+    ensemble = Ensemble(
+        layout=layout, parties=parties, first=first[None], second=second[None], members=members[None],
+        roster_party=roster_party[None], roster_female=roster_female[None], turnout=turnout[None],
+        year=None, notes=("turnout: the scenario's lists give valid votes only",),
+    )
+    return Election(ensemble=ensemble, source=scenario.source)
+
+
+def vote_source(scenario: "Scenario", seed: int):
+    """The source of a scenario's elections: a replay, its ``[[lists]]`` or its data."""
+    election = scenario.own_election()
+    if election is not None:
+        return FixedSource(election)
+    if scenario.lists is not None:
+        return FixedSource(election_from_lists(scenario))
+    return ReplaySource(
+        year=scenario.election.year, layout=scenario.election.layout,
+        result=scenario.election.result, seed=seed, priors=scenario.reconstruction_priors(),
+    )

@@ -1,0 +1,308 @@
+"""The typed pipeline: import graph, rule protocol and registry, seed tree, the two
+bugs of the old layer (a runoff place decided by two lotteries, an unseeded lot)."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import malivote
+from malivote import seeds
+from malivote.cli import main
+from malivote.election_io import Election
+from malivote.pipeline import compile_scenario
+from malivote.results import Decision, Simulation, Summary
+from malivote.ruleset import REGISTRY, Plurality, Rule, Tiered, NationalPR, register_rule, rule_names
+from malivote.scenario import ScenarioError, build_scenario, load_scenario
+from malivote.simulate import simulate
+
+PACKAGE = Path(malivote.__file__).parent
+
+
+def _imports(path: Path, module: str) -> set[str]:
+    """Every malivote module ``module`` imports, at any depth of the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    # Imports under ``if TYPE_CHECKING:`` are for type checkers only, never run.
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            skipped |= {id(child) for child in ast.walk(node)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("malivote")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("malivote") and node.level == 0:
+            for alias in node.names:
+                # ``from malivote.rules import _numba`` imports the submodule (its
+                # package is its parent, already importing); ``from malivote.rules
+                # import divisor`` imports a name of the package.
+                candidate = f"{node.module}.{alias.name}"
+                if (PACKAGE.parent / (candidate.replace(".", "/") + ".py")).exists() or (
+                    PACKAGE.parent / candidate.replace(".", "/")
+                ).is_dir():
+                    found.add(candidate)
+                else:
+                    found.add(node.module)
+    return found
+
+
+def _module_graph() -> dict[str, set[str]]:
+    graph = {}
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+        parts = list(relative.parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        module = ".".join(parts)
+        graph[module] = {name for name in _imports(path, module) if name != module}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    index, low, stack, on_stack, cycles = {}, {}, [], set(), []
+    counter = [0]
+
+    def visit(node):
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, ()):
+            if target not in graph:
+                continue
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_no_import_cycles_in_the_package():
+    graph = _module_graph()
+    assert "malivote.results" in graph and "malivote.pipeline" in graph
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    # The check above must be able to fail: the old simulate <-> report pair.
+    assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+
+
+def test_results_is_a_leaf_that_imports_no_other_stage():
+    stages = {"malivote.scenario", "malivote.election", "malivote.election_io", "malivote.sources",
+              "malivote.transforms", "malivote.ruleset", "malivote.pipeline", "malivote.simulate",
+              "malivote.report", "malivote.plot", "malivote.cli", "malivote.reconstruct", "malivote.rules"}
+    imported = _imports(PACKAGE / "results.py", "malivote.results")
+    assert not imported & stages, imported & stages
+
+
+def test_plot_recognises_a_simulation_by_its_type():
+    text = (PACKAGE / "plot.py").read_text(encoding="utf-8")
+    assert 'hasattr(value, "party_seats")' not in text
+
+
+# ------------------------------------------------------------------ the two bugs
+
+
+def _one_district(votes, *, transfer=None, draws=200, seed=0, method="two_round"):
+    election = Election.from_arrays([votes], [3], [f"P{i}" for i in range(len(votes))])
+    models = {} if transfer is None else {"transfer": {"default": transfer}}
+    return simulate(build_scenario(election, rule={"method": method}, models=models), draws=draws, seed=seed)
+
+
+def test_a_tie_for_the_runoff_place_is_decided_once():
+    # Leader 400, two lists tied at 300; every eliminated voter goes to the runner-up.
+    # Whichever 300 goes through gets the other's 300: 600 against 400, every draw.
+    sim = _one_district([400, 300, 300], transfer=[0.0, 1.0, 0.0], draws=400, seed=3)
+    winners = sim.seats[:, 0].argmax(axis=-1)
+    assert set(winners.tolist()) <= {1, 2}
+    # Both runners-up go through in some draws: the lot for the place is real.
+    assert set(winners.tolist()) == {1, 2}
+    assert (sim.party_seats[:, 0] == 0).all()
+    assert sim.tally.lots["district"] == 400
+
+
+def test_runoff_votes_follow_the_transfer_to_the_finalists_drawn():
+    sim = _one_district([400, 300, 300], transfer=[0.0, 1.0, 0.0], draws=50, seed=1)
+    # The exported round 2 gives the runner-up 600 and the leader 400.
+    pipeline = compile_scenario(sim.scenario, seed=1)
+    block = pipeline.source.draw(0, 50)
+    finalists = np.array([[[0, 1]]] * 50)
+    second = pipeline.rule.runoff.votes(block, finalists, np.random.default_rng(0))
+    assert (second[:, 0, :2] == [400, 600]).all()
+
+
+def test_parallel_tier_is_reproducible_from_its_seed(capsys):
+    outputs = []
+    for _ in range(2):
+        assert main(["run", "counterfactuals/parallel_100_47", "--draws", "100", "--seed", "1", "--format", "json"]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
+
+
+def test_a_tiered_rule_apportions_district_seats_once_from_the_seed():
+    # Four equal constituencies of 2 seats, 5 national: the 3 district seats left need
+    # a lot among the four; it must come from the run's seed, the same every block.
+    election = Election.from_arrays([[60, 40]] * 4, [2, 2, 2, 2], ["A", "B"])
+    scenario = build_scenario(election, rule={"method": "plurality", "national": {"seats": 4}})
+    magnitudes = set()
+    for seed in range(6):
+        rule = compile_scenario(scenario, seed=seed).rule
+        assert isinstance(rule, Tiered) and int(rule.district.magnitude.sum()) == 4
+        magnitudes.add(tuple(rule.district.magnitude.tolist()))
+        again = compile_scenario(scenario, seed=seed).rule
+        assert (again.district.magnitude == rule.district.magnitude).all()
+    assert magnitudes == {(1, 1, 1, 1)}
+
+
+# ------------------------------------------------------------ protocol and registry
+
+
+def test_every_registered_rule_is_a_rule_and_runs_on_an_election_of_your_own():
+    election = Election.from_arrays(
+        [[500, 300, 200], [100, 450, 450], [300, 300, 400]], [3, 2, 1], ["A", "B+C", "D"],
+        registered=[1500, 1500, 1500],
+    )
+    for name in rule_names():
+        scenario = build_scenario(election, rule={"method": name}, simulation={"draws": 20})
+        assert isinstance(compile_scenario(scenario).rule, Rule)
+        sim = simulate(scenario)
+        assert (sim.party_seats.sum(axis=1) == 6).all(), name
+
+
+def test_registering_a_rule_is_the_only_step_to_add_one():
+    @register_rule("last_place_wins_test")
+    def build(spec, magnitude, context):
+        class LastPlace:
+            def decide(self, votes, rng):
+                lowest = np.where(votes.first > 0, votes.first, np.iinfo(np.int64).max).argmin(axis=-1)
+                seats = np.zeros_like(votes.first)
+                np.put_along_axis(seats, lowest[..., None], np.broadcast_to(magnitude, lowest.shape)[..., None], axis=-1)
+                inner = Plurality(magnitude=magnitude)
+                from malivote.election import credit_seats
+
+                party_seats, women = credit_seats(seats, votes.roster_party, votes.roster_female, len(votes.parties))
+                return Decision(seats=seats, round=np.ones(seats.shape[:-1], np.int8), party_seats=party_seats,
+                                women=women, lots={"district": np.zeros(seats.shape[0], np.int64)}) if inner else None
+
+        return LastPlace()
+
+    try:
+        election = Election.from_arrays([[500, 300], [100, 450]], [2, 1], ["A", "B"])
+        scenario = build_scenario(election, rule={"method": "last_place_wins_test"}, simulation={"draws": 3})
+        assert simulate(scenario).party_seats[0].tolist() == [1, 2]
+    finally:
+        del REGISTRY["last_place_wins_test"]
+    with pytest.raises(ScenarioError, match="rule.method: expected one of .*did you mean 'plurality'"):
+        build_scenario(election, rule={"method": "plurallity"})
+
+
+def test_the_axiom_table_reads_the_registry():
+    from malivote.ruleset import axiom_keys
+    from malivote.testing import AXIOMS, METHODS
+
+    assert set(METHODS) == set(axiom_keys()) == set(AXIOMS)
+
+
+def test_tiered_adds_a_national_tier_to_the_district_rule():
+    election = Election.from_arrays([[600, 400], [300, 700], [550, 450]], [2, 2, 2], ["A", "B"])
+    district = Plurality(magnitude=np.array([1, 1, 1]))
+    national = NationalPR(seats=3)
+    rule = Tiered(district=district, national=national)
+    block = election.draws(0, 1)
+    decision = rule.decide(block, np.random.default_rng(0))
+    # Districts: A, B, A. National votes A 1450, B 1550: D'Hondt 3 seats gives A 1, B 2.
+    assert decision.party_seats.tolist() == [[3, 3]]
+    assert decision.national.tolist() == [[1, 2]]
+
+
+# --------------------------------------------------------------------- seed tree
+
+
+def test_seed_tree_blocks_do_not_depend_on_chunks():
+    assert [(b, s.start, s.stop) for b, s in seeds.blocks(0, 250)] == [(0, 0, 100), (1, 100, 200), (2, 200, 250)]
+    a = seeds.block_rng(5, seeds.Stage.RULE, 2).random(3)
+    b = seeds.block_rng(5, seeds.Stage.RULE, 2).random(3)
+    assert (a == b).all()
+    assert (seeds.block_rng(5, seeds.Stage.RULE, 3).random(3) != a).all()
+
+
+@pytest.mark.parametrize("chunk_size, workers", [(100, 1), (300, 2), (1000, 1)])
+def test_an_election_of_your_own_is_the_same_for_any_chunking(chunk_size, workers):
+    election = Election.from_arrays([[500, 300, 200], [100, 450, 450]], [3, 2], ["A", "B", "C"])
+    scenario = build_scenario(election, models={"noise": {"kind": "dirichlet", "concentration": 50.0}})
+    base = simulate(scenario, draws=500, seed=9)
+    other = simulate(scenario, draws=500, seed=9, chunk_size=chunk_size, workers=workers)
+    assert (base.party_seats == other.party_seats).all() and (base.ensemble.first == other.ensemble.first).all()
+
+
+def test_public_random_functions_take_rng():
+    from malivote import models
+
+    a = models.lognormal_votes([[600, 400]], 0.2, 10, rng=4)
+    b = models.lognormal_votes([[600, 400]], 0.2, 10, rng=np.random.default_rng(4))
+    assert (a == b).all()
+    with pytest.raises(ValueError, match="^rng"):
+        models.lognormal_votes([[600, 400]], 0.2, 10, rng="x")
+
+
+# ------------------------------------------------------------------- tables out
+
+
+def test_summary_is_typed_and_serialises():
+    sim = simulate(load_scenario("mali_2020"), draws=3, seed=1)
+    summary = sim.summary()
+    assert isinstance(summary, Summary) and isinstance(sim, Simulation)
+    assert summary.party("RPM").official == 51 and summary.party("RPM").fixed
+    data = summary.to_dict()
+    assert data["parties"][0]["party"] == "RPM" and data["round1"]["seats"] == {"min": 22, "max": 22}
+    json.dumps(data)
+
+
+def test_to_frame_and_to_xarray():
+    sim = simulate(load_scenario("mali_2013"), draws=4, seed=2)
+    frame = sim.to_frame()
+    assert set(frame.columns) == {"draw", "party", "seats", "national", "round1_seats", "women"}
+    assert (frame.groupby("draw")["seats"].sum() == 147).all()
+    assert (frame.groupby("draw")["women"].sum().to_numpy() == sim.women).all()
+    assert (frame.groupby("draw")["round1_seats"].sum().to_numpy() == sim.round1_seats).all()
+    data = sim.to_xarray()
+    assert data["seats"].dims == ("draw", "party") and data["round"].dims == ("draw", "constituency")
+    assert int(data["seats"].sel(party="RPM")[0]) == int(frame.query("draw == 0 and party == 'RPM'")["seats"].iloc[0])
+    streamed = simulate(load_scenario("mali_2013"), draws=4, seed=2, keep=False)
+    with pytest.raises(ValueError, match="keep=False"):
+        streamed.to_frame()
+
+
+def test_one_convention_for_a_joint_lists_votes():
+    from malivote import metrics, plot
+    from malivote.transforms import national_party_votes
+
+    sim = simulate(load_scenario("mali_2020"), draws=1, seed=1)
+    ensemble = sim.ensemble
+    equal = metrics.party_votes(ensemble.first, ensemble.members, len(ensemble.parties))
+    whole = national_party_votes(ensemble)
+    assert np.abs(whole - equal).max() < 1
+    shares = plot.party_vote_shares(sim)
+    assert np.allclose(np.ravel(shares), np.ravel(equal / equal.sum(axis=1, keepdims=True)))
