@@ -24,8 +24,6 @@ over the membership variables.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from malivote.reconstruct._facts import Facts, RowFact
 
@@ -204,6 +202,9 @@ class _Model:
         return True
 
     def solve(self, cost, extra_rows=(), time_limit=60.0):
+        import scipy.sparse as sp  # imported here: the package imports cheaply
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         A = sp.csr_array(
             (self.rows_v, (self.rows_i, self.rows_j)), shape=(len(self.lo), self.n)
         )

@@ -200,22 +200,29 @@ def sample_block(facts: Facts, rows, seats, rnd, active, G, priors, rng: np.rand
     s2 = np.clip(s2, 0.5, 0.999)
     flo, fhi = pr.finalists_share
     fhi_c = np.minimum(fhi, 1.5 - s2 - 0.005)
-    flo_c = np.minimum(flo, fhi_c)
+    gmax = pr.max_gain
+    flo_c = np.minimum(max(flo, 1.0 / gmax), fhi_c)
     F = flo_c + (fhi_c - flo_c) * rng.beta(pr.finalists_a, pr.finalists_b, (B, C))
     e = 1.0 - F
-    lo = np.maximum.reduce([np.zeros_like(e), (s2 - 0.5) / e, (s2 - F) / e])
-    hi = np.minimum.reduce([np.ones_like(e), s2 / e, (0.5 - F + s2) / e])
+    # psi keeps: both finalists below half of round 1, both shares positive, and no
+    # finalist's round-2 share above max_gain times its round-1 share
+    lo = np.maximum.reduce([np.zeros_like(e), (s2 - 0.5) / e, (s2 - F) / e, ((1 - s2) / gmax - F + s2) / e])
+    hi = np.minimum.reduce([np.ones_like(e), s2 / e, (0.5 - F + s2) / e, s2 * (1 - 1 / gmax) / e])
     psi = lo + (hi - lo) * (0.02 + 0.96 * rng.beta(pr.transfer_a, pr.transfer_b, (B, C)))
     a_w = s2 - psi * e
     a_l = F - a_w
     others = live & (slot >= 2)
     g = rng.gamma(pw.others_alpha, 1.0, (B, C, K)) * others
-    for _ in range(8):  # redraw the other lists where one would pass a finalist
+    for _ in range(pr.redraws):  # redraw the other lists where one would pass a finalist
         osh = g / np.maximum(g.sum(-1, keepdims=True), 1e-300) * e[..., None]
         bad = runoff & (osh.max(-1) >= 0.97 * np.minimum(a_w, a_l))
         if not bad.any():
             break
         g = np.where(bad[..., None], rng.gamma(pw.others_alpha, 1.0, (B, C, K)) * others, g)
+    else:
+        # still one too strong: split the other lists' votes evenly instead
+        even = others * (e / np.maximum(n - 2, 1))[..., None]
+        osh = np.where(bad[..., None], even, osh)
     sh = np.where(slot == 0, a_w[..., None], np.where(slot == 1, a_l[..., None], osh)) * live
     ro = apportion((V1 - n).reshape(-1), sh.reshape(-1, K)).reshape(B, C, K) + live
     for _ in range(200):

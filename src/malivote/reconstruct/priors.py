@@ -155,6 +155,14 @@ class RunoffPriors(BaseModel):
         "centred on an even split, a choice."))
     transfer_b: float = Field(2.0, gt=0.0, description="Beta b of ``psi`` (a choice).")
 
+    max_gain: float = Field(2.5, gt=1.0, description=(
+        "No finalist's round-2 share exceeds this multiple of its round-1 share (the "
+        "finalists keep their voters and gain at most this much from transfers). Default "
+        "2.5: a choice; it needs finalists' round-1 total of at least 1/max_gain."))
+    redraws: int = Field(30, ge=0, le=1000, description=(
+        "Redraws of the losing lists' split where one would pass a finalist, before "
+        "votes are moved one list at a time. Default 30: a choice (numerical)."))
+
     @model_validator(mode="after")
     def _check(self):
         _interval(self.finalists_share, "finalists_share", 0.0, 1.0)
@@ -204,8 +212,8 @@ class TurnoutPriors(BaseModel):
     invalid_sigma: float = Field(0.3, ge=0.0, description="Lognormal sigma of the invalid share. Default 0.3: a choice.")
     invalid_clip: tuple[float, float] = Field((0.01, 0.15), description="Clip of the invalid share.")
     round2_2007: tuple[float, float] = Field((0.12, 0.33), description=(
-        "2007 round-2 turnout in Bamako and elsewhere: the estimates of seed 003 (the "
-        "national figures are unknown)."))
+        "2007 round-2 turnout in Bamako and elsewhere. Default 12% and 33%: the estimates "
+        "of seed 003 (the national figures are unknown)."))
 
     @model_validator(mode="after")
     def _check(self):
