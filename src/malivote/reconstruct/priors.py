@@ -102,15 +102,16 @@ class GeographyPriors(BaseModel):
     model_config = _CFG
 
     district_weight: float = Field(2.0, ge=0.0, description=(
-        "Weight of a known win in the same district in another year. Default 2.0: the "
-        "best of the grid 0, 0.5, 1, 2, 4 by the pooled 2013 + 2020 holdout log score."))
+        "Weight of a known win in the same district in another year. Default 2.0: a "
+        "choice; of the few values tried by holdout (docs/methods.md) none beat the "
+        "baseline in 2020."))
     region_weight: float = Field(4.0, ge=0.0, description=(
         "Weight of a known win elsewhere in the region (per district of the region). "
-        "Default 4.0: chosen with `district_weight` on the same grid."))
+        "Default 4.0: a choice, tried with `district_weight`."))
     share_shift: float = Field(0.05, ge=0.0, le=0.3, description=(
-        "Raises the winner's expected vote share by this much per unit of its geographic "
-        "log weight (capped at 3 units). Default 0.05: a choice, small beside the spread of "
-        "the known shares."))
+        "The winner's share Beta ``a`` is multiplied by ``exp(share_shift * w)``, ``w`` the "
+        "mean geographic log weight of its parties (capped at 3). Default 0.05: a choice, "
+        "small beside the spread of the known shares."))
 
 
 class WinnerSharePriors(BaseModel):
