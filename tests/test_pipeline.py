@@ -306,3 +306,20 @@ def test_one_convention_for_a_joint_lists_votes():
     assert np.abs(whole - equal).max() < 1
     shares = plot.party_vote_shares(sim)
     assert np.allclose(np.ravel(shares), np.ravel(equal / equal.sum(axis=1, keepdims=True)))
+
+
+def test_cli_holdout_json(capsys):
+    assert main(["holdout", "2013", "--folds", "2", "--draws", "20", "--seed", "1", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"year", "folds", "held_out", "log_score", "baseline_log_score", "accuracy",
+                         "baseline_accuracy", "log_score_se"}
+    assert data["year"] == 2013 and data["folds"] == 2
+
+
+def test_cli_scenarios_path_and_shipped_names(capsys):
+    assert main(["scenarios", "--path"]) == 0
+    folder = Path(capsys.readouterr().out.strip())
+    assert (folder / "mali_2020.toml").is_file()
+    assert main(["validate", "swing_against_rpm_5"]) == 0
+    assert main(["validate", "swing_agains"]) == 2
+    assert "did you mean 'swing_against_rpm_5'" in capsys.readouterr().err

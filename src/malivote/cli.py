@@ -6,7 +6,8 @@ Commands:
   [--plot DIR] [--chunk-size N] [--workers N] [--progress/--no-progress]``
 - ``malivote compare SCENARIO SCENARIO... [--draws N] [--seed S] [--format table|json|csv] [--plot DIR]``
 - ``malivote validate SCENARIO``
-- ``malivote scenarios``
+- ``malivote scenarios [--path]``
+- ``malivote holdout YEAR [--folds K] [--draws N] [--seed S] [--format table|json]``
 
 ``run --plot DIR`` writes the hemicycle and the seat distributions as PNG and SVG;
 ``compare --plot DIR`` writes the comparison chart.
@@ -72,7 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a scenario file and report every problem")
     validate.add_argument("scenario", metavar="SCENARIO")
 
-    commands.add_parser("scenarios", help="list the shipped scenarios")
+    scenarios = commands.add_parser("scenarios", help="list the shipped scenarios")
+    scenarios.add_argument("--path", action="store_true", help="print the folder that holds the shipped scenario files")
+
+    holdout = commands.add_parser("holdout", help="score the replay's reconstruction on held-out district winners")
+    holdout.add_argument("year", type=int, choices=(2013, 2020, 2007), metavar="YEAR")
+    holdout.add_argument("--folds", type=_positive_int, default=5, metavar="K", help="folds (default 5)")
+    holdout.add_argument("--draws", type=_positive_int, default=200, metavar="N", help="draws per fold (default 200)")
+    holdout.add_argument("--seed", type=_seed, default=0, metavar="S")
+    holdout.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
 
@@ -158,6 +167,22 @@ def main(argv=None) -> int:
         if args.command == "validate":
             scenario = load_scenario(args.scenario)
             print(f"{scenario.source}: valid ({scenario.name or 'unnamed scenario'})")
+            return 0
+        if args.command == "holdout":
+            from malivote.reconstruct.holdout import holdout
+
+            result = holdout(args.year, folds=args.folds, draws=args.draws, seed=args.seed)
+            if args.format == "json":
+                import json
+
+                print(json.dumps(result.to_dict(), indent=2))
+            else:
+                print(result.format_table())
+            return 0
+        if args.path:
+            from malivote.scenario import SCENARIO_DIR
+
+            print(SCENARIO_DIR.resolve())
             return 0
         for name, description in shipped_scenarios():
             print(f"{name:<40} {description}")
