@@ -323,3 +323,20 @@ def test_cli_scenarios_path_and_shipped_names(capsys):
     assert main(["validate", "swing_against_rpm_5"]) == 0
     assert main(["validate", "swing_agains"]) == 2
     assert "did you mean 'swing_against_rpm_5'" in capsys.readouterr().err
+
+
+def test_blocs_and_pairwise_swings(tmp_path):
+    election = Election.from_arrays([[500, 300, 200], [400, 350, 250], [300, 420, 280]], [2, 2, 1], ["A", "B", "C"])
+    scenario = build_scenario(election, blocs={"bc": ["B", "C"]}, rule={"method": "plurality"},
+                              models={"swing": [{"from": "A", "to": "B", "points": 9.0}]})
+    sim = simulate(scenario, draws=5)
+    # A loses 9 points to B in every constituency; C is unchanged.
+    assert sim.ensemble.first[0].tolist() == [[410, 390, 200], [310, 440, 250], [210, 510, 280]]
+    bloc = sim.summary().blocs[0]
+    # B wins the 2-seat second district and the 1-seat third: 3 of 5 seats, a majority.
+    assert bloc.bloc == "bc" and bloc.parties == ("B", "C") and bloc.median == 3 and bloc.p_majority == 1.0
+    assert sim.summary().to_dict()["blocs"][0]["median"] == 3
+    with pytest.raises(ScenarioError, match="models.swing.0.to: unknown party 'D'"):
+        build_scenario(election, models={"swing": [{"from": "A", "to": "D", "points": 1.0}]})
+    with pytest.raises(ScenarioError, match="blocs.bc: unknown party 'Q'"):
+        build_scenario(election, blocs={"bc": ["Q"]})

@@ -73,6 +73,18 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a scenario file and report every problem")
     validate.add_argument("scenario", metavar="SCENARIO")
 
+    sweep = commands.add_parser("sweep", help="run a scenario over a grid of parameters (a sweep file)")
+    sweep.add_argument("sweep_file", metavar="FILE", help="a sweep file (TOML with a [sweep] table), or a shipped one's name")
+    sweep.add_argument("--draws", type=_positive_int, help="draws per point (default: the scenario's)")
+    sweep.add_argument("--seed", type=_seed, help="the sweep's seed (default: the scenario's)")
+    sweep.add_argument("--format", choices=("table", "json"), default="table")
+    sweep.add_argument("--out", metavar="PATH", help="write the results as NetCDF (.nc) or Zarr (.zarr)")
+    sweep.add_argument("--plot", metavar="DIR", help="write seats against the swept parameter (PNG, SVG) into DIR")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
+    where.add_argument("--local-cluster", type=_positive_int, metavar="N", help="run on a Dask LocalCluster of N worker processes")
+    sweep.add_argument("--resume", action="store_true", help="continue from the points already written to --out")
+
     scenarios = commands.add_parser("scenarios", help="list the shipped scenarios")
     scenarios.add_argument("--path", action="store_true", help="print the folder that holds the shipped scenario files")
 
@@ -168,6 +180,10 @@ def main(argv=None) -> int:
             scenario = load_scenario(args.scenario)
             print(f"{scenario.source}: valid ({scenario.name or 'unnamed scenario'})")
             return 0
+        if args.command == "sweep":
+            from malivote.sweep import cli_main
+
+            return cli_main(args)
         if args.command == "holdout":
             from malivote.reconstruct.holdout import holdout
 

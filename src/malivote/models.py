@@ -47,6 +47,7 @@ __all__ = [
     "transfer_runoff",
     "turnout",
     "uniform_swing",
+    "pairwise_swing",
     "validate_transfer_matrix",
 ]
 
@@ -223,6 +224,72 @@ def uniform_swing(votes, members, party, points, *, region=None, overflow: str =
     votes, group, share, applies = _swing_setup(votes, members, party, points, region, "points")
     target = _bounded(share + points / 100.0, share, applies, overflow)
     return _reshare(votes, group, target)
+
+
+def pairwise_swing(votes, members, source, target, points, *, region=None) -> np.ndarray:
+    """Move ``points`` percentage points of the valid votes from one party to another.
+
+    In each constituency, the lists of ``source`` (without ``target``) lose
+    ``points`` percent of the constituency's valid votes between them, in proportion
+    to their votes, and the lists of ``target`` (without ``source``) gain exactly
+    those votes, in proportion to theirs. Nobody else changes. A negative ``points``
+    moves votes the other way. Where either party has no list, or the losing lists
+    have fewer votes than the swing asks, only what they have moves (never below 0).
+
+    Parameters
+    ----------
+    votes : array_like of int, shape (..., C, K)
+    members : array_like of int, shape (..., C, K)
+    source, target : int
+        Party indices (bits of ``members``).
+    points : float
+        Percentage points, -100 to 100.
+    region : array_like of bool, optional
+        Constituencies where the swing applies.
+
+    Returns
+    -------
+    ndarray of int64, shape (..., C, K)
+        Every constituency keeps its total exactly.
+
+    Examples
+    --------
+    >>> votes = [[500, 300, 200]]
+    >>> members = [[0b001, 0b010, 0b100]]
+    >>> pairwise_swing(votes, members, 0, 1, 10).tolist()
+    [[400, 400, 200]]
+    >>> pairwise_swing(votes, members, 0, 1, -40).tolist()
+    [[800, 0, 200]]
+    """
+    points = float(_real(points, "points", low=-100, high=100))
+    votes = as_votes(votes, "votes", min_ndim=2).astype(np.int64)
+    members = _members(members, votes.shape)
+    for name, value in (("source", source), ("target", target)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < 63:
+            raise ValueError(f"{name}: expected a party index in [0, 63), found {value!r}")
+    if source == target:
+        raise ValueError(f"target: expected a party other than source, found {target}")
+    if points < 0:
+        source, target, points = target, source, -points
+    has_source = (members >> int(source)) & 1 == 1
+    has_target = (members >> int(target)) & 1 == 1
+    losing = has_source & ~has_target & (votes > 0)
+    gaining = has_target & ~has_source
+    total = votes.sum(axis=-1)
+    losing_votes = np.where(losing, votes, 0)
+    wanted = np.floor(total * points / 100.0 + 0.5).astype(np.int64)
+    moved = np.minimum(wanted, losing_votes.sum(axis=-1))
+    moved = np.where(gaining.any(axis=-1), moved, 0)
+    if region is not None:
+        moved = np.where(np.broadcast_to(np.asarray(region, dtype=bool), moved.shape), moved, 0)
+    from malivote.rounding import round_shares
+
+    taken = round_shares(moved, losing_votes)
+    weights = np.where(gaining, np.maximum(votes, 0), 0).astype(np.float64)
+    # A target list with no votes yet still receives: equal weights among them then.
+    weights = np.where(gaining & (weights.sum(axis=-1, keepdims=True) == 0), 1.0, weights)
+    given = round_shares(moved, weights)
+    return votes - taken + given
 
 
 def proportional_swing(votes, members, party, factor, *, region=None, mode: str = "share",

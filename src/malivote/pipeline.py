@@ -57,7 +57,17 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Pipeline", "compile_scenario", "tally_block"]
 
 
-def tally_block(ensemble: Ensemble, decision: Decision) -> Tally:
+def bloc_membership(blocs: dict, parties: tuple[str, ...]) -> np.ndarray:
+    """``(P, B)`` 0/1: which parties make up each bloc (parties not standing count 0)."""
+    membership = np.zeros((len(parties), len(blocs)), dtype=np.int64)
+    for column, members in enumerate(blocs.values()):
+        for party in members:
+            if party in parties:
+                membership[parties.index(party), column] = 1
+    return membership
+
+
+def tally_block(ensemble: Ensemble, decision: Decision, blocs: dict | None = None) -> Tally:
     """The summaries of one block of draws: histograms, per-draw metrics and lots.
 
     Party votes for the metrics credit each joint list's votes equally to its parties
@@ -65,7 +75,8 @@ def tally_block(ensemble: Ensemble, decision: Decision) -> Tally:
     the one convention of every party-level figure in malivote.
     """
     house = int(ensemble.magnitude.sum())
-    tally = Tally.empty(ensemble.parties, house, ensemble.layout.n_constituencies)
+    blocs = blocs or {}
+    tally = Tally.empty(ensemble.parties, house, ensemble.layout.n_constituencies, blocs=tuple(blocs))
     votes = metrics.party_votes(ensemble.first, ensemble.members, len(ensemble.parties))
     seats = decision.party_seats
     values = {
@@ -86,6 +97,7 @@ def tally_block(ensemble: Ensemble, decision: Decision) -> Tally:
         metrics=values,
         majority=metrics.majority_threshold(house),
         lots=decision.lots,
+        bloc_seats=decision.party_seats @ bloc_membership(blocs, ensemble.parties) if blocs else None,
     )
     return tally
 
@@ -118,7 +130,7 @@ class Pipeline:
         rng = self.block_rng(block)
         changed = self.models.apply(ensemble, rng)
         decision = self.rule.decide(changed, rng)
-        return changed, decision, tally_block(changed, decision)
+        return changed, decision, tally_block(changed, decision, self.scenario.blocs)
 
 
 def compile_scenario(scenario: "Scenario", *, seed: int | None = None) -> Pipeline:

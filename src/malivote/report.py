@@ -80,6 +80,11 @@ def format_table(summary: Summary) -> str:
         lines.append(f"Women elected: median {women.median} (range {women.min}-{women.max})")
     if has_official:
         lines.append(f"Seats: official {total_official}, sum of medians {total_median}")
+    for bloc in summary.blocs:
+        lines.append(
+            f"Bloc {bloc.bloc} ({'+'.join(bloc.parties)}): median {bloc.median} seats, 90% interval "
+            f"[{bloc.p05}, {bloc.p95}], P(majority) {bloc.p_majority:.1%}"
+        )
     lots = {stage: count for stage, count in summary.lots.items() if count}
     if lots:
         lines.append("Ties broken by lot: " + ", ".join(f"{count} ({stage})" for stage, count in lots.items()))

@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover - types only, no import at run time
     from malivote.scenario import Scenario
 
 __all__ = [
+    "BlocSummary",
     "Decision",
     "METRIC_NAMES",
     "PartySummary",
@@ -141,6 +142,27 @@ class PartySummary:
 
 
 @dataclass(frozen=True)
+class BlocSummary:
+    """A bloc's seats over the draws (the sum of its parties' seats) and the share of
+    draws in which it holds an absolute majority."""
+
+    bloc: str
+    parties: tuple[str, ...]
+    mean: float
+    median: int
+    min: int
+    max: int
+    p05: int
+    p95: int
+    p_majority: float
+
+    def to_dict(self) -> dict:
+        row = asdict(self)
+        row["parties"] = list(self.parties)
+        return row
+
+
+@dataclass(frozen=True)
 class WomenSummary:
     """Women elected over the draws."""
 
@@ -192,6 +214,7 @@ class Summary:
     lots: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     modelled: tuple[str, ...] = ()
+    blocs: tuple[BlocSummary, ...] = ()
 
     def party(self, name: str) -> PartySummary:
         """The row of party ``name``; a KeyError names the parties there are."""
@@ -221,6 +244,7 @@ class Summary:
             "women": None if self.women is None else asdict(self.women),
             "metrics": dict(self.metrics),
             "lots": dict(self.lots),
+            "blocs": [bloc.to_dict() for bloc in self.blocs],
             "notes": list(self.notes),
             "modelled": list(self.modelled),
         }
@@ -231,7 +255,7 @@ def _hist_range(hist: np.ndarray) -> Range:
 
 
 def summarise_tally(tally: Tally, *, official: dict | None = None, national_only: bool = False,
-                    **header: Any) -> Summary:
+                    blocs: dict | None = None, **header: Any) -> Summary:
     """A :class:`Summary` from a run's tally; ``header`` fills its descriptive fields.
 
     Metrics are means over the draws, rounded for display: ``gallagher`` and
@@ -275,7 +299,19 @@ def summarise_tally(tally: Tally, *, official: dict | None = None, national_only
     else:
         metrics["women"] = None
     header.setdefault("draws", tally.n_draws)
+    house = tally.party_hist.shape[1] - 1
+    majority = house // 2 + 1
+    bloc_rows = []
+    for index, name in enumerate(tally.blocs):
+        hist = tally.bloc_hist[index]
+        bloc_rows.append(BlocSummary(
+            bloc=name, parties=tuple((blocs or {}).get(name, ())), mean=round(tally.mean(hist), 3),
+            median=tally.quantile(hist, 0.5), min=tally.minimum(hist), max=tally.maximum(hist),
+            p05=tally.quantile(hist, 0.05), p95=tally.quantile(hist, 0.95),
+            p_majority=round(float(hist[majority:].sum()) / tally.n_draws, 4),
+        ))
     return Summary(
+        blocs=tuple(bloc_rows),
         parties=tuple(rows),
         round1_constituencies=_hist_range(tally.round1_constituencies_hist),
         round1_seats=_hist_range(tally.round1_seats_hist),
@@ -314,6 +350,7 @@ def summarise(simulation: "Simulation") -> Summary:
         simulation.tally,
         official=simulation.official(),
         national_only=national_only,
+        blocs=dict(scenario.blocs),
         scenario=scenario.name or scenario.source,
         source=scenario.source,
         seed=simulation.seed,

@@ -139,15 +139,32 @@ class TransferSpec(_Strict):
 
 
 class SwingSpec(_Strict):
-    """``[[models.swing]]``: a uniform (points) or proportional (factor) swing."""
+    """``[[models.swing]]``: a uniform (``points``) or proportional (``factor``) swing of
+    ``party``, or ``points`` moved from one party (``from``) to another (``to``)."""
 
-    party: str
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    party: str | None = None
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
     region: str | None = None
-    points: Annotated[float, Field(ge=-100.0, le=100.0)] | None = None
-    factor: Annotated[float, Field(ge=0.0)] | None = None
+    points: Annotated[float, Field(ge=-100.0, le=100.0, allow_inf_nan=False)] | None = None
+    factor: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self):
+        if (self.from_ is None) != (self.to is None):
+            raise ValueError("a pairwise swing needs both from and to")
+        if self.from_ is not None:
+            if self.party is not None:
+                raise ValueError("give either party (a swing for or against one party) or from and to (a pairwise swing), not both")
+            if self.points is None or self.factor is not None:
+                raise ValueError("a pairwise swing (from, to) moves points: give points, not factor")
+            if self.from_ == self.to:
+                raise ValueError(f"from and to name the same party {self.to!r}")
+            return self
+        if self.party is None:
+            raise ValueError("give party (with points or factor), or from and to (with points)")
         if (self.points is None) == (self.factor is None):
             raise ValueError("give exactly one of points (a uniform swing) or factor (a proportional swing)")
         return self
@@ -252,6 +269,7 @@ class Scenario(_Strict):
     rosters: RostersSpec = RostersSpec()
     data: DataSpec | None = None
     reconstruction: dict[str, Any] | None = None
+    blocs: dict[str, Annotated[list[str], Field(min_length=1)]] = {}
     source: str = Field(default="", exclude=True)
     _election: Any = PrivateAttr(default=None)
     _priors: Any = PrivateAttr(default=None)
@@ -428,7 +446,9 @@ def _check_election(scenario: Scenario) -> list[str]:
             )
 
     for number, swing in enumerate(scenario.models.swing):
-        unknown_party(f"models.swing.{number}.party", swing.party)
+        for key in ("party", "from_", "to"):
+            if getattr(swing, key) is not None:
+                unknown_party(f"models.swing.{number}.{key.rstrip('_')}", getattr(swing, key))
         if swing.region is not None and swing.region not in set(layout.region):
             problems.append(
                 f"models.swing.{number}.region: unknown region {swing.region!r}; expected one of "
@@ -441,6 +461,9 @@ def _check_election(scenario: Scenario) -> list[str]:
         for key in ("parties", "all_except"):
             for party in getattr(merge, key) or ():
                 unknown_party(f"models.merge.{number}.{key}", party)
+    for bloc, members in scenario.blocs.items():
+        for party in members:
+            unknown_party(f"blocs.{bloc}", party)
     if scenario.rule.national is not None and scenario.rule.national.seats >= house:
         problems.append(
             f"rule.national.seats: expected fewer than the {house} seats of layout "

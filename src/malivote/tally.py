@@ -51,6 +51,10 @@ class Tally:
     n_draws : int
     lots : dict of str to int
         Ties broken by lot, per rule stage.
+    blocs : tuple of str
+        Names of the blocs of parties (a scenario's ``[blocs]``).
+    bloc_hist : ndarray of int64, shape (B, house + 1)
+        ``bloc_hist[b, s]``: draws in which bloc ``b`` won ``s`` seats together.
     """
 
     parties: tuple[str, ...]
@@ -62,9 +66,11 @@ class Tally:
     majority_draws: int = 0
     n_draws: int = 0
     lots: dict = field(default_factory=dict)
+    blocs: tuple = ()
+    bloc_hist: np.ndarray | None = None
 
     @classmethod
-    def empty(cls, parties, house: int, n_constituencies: int) -> "Tally":
+    def empty(cls, parties, house: int, n_constituencies: int, blocs=()) -> "Tally":
         """A tally of no draws."""
         return cls(
             parties=tuple(parties),
@@ -72,9 +78,12 @@ class Tally:
             round1_constituencies_hist=np.zeros(n_constituencies + 1, dtype=np.int64),
             round1_seats_hist=np.zeros(house + 1, dtype=np.int64),
             women_hist=np.zeros(house + 1, dtype=np.int64),
+            blocs=tuple(blocs),
+            bloc_hist=np.zeros((len(blocs), house + 1), dtype=np.int64),
         )
 
-    def add(self, *, party_seats, round1_constituencies, round1_seats, women, metrics, majority, lots=None):
+    def add(self, *, party_seats, round1_constituencies, round1_seats, women, metrics, majority, lots=None,
+            bloc_seats=None):
         """Count a block of draws in.
 
         Parameters
@@ -86,6 +95,8 @@ class Tally:
             Seats that make an absolute majority.
         lots : dict of str to ndarray of shape (D,), optional
             Ties broken by lot in each draw, per rule stage.
+        bloc_seats : ndarray, shape (D, B), optional
+            Seats of each bloc (``blocs``) in each draw.
         """
         draws, n_parties = party_seats.shape
         width = self.party_hist.shape[1]
@@ -103,6 +114,10 @@ class Tally:
         self.n_draws += draws
         for stage, counts in (lots or {}).items():
             self.lots[stage] = self.lots.get(stage, 0) + int(np.sum(counts))
+        if bloc_seats is not None and len(self.blocs):
+            width = self.bloc_hist.shape[1]
+            codes = np.asarray(bloc_seats, dtype=np.int64) + width * np.arange(len(self.blocs))
+            self.bloc_hist += np.bincount(codes.ravel(), minlength=len(self.blocs) * width).reshape(len(self.blocs), width)
 
     def merge(self, other: "Tally") -> "Tally":
         """Add another tally of the same run's other draws into this one."""
@@ -116,6 +131,8 @@ class Tally:
         self.n_draws += other.n_draws
         for stage, count in other.lots.items():
             self.lots[stage] = self.lots.get(stage, 0) + count
+        if other.bloc_hist is not None and self.bloc_hist is not None:
+            self.bloc_hist += other.bloc_hist
         return self
 
     @staticmethod

@@ -127,6 +127,10 @@ class VoteModels:
     @staticmethod
     def _swing(votes, members, parties, swing, number, region):
         key = f"models.swing.{number}"
+        if swing.from_ is not None:
+            source = _party(parties, swing.from_, f"{key}.from")
+            target = _party(parties, swing.to, f"{key}.to")
+            return vote_models.pairwise_swing(votes, members, source, target, swing.points, region=region)
         party = _party(parties, swing.party, f"{key}.party")
         if swing.points is not None:
             return vote_models.uniform_swing(votes, members, party, swing.points, region=region)
