@@ -678,6 +678,7 @@ def load_scenario(path) -> Scenario:
 
 
 def _shipped_names() -> list[tuple[str, Path]]:
+    """Shipped scenario files and sweep files (``sweeps/``), by name."""
     return [
         (p.relative_to(SCENARIO_DIR).with_suffix("").as_posix(), p)
         for p in sorted(SCENARIO_DIR.rglob("*.toml"))
@@ -714,6 +715,8 @@ def shipped_scenarios() -> list[tuple[str, str]]:
     """
     found = []
     for path in sorted(SCENARIO_DIR.rglob("*.toml")):
+        if path.relative_to(SCENARIO_DIR).parts[0] == "sweeps":
+            continue  # sweep files: malivote sweep
         name = path.relative_to(SCENARIO_DIR).with_suffix("").as_posix()
         try:
             title = load_scenario(path).name
