@@ -249,3 +249,31 @@ def test_party_votes_equal_matches_a_plain_loop(data, shape, n_parties):
     found = metrics.party_votes(votes, members, n_parties, per_constituency=True)
     np.testing.assert_allclose(found, expected, rtol=1e-12)
     np.testing.assert_allclose(metrics.party_votes(votes, members, n_parties), expected.sum(axis=-2), rtol=1e-12)
+
+
+def test_summary_intervals_are_the_draws_order_statistics():
+    """A run's metric intervals (tallied block by block, in constant memory) are the
+    order statistics of the per-draw metrics of its kept draws, rounded to the digits
+    shown."""
+    from malivote.scenario import load_scenario
+    from malivote.simulate import simulate
+    from malivote.tally import METRIC_GRID
+
+    run = simulate(load_scenario("mali_2013"), draws=230, seed=5, chunk_size=100)
+    ensemble = run.ensemble
+    votes = metrics.party_votes(ensemble.first, ensemble.members, len(run.parties))
+    per_draw = {
+        "gallagher": metrics.gallagher(votes, run.party_seats),
+        "enp_votes": metrics.effective_number_of_parties(votes),
+        "wasted_votes": metrics.wasted_votes(ensemble.first, run.seats),
+        "runoffs": metrics.runoffs(run.round),
+    }
+    summary = run.summary()
+    for name, values in per_draw.items():
+        step, (low, _) = METRIC_GRID[name]
+        interval = summary.metric_intervals[name]
+        for q, found in ((0.05, interval.p05), (0.5, interval.median), (0.95, interval.p95)):
+            exact = float(np.quantile(values, q, method="inverted_cdf"))
+            assert found == pytest.approx(low + step * math.floor((exact - low) / step + 0.5), abs=1e-9), name
+        assert summary.metrics[name] == pytest.approx(values.mean(), abs=1e-3)
+    assert summary.metric_intervals["gallagher"].p05 < summary.metric_intervals["gallagher"].p95

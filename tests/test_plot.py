@@ -193,6 +193,41 @@ def test_compare(simulation):
     assert len(ax.patches) == 3
 
 
+def test_compare_summaries_get_a_title_and_their_metrics(simulation):
+    """Given summaries (as ``malivote compare --plot`` gives it), the chart says what
+    it shows, each scenario's key metrics, and when the layouts differ."""
+    text = '[election]\nlayout = "mali-125"\n' + "".join(
+        f'[[lists]]\nconstituency = "{name}"\nparties = ["RPM"]\nvotes = [{300 + c}]\n'
+        f'[[lists]]\nconstituency = "{name}"\nparties = ["URD", "ADEMA"]\nvotes = [{500 - c}]\n'
+        for c, name in enumerate(get_layout("mali-125").names))
+    other = simulate(parse_scenario(text, source="lists125.toml"), draws=2)
+    summaries = {"fifty-five": simulation.summary(), "one-two-five": other.summary()}
+    figure = Figure(figsize=(9, 4))
+    ax = plot.compare(figure.add_subplot(), summaries)
+    title = ax.get_title()
+    assert title.startswith("Seats per party over 2 draws: median and 90% interval")
+    assert "layouts differ ([1] mali-55, [2] mali-125)" in " ".join(title.split())
+    legend = legend_texts(ax)
+    assert legend[0].startswith("fifty-five: mali-55, 2 draws\nGallagher ")
+    gallagher = summaries["fifty-five"].metrics["gallagher"]
+    assert f"Gallagher {gallagher:.1f} points (" in legend[0] and " by votes, " in legend[0]
+    share = summaries["fifty-five"].metrics["largest_party_share"]
+    assert f"largest party {100 * share:.1f}% of the seats" in legend[0]
+    # Drawn as the command line draws it, the title and the legend stay inside the figure.
+    figure.tight_layout()
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    box = figure.bbox
+    for artist in (ax.title, ax.get_legend()):
+        extent = artist.get_window_extent(canvas.get_renderer())
+        assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1 and extent.y1 <= box.y1 + 1
+    # One layout: no note; an explicit title wins; plain numbers get no metrics.
+    same = plot.compare(new_ax(), {"a": summaries["fifty-five"], "b": simulation})
+    assert "layouts differ" not in same.get_title()
+    assert plot.compare(new_ax(), summaries, title="mine").get_title() == "mine"
+    assert plot.compare(new_ax(), {"a": {"RPM": 3}}).get_title() == ""
+
+
 @pytest.mark.parametrize(
     ("results", "kwargs", "name"),
     [

@@ -564,7 +564,8 @@ def _intervals(value, scenario: str) -> dict[str, tuple[float, float, float]]:
     return out
 
 
-def compare(ax, results: Mapping, *, parties: Sequence[str] | None = None, labels=None, scenario_colours=None):
+def compare(ax, results: Mapping, *, parties: Sequence[str] | None = None, labels=None, scenario_colours=None,
+            title: str | None = None):
     """Draw several scenarios side by side: one group of bars per party.
 
     Parameters
@@ -582,6 +583,13 @@ def compare(ax, results: Mapping, *, parties: Sequence[str] | None = None, label
         Party names, as in :func:`hemicycle`.
     scenario_colours : sequence of colour, optional
         One per scenario (default: matplotlib's ``tab10``).
+    title : str, optional
+        The axes' title. When every result is a Summary or a Simulation, the default
+        title says what the bars show (and, where the scenarios' layouts differ, what
+        that means for the vote-based metrics: :func:`malivote.report.layout_note`),
+        and each scenario's legend entry gives its layout, draws and key metrics
+        (Gallagher index, effective numbers of parties, the largest party's seats,
+        :func:`malivote.report.metric_rows`).
 
     Returns
     -------
@@ -597,8 +605,14 @@ def compare(ax, results: Mapping, *, parties: Sequence[str] | None = None, label
     >>> [t.get_text() for t in ax.get_yticklabels()], len(ax.patches)
     (['RPM', 'URD'], 4)
     """
+    from malivote.results import Simulation, Summary
+
     if not isinstance(results, Mapping) or not results:
         raise ValueError("results: expected a non-empty mapping of scenario name to seats per party")
+    results = {name: value.summary() if isinstance(value, Simulation) else value for name, value in results.items()}
+    summaries = None
+    if all(isinstance(value, Summary) for value in results.values()):
+        summaries = {str(name): value for name, value in results.items()}
     table = {str(name): _intervals(value, str(name)) for name, value in results.items()}
     if parties is None:
         best: dict[str, float] = {}
@@ -624,14 +638,63 @@ def compare(ax, results: Mapping, *, parties: Sequence[str] | None = None, label
         values = np.array([table[scenario].get(p, (0.0, 0.0, 0.0)) for p in ids]).reshape(n, 3)
         y = centres + 0.4 - band * (s + 0.5)
         error = np.vstack([values[:, 0] - values[:, 1], values[:, 2] - values[:, 0]])
-        ax.barh(y, values[:, 0], height=band * 0.9, color=fill[s], label=scenario,
+        label = scenario if summaries is None else _summary_legend(scenario, summaries[scenario])
+        ax.barh(y, values[:, 0], height=band * 0.9, color=fill[s], label=label,
                 xerr=error, error_kw={"elinewidth": 0.8, "capsize": 1.5, "ecolor": "black"})
     ax.set_yticks(centres, names, fontsize=8)
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlabel("Seats")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     ax.grid(axis="x", linewidth=0.3, alpha=0.5)
+    if title is None and summaries is not None:
+        title = _summary_title(list(summaries.values()))
+    if title is not None:
+        ax.set_title(title, fontsize=9)
     return ax
+
+
+def _summary_legend(name: str, summary) -> str:
+    """A scenario's legend entry: its name, layout and draws, then its key metrics."""
+    from malivote.report import format_metric
+
+    metrics, intervals = summary.metrics, summary.metric_intervals
+    first = f"{name}: {summary.layout}, {summary.draws:,} draws"
+    parts = []
+    if metrics.get("gallagher") is not None:
+        text = f"Gallagher {format_metric('gallagher', metrics['gallagher'])} points"
+        if "gallagher" in intervals:
+            interval = intervals["gallagher"]
+            text += f" ({format_metric('gallagher', interval.p05)}-{format_metric('gallagher', interval.p95)})"
+        parts.append(text)
+    if metrics.get("enp_votes") is not None and metrics.get("enp_seats") is not None:
+        parts.append(f"ENP {format_metric('enp_votes', metrics['enp_votes'])} by votes, "
+                     f"{format_metric('enp_seats', metrics['enp_seats'])} by seats")
+    if metrics.get("largest_party_share") is not None:
+        parts.append(f"largest party {format_metric('largest_party_share', metrics['largest_party_share'])}% "
+                     "of the seats")
+    if metrics.get("p_majority") is not None:
+        parts.append(f"one-party majority in {format_metric('p_majority', metrics['p_majority'])}% of draws")
+    lines = [first]
+    if parts:
+        lines.append("; ".join(parts[:2]))
+    if len(parts) > 2:
+        lines.append("; ".join(parts[2:]))
+    return "\n".join(lines)
+
+
+def _summary_title(summaries) -> str:
+    """What the comparison chart shows, and the note where layouts differ."""
+    import textwrap
+
+    from malivote.report import layout_note
+
+    draws = {summary.draws for summary in summaries}
+    over = f"{draws.pop():,} draws" if len(draws) == 1 else "the draws"
+    lines = [f"Seats per party over {over}: median and 90% interval; metrics (legend): mean (90% interval)"]
+    note = layout_note(summaries)
+    if note:
+        lines += textwrap.wrap(f"Note: {note}.", 100, break_on_hyphens=False)
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------- seats and votes

@@ -18,26 +18,102 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
-
-from malivote.election import TURNOUT_FIELDS, list_labels
-from malivote.results import TWO_ROUND_RULES, Simulation, Summary, summarise
+from malivote.exports import export
+from malivote.results import METRIC_LABELS, TWO_ROUND_RULES, Summary, summarise
 
 __all__ = [
     "Comparison",
     "summarise",
+    "format_metric",
     "format_table",
     "format_json",
     "format_csv",
     "export",
     "compare_summaries",
     "format_comparison",
+    "layout_note",
+    "metric_label",
+    "metric_rows",
 ]
 
 PARTY_COLUMNS = ("party", "official", "mean", "median", "min", "max", "p05", "p95", "fixed")
 FIXED = "fixed by the facts"
+
+#: How text shows each metric: the unit in its label, the factor from the JSON value
+#: (fractions become percentages) and the decimals. The decimals of an interval are
+#: those of the tally's grid (:data:`malivote.tally.METRIC_GRID`), so the printed
+#: quantiles are exact to the digits shown.
+METRIC_DISPLAY = {
+    "gallagher": ("points", 1, 1),
+    "loosemore_hanby": ("points", 1, 1),
+    "enp_votes": ("", 1, 2),
+    "enp_seats": ("", 1, 2),
+    "largest_party_share": ("%", 100, 1),
+    "p_majority": ("%", 100, 1),
+    "runoffs": ("constituencies", 1, 0),
+    "wasted_votes": ("% of round-1 votes", 100, 1),
+    "women": ("", 1, 0),
+}
+#: Vote-based metrics: they depend on the district votes, so on the layout.
+VOTE_METRICS = ("Gallagher", "Loosemore-Hanby", "ENP by votes", "wasted votes")
+
+
+def metric_label(name: str) -> str:
+    """A metric's name in tables and plots, with its unit: ``Gallagher index (points)``.
+
+    >>> metric_label("gallagher"), metric_label("wasted_votes")
+    ('Gallagher index (points)', 'Wasted votes (% of round-1 votes)')
+    """
+    label = METRIC_LABELS.get(name, name)
+    unit = METRIC_DISPLAY.get(name, ("", 1, 3))[0]
+    return f"{label} ({unit})" if unit else label
+
+
+def format_metric(name: str, value, *, mean: bool = False) -> str:
+    """A metric's value as text, in the unit of :func:`metric_label` (percentages for
+    shares); a mean of a whole-number metric gets one decimal.
+
+    >>> format_metric("wasted_votes", 0.7032), format_metric("gallagher", 15.84), format_metric("runoffs", 43)
+    ('70.3', '15.8', '43')
+    >>> format_metric("runoffs", 42.37, mean=True), format_metric("women", None)
+    ('42.4', 'n/a')
+    """
+    if value is None:
+        return "n/a"
+    _, factor, digits = METRIC_DISPLAY.get(name, ("", 1, 3))
+    if mean and digits == 0:
+        digits = 1
+    return f"{value * factor:.{digits}f}"
+
+
+def metric_rows(summary: Summary) -> list[tuple[str, str, str]]:
+    """Per metric, ``(label, mean, 90% interval)`` as text (the interval is empty for
+    ``p_majority``, a share of the draws, and for a metric that is not counted).
+
+    >>> from malivote.scenario import load_scenario
+    >>> from malivote.simulate import simulate
+    >>> rows = metric_rows(summarise(simulate(load_scenario("mali_2020"), draws=20, seed=1, keep=False)))
+    >>> rows[0][0], rows[0][2].startswith("[")
+    ('Gallagher index (points)', True)
+    """
+    rows = []
+    for name, value in summary.metrics.items():
+        interval = summary.metric_intervals.get(name)
+        text = "" if interval is None else f"[{format_metric(name, interval.p05)}, {format_metric(name, interval.p95)}]"
+        rows.append((metric_label(name), format_metric(name, value, mean=True), text))
+    return rows
+
+
+def layout_note(summaries) -> str | None:
+    """One line when the summaries' layouts differ, saying what that means for the
+    vote-based metrics; None when they all share one layout."""
+    layouts = [summary.layout for summary in summaries]
+    if len(set(layouts)) < 2:
+        return None
+    which = ", ".join(f"[{i + 1}] {layout}" for i, layout in enumerate(layouts))
+    return (f"layouts differ ({which}): the vote-based metrics ({', '.join(VOTE_METRICS)}) come from each "
+            "layout's own district votes, so they differ between layouts even where the seats agree")
 
 
 def format_table(summary: Summary) -> str:
@@ -80,6 +156,11 @@ def format_table(summary: Summary) -> str:
         lines.append(f"Women elected: median {women.median} (range {women.min}-{women.max})")
     if has_official:
         lines.append(f"Seats: official {total_official}, sum of medians {total_median}")
+    rows = metric_rows(summary)
+    if rows:
+        lines += ["", f"{'Metric':<40}{'Mean':>8}   90% interval"]
+        lines += [f"{label:<40}{mean:>8}   {interval}".rstrip() for label, mean, interval in rows]
+        lines.append("")
     for bloc in summary.blocs:
         lines.append(
             f"Bloc {bloc.bloc} ({'+'.join(bloc.parties)}): median {bloc.median} seats, 90% interval "
@@ -133,8 +214,11 @@ class Comparison:
                 },
                 "official": {row.party: row.official for row in summary.parties if row.official is not None} or None,
                 "metrics": dict(summary.metrics),
+                "metric_intervals": {name: {"median": i.median, "p05": i.p05, "p95": i.p95}
+                                     for name, i in summary.metric_intervals.items()},
             })
-        return {"parties": list(self.parties), "scenarios": scenarios}
+        note = layout_note(self.summaries)
+        return {"parties": list(self.parties), "scenarios": scenarios, "notes": [note] if note else []}
 
 
 def compare_summaries(summaries) -> Comparison:
@@ -161,7 +245,9 @@ def format_comparison(comparison: Comparison, output: str = "table") -> str:
             for party, cell in scenario["seats"].items():
                 writer.writerow([scenario["source"], party, cell["median"], cell["p05"], cell["p95"], cell["mean"]])
             for name, value in scenario["metrics"].items():
-                writer.writerow([scenario["source"], f"metric:{name}", "", "", "", value])
+                cell = scenario["metric_intervals"].get(name, {})
+                writer.writerow([scenario["source"], f"metric:{name}", cell.get("median", ""), cell.get("p05", ""),
+                                 cell.get("p95", ""), value])
         return buffer.getvalue()
     width = 22
     lines = ["Columns: " + "; ".join(f"[{i + 1}] {s['scenario']}" for i, s in enumerate(scenarios)), ""]
@@ -173,8 +259,20 @@ def format_comparison(comparison: Comparison, output: str = "table") -> str:
             cells.append(f"{cell['median']} [{cell['p05']}, {cell['p95']}]".rjust(width))
         lines.append(f"{party:<14}" + "".join(cells))
     lines.append("")
-    for name in scenarios[0]["metrics"]:
-        lines.append(f"{name:<20}" + "".join(f"{str(s['metrics'].get(name)):>{width - 6}}" for s in scenarios))
+    label_width = 40
+    lines.append(f"{'Metric':<{label_width}}" + "".join(f"{f'[{i + 1}] mean [90%]':>{width}}" for i in range(len(scenarios))))
+    by_name = [dict((row[0], row) for row in metric_rows(summary)) for summary in comparison.summaries]
+    names = list(dict.fromkeys(name for summary in comparison.summaries for name in summary.metrics))
+    for name in names:
+        label = metric_label(name)
+        cells = []
+        for rows in by_name:
+            _, mean, interval = rows.get(label, (label, "", ""))
+            cells.append(f"{mean} {interval}".strip().rjust(width))
+        lines.append(f"{label:<{label_width}}" + "".join(cells))
+    lines.append("Keys in --format json and csv: " + ", ".join(names))
+    for note in data["notes"]:
+        lines.append(f"Note: {note}")
     return "\n".join(lines)
 
 
@@ -185,7 +283,9 @@ def format_json(summary: Summary) -> str:
 
 def format_csv(summary: Summary) -> str:
     """Seats per party as CSV, one row per party, then one row per metric
-    (``party`` = ``metric:<name>``, the value in ``mean``) and per note
+    (``party`` = ``metric:<name>``, its mean in ``mean``, its median and 90% interval
+    in ``median``, ``p05``, ``p95``, in the units of
+    :data:`malivote.results.METRIC_UNITS`) and per note
     (``party`` = ``note``, the text in ``mean``)."""
     buffer = io.StringIO()
     has_official = summary.has_official
@@ -194,119 +294,13 @@ def format_csv(summary: Summary) -> str:
     writer.writeheader()
     writer.writerows(row.to_dict() for row in summary.parties)
     for name, value in summary.metrics.items():
-        writer.writerow({"party": f"metric:{name}", "mean": "" if value is None else value})
+        row = {"party": f"metric:{name}", "mean": "" if value is None else value}
+        interval = summary.metric_intervals.get(name)
+        if interval is not None:
+            row.update(median=interval.median, p05=interval.p05, p95=interval.p95)
+        writer.writerow(row)
     for stage, count in summary.lots.items():
         writer.writerow({"party": f"lots:{stage}", "mean": count})
     for note in list(summary.modelled) + list(summary.notes):
         writer.writerow({"party": "note", "mean": note})
     return buffer.getvalue()
-
-
-def _write_rows(path: Path, header: tuple[str, ...], columns: list) -> int:
-    """Write equal-length columns as CSV rows; return the number of rows."""
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        rows = list(zip(*(column.tolist() for column in columns)))
-        writer.writerows(rows)
-    return len(rows)
-
-
-def export(simulation: Simulation, directory) -> dict[str, int]:
-    """Write ``votes.csv``, ``results.csv``, ``constituencies.csv``, ``rosters.csv``
-    and ``turnout.csv`` into ``directory``.
-
-    ``votes.csv``, ``constituencies.csv`` and ``rosters.csv`` read back in as an
-    election of your own (``[data]`` in a scenario, :class:`malivote.election_io.Election`).
-
-    - ``votes.csv``: ``draw,constituency,round,list,parties,votes``, one row per list
-      per round held per constituency per draw (round 2: the two finalists). ``list``
-      is the list's slot number, unique within its constituency; ``parties`` joins its
-      parties with ``+``.
-    - ``results.csv``: ``draw,constituency,round,list,seats``, one row per list that
-      won seats, ``round`` being the round that decided the constituency; a national
-      PR tier adds rows with constituency ``national`` and the party id as the list.
-    - ``constituencies.csv``: ``constituency,seats,region``.
-    - ``rosters.csv``: ``draw,constituency,list,position,party,sex``, each list's
-      candidates in order (``sex`` ``F`` or ``M``).
-    - ``turnout.csv``: ``draw,constituency,round,registered,votes_cast,invalid,valid``,
-      one row per round held.
-
-    Returns
-    -------
-    dict
-        Rows written per file.
-    """
-    if simulation.ensemble is None:
-        raise ValueError("simulation: the run kept no draws (keep=False); run it with keep=True to export")
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    ensemble = simulation.ensemble
-    names = np.array(ensemble.layout.names, dtype=object)
-    labels = list_labels(ensemble.members, ensemble.parties)
-    runoff = simulation.round == 2
-    written = {}
-
-    has_list = ensemble.members != 0
-    first_rows = np.nonzero(has_list)
-    second_rows = np.nonzero(has_list & runoff[..., None] & (ensemble.second > 0))
-    columns = []
-    for round_number, (d, c, k), votes in (
-        (1, first_rows, ensemble.first),
-        (2, second_rows, ensemble.second),
-    ):
-        columns.append(
-            [d, names[c], np.full(d.size, round_number), k, labels[d, c, k], votes[d, c, k]]
-        )
-    merged = [np.concatenate([a[i] for a in columns]) for i in range(6)]
-    order = np.lexsort((merged[3], merged[2], np.concatenate([first_rows[1], second_rows[1]]), merged[0]))
-    written["votes.csv"] = _write_rows(
-        directory / "votes.csv",
-        ("draw", "constituency", "round", "list", "parties", "votes"),
-        [column[order] for column in merged],
-    )
-
-    d, c, k = np.nonzero(simulation.seats)
-    columns = [d, names[c], simulation.round[d, c], k.astype(object), simulation.seats[d, c, k]]
-    if simulation.national is not None:
-        # A national tier's seats go to party lists: constituency "national", and the
-        # party's id as the list.
-        nd, party = np.nonzero(simulation.national)
-        national = [
-            nd,
-            np.full(nd.size, "national", dtype=object),
-            np.ones(nd.size, dtype=np.int64),
-            np.array(simulation.parties, dtype=object)[party],
-            simulation.national[nd, party],
-        ]
-        columns = [np.concatenate([a, b]) for a, b in zip(columns, national)]
-    written["results.csv"] = _write_rows(
-        directory / "results.csv", ("draw", "constituency", "round", "list", "seats"), columns
-    )
-
-    layout = ensemble.layout
-    region = np.array(layout.region, dtype=object)
-    written["constituencies.csv"] = _write_rows(
-        directory / "constituencies.csv",
-        ("constituency", "seats", "region"),
-        [names, np.asarray(layout.magnitude), region],
-    )
-
-    d, c, k, position = np.nonzero((ensemble.roster_party >= 0) & has_list[..., None])
-    party_names = np.array(ensemble.parties, dtype=object)
-    written["rosters.csv"] = _write_rows(
-        directory / "rosters.csv",
-        ("draw", "constituency", "list", "position", "party", "sex"),
-        [d, names[c], k, position + 1, party_names[ensemble.roster_party[d, c, k, position]],
-         np.where(ensemble.roster_female[d, c, k, position], "F", "M").astype(object)],
-    )
-
-    held = np.stack([np.ones_like(runoff), runoff], axis=-1)
-    d, c, r = np.nonzero(held)
-    figures = ensemble.turnout[d, c, r]
-    written["turnout.csv"] = _write_rows(
-        directory / "turnout.csv",
-        ("draw", "constituency", "round") + TURNOUT_FIELDS,
-        [d, names[c], r + 1] + [figures[:, i] for i in range(4)],
-    )
-    return written

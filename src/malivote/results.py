@@ -42,7 +42,10 @@ if TYPE_CHECKING:  # pragma: no cover - types only, no import at run time
 __all__ = [
     "BlocSummary",
     "Decision",
+    "METRIC_LABELS",
     "METRIC_NAMES",
+    "METRIC_UNITS",
+    "MetricInterval",
     "PartySummary",
     "Range",
     "Simulation",
@@ -68,6 +71,33 @@ METRIC_NAMES = (
     "wasted_votes",
     "women",
 )
+
+#: What each metric is called in tables and plots (``p_majority`` included).
+METRIC_LABELS = {
+    "gallagher": "Gallagher index",
+    "loosemore_hanby": "Loosemore-Hanby index",
+    "enp_votes": "Effective number of parties, by votes",
+    "enp_seats": "Effective number of parties, by seats",
+    "largest_party_share": "Largest party's seats",
+    "p_majority": "Draws with a one-party majority",
+    "runoffs": "Runoffs",
+    "wasted_votes": "Wasted votes",
+    "women": "Women elected",
+}
+
+#: The unit of each metric's values in :meth:`Summary.to_dict` (JSON and CSV keep
+#: shares as fractions; text and plots show them as percentages).
+METRIC_UNITS = {
+    "gallagher": "percentage points",
+    "loosemore_hanby": "percentage points",
+    "enp_votes": "parties",
+    "enp_seats": "parties",
+    "largest_party_share": "fraction of the seats",
+    "p_majority": "fraction of the draws",
+    "runoffs": "constituencies",
+    "wasted_votes": "fraction of the round-1 votes",
+    "women": "seats",
+}
 
 
 def round1_seats(seats: np.ndarray, rounds: np.ndarray) -> np.ndarray:
@@ -163,6 +193,17 @@ class BlocSummary:
 
 
 @dataclass(frozen=True)
+class MetricInterval:
+    """A metric's median and 90% interval over the draws: order statistics of the
+    draws, rounded to the metric's grid step (:data:`malivote.tally.METRIC_GRID`),
+    in the units of :data:`METRIC_UNITS`."""
+
+    median: float
+    p05: float
+    p95: float
+
+
+@dataclass(frozen=True)
 class WomenSummary:
     """Women elected over the draws."""
 
@@ -191,13 +232,17 @@ class Summary:
     women : WomenSummary or None
         None under a national-only rule (national lists have no rosters).
     metrics : dict of str to float or None
-        Means over the draws (:func:`summarise`).
+        Means over the draws (:func:`summarise`), in the units of :data:`METRIC_UNITS`.
     lots : dict of str to int
         Ties broken by lot over the whole run, per rule stage.
     notes : tuple of str
         What the user must know to read the figures.
     modelled : tuple of str
         Quantities that come from a model of the votes, not from the facts.
+    blocs : tuple of BlocSummary
+    metric_intervals : dict of str to MetricInterval
+        Each metric's median and 90% interval over the draws (not ``p_majority``,
+        which is a share of the draws, nor a metric that is None).
     """
 
     scenario: str
@@ -215,6 +260,7 @@ class Summary:
     notes: tuple[str, ...] = ()
     modelled: tuple[str, ...] = ()
     blocs: tuple[BlocSummary, ...] = ()
+    metric_intervals: dict = field(default_factory=dict)
 
     def party(self, name: str) -> PartySummary:
         """The row of party ``name``; a KeyError names the parties there are."""
@@ -247,6 +293,8 @@ class Summary:
             "blocs": [bloc.to_dict() for bloc in self.blocs],
             "notes": list(self.notes),
             "modelled": list(self.modelled),
+            "metric_intervals": {name: asdict(interval) for name, interval in self.metric_intervals.items()},
+            "metric_units": {name: METRIC_UNITS[name] for name in self.metrics if name in METRIC_UNITS},
         }
 
 
@@ -261,8 +309,11 @@ def summarise_tally(tally: Tally, *, official: dict | None = None, national_only
     Metrics are means over the draws, rounded for display: ``gallagher`` and
     ``loosemore_hanby`` in percentage points, ``largest_party_share`` and
     ``wasted_votes`` as fractions, ``p_majority`` the share of draws in which one
-    party holds an absolute majority. Party votes credit each joint list's votes
-    equally to its parties (:func:`malivote.metrics.party_votes`, ``"equal"``).
+    party holds an absolute majority (:data:`METRIC_UNITS`). Each metric's median and
+    90% interval (``metric_intervals``) are read off the tally's fixed-grid
+    histograms (:meth:`~malivote.tally.Tally.metric_quantile`), exact to the grid's
+    step. Party votes credit each joint list's votes equally to its parties
+    (:func:`malivote.metrics.party_votes`, ``"equal"``).
     """
     rows = []
     for index, party in enumerate(tally.parties):
@@ -298,6 +349,12 @@ def summarise_tally(tally: Tally, *, official: dict | None = None, national_only
         )
     else:
         metrics["women"] = None
+    intervals = {
+        name: MetricInterval(median=tally.metric_quantile(name, 0.5), p05=tally.metric_quantile(name, 0.05),
+                             p95=tally.metric_quantile(name, 0.95))
+        for name, value in metrics.items()
+        if value is not None and name in tally.metric_hist and tally.metric_hist[name].sum()
+    }
     header.setdefault("draws", tally.n_draws)
     house = tally.party_hist.shape[1] - 1
     majority = house // 2 + 1
@@ -311,6 +368,7 @@ def summarise_tally(tally: Tally, *, official: dict | None = None, national_only
             p_majority=round(float(hist[majority:].sum()) / tally.n_draws, 4),
         ))
     return Summary(
+        metric_intervals=intervals,
         blocs=tuple(bloc_rows),
         parties=tuple(rows),
         round1_constituencies=_hist_range(tally.round1_constituencies_hist),

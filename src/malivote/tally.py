@@ -5,6 +5,17 @@ and seats decided in round 1, women elected) and sums of the per-draw metrics, s
 run of any length is summarised in constant memory, and its quantiles are exact: a
 seat count's quantile is read off its histogram, never interpolated.
 
+Each per-draw metric also has a histogram on a fixed grid (:data:`METRIC_GRID`): its
+value rounded to the grid's step, over a range the metric cannot leave (shares in
+[0, 1] by steps of 0.001, that is 0.1 percentage point; the Gallagher and
+Loosemore-Hanby indices in [0, 100] points by steps of 0.1; the effective numbers of
+parties in [1, P] by steps of 0.01; runoffs in [0, C] and women in [0, house], whole
+numbers, exactly). Rounding is monotone, so the quantile of the rounded values is the
+rounded quantile: :meth:`Tally.metric_quantile` gives the order statistic of the
+draws rounded (half up) to the step, exact to the digits a summary prints, which are
+those of the step. Memory stays constant: about 1,000 bins per metric, 100 P for the
+effective numbers of parties.
+
 The quantile of probability ``q`` over ``n`` draws is the smallest count ``c`` with
 at least ``ceil(q n)`` draws at or below ``c`` (the inverse of the empirical
 distribution function; NumPy's ``method="inverted_cdf"``), computed with ``q`` as the
@@ -30,7 +41,29 @@ from math import ceil
 
 import numpy as np
 
-__all__ = ["Tally"]
+__all__ = ["METRIC_GRID", "Tally"]
+
+#: Per metric, the step of its histogram and its range ``(low, high)``; a range
+#: bound given as a string is the tally's ``"parties"``, ``"constituencies"`` or
+#: ``"house"``. Metrics not listed here are only summed (their mean is known).
+METRIC_GRID = {
+    "gallagher": (0.1, (0.0, 100.0)),
+    "loosemore_hanby": (0.1, (0.0, 100.0)),
+    "enp_votes": (0.01, (1.0, "parties")),
+    "enp_seats": (0.01, (1.0, "parties")),
+    "largest_party_share": (0.001, (0.0, 1.0)),
+    "wasted_votes": (0.001, (0.0, 1.0)),
+    "runoffs": (1, (0, "constituencies")),
+    "women": (1, (0, "house")),
+}
+
+
+def _grid(name: str, n_parties: int, n_constituencies: int, house: int) -> tuple[float, float, int]:
+    """``(low, step, bins)`` of metric ``name``'s histogram."""
+    step, (low, high) = METRIC_GRID[name]
+    sizes = {"parties": max(n_parties, 1), "constituencies": n_constituencies, "house": house}
+    high = sizes.get(high, high) if isinstance(high, str) else high
+    return low, step, int(round((high - low) / step)) + 1
 
 
 @dataclass(eq=False)
@@ -46,6 +79,11 @@ class Tally:
     round1_seats_hist, women_hist : ndarray, shape (house + 1,)
     metric_sums : dict of str to float
         Sums over the draws of each per-draw metric.
+    metric_hist : dict of str to ndarray of int64
+        Per metric of :data:`METRIC_GRID`, draws per grid step: ``metric_hist[m][i]``
+        counts the draws whose value rounds (half up) to ``low + i * step``.
+    metric_grid : dict of str to (low, step)
+        Where each metric histogram starts, and its step.
     majority_draws : int
         Draws in which one party holds an absolute majority.
     n_draws : int
@@ -68,11 +106,16 @@ class Tally:
     lots: dict = field(default_factory=dict)
     blocs: tuple = ()
     bloc_hist: np.ndarray | None = None
+    metric_hist: dict = field(default_factory=dict)
+    metric_grid: dict = field(default_factory=dict)
 
     @classmethod
     def empty(cls, parties, house: int, n_constituencies: int, blocs=()) -> "Tally":
         """A tally of no draws."""
+        grids = {name: _grid(name, len(parties), n_constituencies, house) for name in METRIC_GRID}
         return cls(
+            metric_hist={name: np.zeros(bins, dtype=np.int64) for name, (_, _, bins) in grids.items()},
+            metric_grid={name: (low, step) for name, (low, step, _) in grids.items()},
             parties=tuple(parties),
             party_hist=np.zeros((len(parties), house + 1), dtype=np.int64),
             round1_constituencies_hist=np.zeros(n_constituencies + 1, dtype=np.int64),
@@ -110,6 +153,14 @@ class Tally:
             hist += np.bincount(np.asarray(values, dtype=np.int64), minlength=hist.size)[: hist.size]
         for name, values in metrics.items():
             self.metric_sums[name] = self.metric_sums.get(name, 0.0) + float(np.sum(values))
+            hist = self.metric_hist.get(name)
+            if hist is not None:
+                low, step = self.metric_grid[name]
+                index = np.floor((np.asarray(values, dtype=np.float64) - low) / step + 0.5)
+                # The ranges hold every value a metric can take; clipping only absorbs
+                # floating-point error at the ends (an ENP of 0.9999999999).
+                index = np.clip(np.nan_to_num(index, nan=0.0), 0, hist.size - 1).astype(np.int64)
+                hist += np.bincount(index, minlength=hist.size)
         self.majority_draws += int((party_seats >= majority).any(axis=1).sum())
         self.n_draws += draws
         for stage, counts in (lots or {}).items():
@@ -133,6 +184,12 @@ class Tally:
             self.lots[stage] = self.lots.get(stage, 0) + count
         if other.bloc_hist is not None and self.bloc_hist is not None:
             self.bloc_hist += other.bloc_hist
+        for name, hist in other.metric_hist.items():
+            if name in self.metric_hist:
+                self.metric_hist[name] += hist
+            else:
+                self.metric_hist[name] = hist.copy()
+                self.metric_grid[name] = other.metric_grid[name]
         return self
 
     @staticmethod
@@ -156,3 +213,28 @@ class Tally:
 
     def metric_mean(self, name: str) -> float:
         return self.metric_sums[name] / self.n_draws
+
+    def metric_quantile(self, name: str, q: float) -> float | int:
+        """The ``q`` quantile of metric ``name`` over the draws, rounded (half up) to
+        its grid step (:data:`METRIC_GRID`): an order statistic of the draws, exact to
+        the step's digits (an int for the whole-number metrics).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> tally = Tally.empty(("A", "B"), house=3, n_constituencies=2)
+        >>> values = np.array([12.34, 7.06, 30.0, 9.95])
+        >>> tally.add(party_seats=np.array([[2, 1]] * 4), round1_constituencies=np.ones(4, int),
+        ...           round1_seats=np.ones(4, int), women=np.zeros(4, int),
+        ...           metrics={"gallagher": values}, majority=2)
+        >>> [tally.metric_quantile("gallagher", q) for q in (0.05, 0.5, 0.95)]
+        [7.1, 10.0, 30.0]
+        >>> [float(np.quantile(values, q, method="inverted_cdf")) for q in (0.05, 0.5, 0.95)]
+        [7.06, 9.95, 30.0]
+        """
+        low, step = self.metric_grid[name]
+        value = low + step * self.quantile(self.metric_hist[name], q)
+        if isinstance(step, int):
+            return int(value)
+        digits = max(0, -int(np.floor(np.log10(step) + 1e-9)))
+        return round(value, digits)

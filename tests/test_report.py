@@ -1,0 +1,227 @@
+"""What users read: labelled metrics with units and 90% intervals, comparisons, the ETA."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+
+import numpy as np
+import pytest
+
+from malivote import report
+from malivote.results import METRIC_NAMES, summarise_tally
+from malivote.tally import METRIC_GRID, Tally
+
+HEADER = dict(scenario="demo", source="demo.toml", seed=0, rule="two_round", layout="demo")
+
+
+def rounded(values, low, step):
+    """Values rounded half up to the grid ``low + i * step``, as the tally does."""
+    return low + step * np.floor((np.asarray(values, dtype=float) - low) / step + 0.5)
+
+
+def random_tally(rng, draws, blocks=1, parties=("A", "B", "C"), house=10, constituencies=4):
+    """A tally of random metric values, added in ``blocks`` blocks; the values too."""
+    values = {
+        "gallagher": rng.uniform(0, 100, draws),
+        "loosemore_hanby": rng.uniform(0, 100, draws),
+        "enp_votes": rng.uniform(1, len(parties), draws),
+        "enp_seats": rng.uniform(1, len(parties), draws),
+        "largest_party_share": rng.uniform(0, 1, draws),
+        "runoffs": rng.integers(0, constituencies + 1, draws),
+        "wasted_votes": rng.uniform(0, 1, draws),
+        "women": rng.integers(0, house + 1, draws),
+    }
+    seats = rng.multinomial(house, [1 / len(parties)] * len(parties), size=draws)
+    tally = None
+    for part in np.array_split(np.arange(draws), blocks):
+        block = Tally.empty(parties, house=house, n_constituencies=constituencies)
+        block.add(party_seats=seats[part], round1_constituencies=np.zeros(part.size, int),
+                  round1_seats=np.zeros(part.size, int), women=values["women"][part],
+                  metrics={name: v[part] for name, v in values.items()}, majority=house // 2 + 1)
+        tally = block if tally is None else tally.merge(block)
+    return tally, values
+
+
+# ------------------------------------------------------------ metric histograms
+
+
+@pytest.mark.parametrize("draws", [1, 7, 100, 2001])
+def test_metric_quantiles_are_the_rounded_order_statistics(draws):
+    tally, values = random_tally(np.random.default_rng(draws), draws, blocks=3 if draws > 3 else 1)
+    for name, series in values.items():
+        low, step = tally.metric_grid[name]
+        for q in (0.05, 0.5, 0.95):
+            exact = np.quantile(series, q, method="inverted_cdf")
+            assert tally.metric_quantile(name, q) == pytest.approx(float(rounded(exact, low, step)), abs=1e-9), name
+        assert tally.metric_mean(name) == pytest.approx(series.mean())
+
+
+def test_whole_number_metrics_are_exact():
+    tally, values = random_tally(np.random.default_rng(3), 501)
+    for name in ("runoffs", "women"):
+        got = tally.metric_quantile(name, 0.95)
+        assert isinstance(got, int) and got == int(np.quantile(values[name], 0.95, method="inverted_cdf"))
+
+
+def test_the_printed_interval_is_exact_to_its_digits():
+    """The text shows each quantile to its grid step, so it is the order statistic
+    rounded to the digits shown, whatever the other draws are."""
+    tally, values = random_tally(np.random.default_rng(11), 999)
+    summary = summarise_tally(tally, **HEADER)
+    rows = {label: interval for label, _, interval in report.metric_rows(summary)}
+    for name, series in values.items():
+        _, factor, digits = report.METRIC_DISPLAY[name]
+        low, step = tally.metric_grid[name]
+        assert round(step * factor, 6) == 10.0 ** -digits  # the grid step is the last digit shown
+        expected = [f"{float(rounded(np.quantile(series, q, method='inverted_cdf'), low, step)) * factor:.{digits}f}"
+                    for q in (0.05, 0.95)]
+        assert rows[report.metric_label(name)] == f"[{expected[0]}, {expected[1]}]"
+
+
+def test_metric_memory_does_not_depend_on_draws():
+    small, _ = random_tally(np.random.default_rng(0), 10)
+    large, _ = random_tally(np.random.default_rng(0), 20_000, blocks=20)
+    for name in METRIC_GRID:
+        assert small.metric_hist[name].shape == large.metric_hist[name].shape
+    assert sum(h.size for h in large.metric_hist.values()) < 5_000  # 3 parties, 4 constituencies, house 10
+
+
+def test_metric_ranges_follow_the_election():
+    tally = Tally.empty(tuple("ABCDEFGHIJ"), house=147, n_constituencies=55)
+    assert tally.metric_hist["enp_votes"].size == 901  # [1, 10] by 0.01
+    assert tally.metric_hist["runoffs"].size == 56 and tally.metric_hist["women"].size == 148
+    assert tally.metric_hist["gallagher"].size == 1001 and tally.metric_hist["wasted_votes"].size == 1001
+
+
+# ---------------------------------------------------------------- the summary
+
+
+def test_summary_json_keeps_its_keys_and_adds_intervals():
+    tally, _ = random_tally(np.random.default_rng(5), 50)
+    data = summarise_tally(tally, official=None, **HEADER).to_dict()
+    for key in ("scenario", "source", "draws", "seed", "rule", "layout", "parties", "round1", "women",
+                "metrics", "lots", "blocs", "notes", "modelled"):
+        assert key in data
+    assert set(data["metrics"]) == set(METRIC_NAMES) | {"p_majority"}
+    assert 0 <= data["metrics"]["wasted_votes"] <= 1  # still a fraction in JSON
+    assert set(data["metric_intervals"]) == set(METRIC_NAMES)
+    for cell in data["metric_intervals"].values():
+        assert cell["p05"] <= cell["median"] <= cell["p95"]
+    assert data["metric_units"]["gallagher"] == "percentage points"
+    assert data["metric_units"]["wasted_votes"].startswith("fraction")
+    json.dumps(data)
+
+
+def test_national_only_has_no_women_interval():
+    tally, _ = random_tally(np.random.default_rng(5), 20)
+    summary = summarise_tally(tally, national_only=True, **HEADER)
+    assert summary.metrics["women"] is None and "women" not in summary.metric_intervals
+    assert ("Women elected", "n/a", "") in report.metric_rows(summary)
+
+
+@pytest.fixture(scope="module")
+def replays():
+    from malivote.scenario import load_scenario
+    from malivote.simulate import simulate
+
+    return [report.summarise(simulate(load_scenario(name), draws=30, seed=3, keep=False))
+            for name in ("mali_2020", "mali_2020_125")]
+
+
+def test_table_labels_metrics_with_units(replays):
+    text = report.format_table(replays[0])
+    assert re.search(r"^Metric\s+Mean\s+90% interval$", text, flags=re.M)
+    line = next(line for line in text.splitlines() if line.startswith("Gallagher index (points)"))
+    mean, low, high = (float(x) for x in re.findall(r"\d+\.\d", line))
+    assert low <= high and abs(mean - replays[0].metrics["gallagher"]) < 0.051
+    wasted = next(line for line in text.splitlines() if line.startswith("Wasted votes (% of round-1 votes)"))
+    percent = float(wasted.split()[-3])
+    assert percent == pytest.approx(100 * replays[0].metrics["wasted_votes"], abs=0.051) and percent > 1
+    assert re.search(r"^Largest party's seats \(%\)\s+34\.7\s+\[34\.7, 34\.7\]$", text, flags=re.M)  # 51 of 147
+
+
+def test_comparison_notes_differing_layouts(replays):
+    text = report.format_comparison(report.compare_summaries(replays))
+    notes = [line for line in text.splitlines() if line.startswith("Note:")]
+    assert len(notes) == 1 and "mali-55" in notes[0] and "mali-125" in notes[0] and "ENP by votes" in notes[0]
+    assert "Gallagher index (points)" in text and "Keys in --format json and csv: gallagher" in text
+    same = report.format_comparison(report.compare_summaries([replays[0], replays[0]]))
+    assert "Note:" not in same
+    data = json.loads(report.format_comparison(report.compare_summaries(replays), "json"))
+    assert data["notes"] and data["scenarios"][0]["metric_intervals"]["gallagher"]["p05"] >= 0
+    rows = list(csv.DictReader(io.StringIO(report.format_comparison(report.compare_summaries(replays), "csv"))))
+    gallagher = [row for row in rows if row["row"] == "metric:gallagher"]
+    assert len(gallagher) == 2 and all(float(r["p05"]) <= float(r["median"]) <= float(r["p95"]) for r in gallagher)
+
+
+def test_csv_metric_rows_have_intervals(replays):
+    rows = list(csv.DictReader(io.StringIO(report.format_csv(replays[0]))))
+    row = next(r for r in rows if r["party"] == "metric:enp_votes")
+    assert float(row["p05"]) <= float(row["median"]) <= float(row["p95"]) and row["mean"]
+
+
+# ------------------------------------------------------------- the progress bar
+
+
+class FakeTerminal(io.StringIO):
+    """What tqdm writes, from a stream that says it is a terminal."""
+
+    def isatty(self):
+        return True
+
+
+def test_eta_comes_from_the_blocks_done(monkeypatch):
+    """The bar starts after the set-up, shows no rate until a block is done, and its
+    rate is the draws done over the time they took (smoothing 0): a slow set-up
+    does not drag it down."""
+    import malivote.simulate as simulate_module
+    from malivote.scenario import parse_scenario
+
+    compile_scenario = simulate_module.compile_scenario
+    SETUP, BLOCK = 1.0, 0.05
+
+    class SlowSource:
+        def __init__(self, source):
+            self._source = source
+
+        def prepare(self):
+            time.sleep(SETUP)
+            return self._source.prepare()
+
+        def __getattr__(self, name):
+            return getattr(self._source, name)
+
+    class SlowPipeline:
+        def __init__(self, pipeline):
+            self._pipeline = pipeline
+            self.source = SlowSource(pipeline.source)
+
+        def run_block(self, *args, **kwargs):
+            time.sleep(BLOCK)
+            return self._pipeline.run_block(*args, **kwargs)
+
+    from malivote.layouts import get_layout
+
+    lines = "\n".join(f'[[lists]]\nconstituency = "{name}"\nparties = ["{party}"]\nvotes = [{votes}]'
+                      for name in get_layout("mali-55").names for party, votes in (("RPM", 300), ("URD", 200)))
+    scenario = parse_scenario(f'[election]\nlayout = "mali-55"\n[rule]\nmethod = "plurality"\n{lines}\n',
+                              source="slow.toml")
+    # A first run loads the rule's compiled kernels (numba), which the first block of
+    # a fresh process pays for (about 1 s): this test is about the set-up and the rate.
+    simulate_module.simulate(scenario, draws=100, seed=0, progress=False)
+    monkeypatch.setattr(simulate_module, "compile_scenario", lambda *a, **k: SlowPipeline(compile_scenario(*a, **k)))
+    terminal = FakeTerminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    simulate_module.simulate(scenario, draws=1000, seed=0, chunk_size=100, progress=True)
+    frames = [frame for frame in re.split(r"[\r\n]", terminal.getvalue()) if "draw" in frame]
+    assert frames, terminal.getvalue()
+    assert "?draw/s" in frames[0] and "00:00<?" in frames[0]  # no rate, no ETA, before the first block
+    rates = [float(rate) for rate in re.findall(r"([\d.]+)draw/s", "\n".join(frames))]
+    assert rates
+    # 100 draws per 0.05 s block: about 2,000 draws/s. Counting the 1 s set-up would
+    # give at most 1,000 / 1.5 s = 667 draws/s.
+    assert min(rates) > 800, frames
