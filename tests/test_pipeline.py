@@ -194,17 +194,16 @@ def test_every_registered_rule_is_a_rule_and_runs_on_an_election_of_your_own():
 def test_registering_a_rule_is_the_only_step_to_add_one():
     @register_rule("last_place_wins_test")
     def build(spec, magnitude, context):
+        from malivote.election import credit_seats
+
         class LastPlace:
             def decide(self, votes, rng):
                 lowest = np.where(votes.first > 0, votes.first, np.iinfo(np.int64).max).argmin(axis=-1)
                 seats = np.zeros_like(votes.first)
                 np.put_along_axis(seats, lowest[..., None], np.broadcast_to(magnitude, lowest.shape)[..., None], axis=-1)
-                inner = Plurality(magnitude=magnitude)
-                from malivote.election import credit_seats
-
                 party_seats, women = credit_seats(seats, votes.roster_party, votes.roster_female, len(votes.parties))
                 return Decision(seats=seats, round=np.ones(seats.shape[:-1], np.int8), party_seats=party_seats,
-                                women=women, lots={"district": np.zeros(seats.shape[0], np.int64)}) if inner else None
+                                women=women, lots={"district": np.zeros(seats.shape[0], np.int64)})
 
         return LastPlace()
 

@@ -42,8 +42,8 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -52,8 +52,6 @@ from malivote.election import Ensemble, credit_elected, credit_seats
 from malivote.results import Decision
 from malivote.rules.ties import choose_by_lot
 
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 __all__ = [
     "BlockVote",
