@@ -114,6 +114,20 @@ def _whole(text, low: int, problems: _Problems, where: str, what: str):
     return number
 
 
+def _locate(record: dict, where, index: dict, problems: _Problems, known_in: str):
+    """The draw and constituency index of a row, or None (the problem recorded)."""
+    draw = 0
+    if "draw" in record:
+        draw = _whole(record["draw"], 0, problems, where("draw"), "a draw number, at least 0")
+        if draw is None:
+            return None
+    constituency = record["constituency"]
+    if constituency not in index:
+        problems.add(where("constituency"), f"unknown constituency {constituency!r}; it is not in {known_in}")
+        return None
+    return draw, index[constituency]
+
+
 def _records_from_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...], label: str):
     """The rows of a CSV file as ``(line, record)`` pairs, its header checked."""
     try:
@@ -372,15 +386,11 @@ class Election:
         draws_seen: set[int] = set()
         for line, record in vote_rows:
             where = lambda column: _where(votes_label, line, column)  # noqa: E731
-            draw = 0
-            if "draw" in record:
-                draw = _whole(record["draw"], 0, problems, where("draw"), "a draw number, at least 0")
-                if draw is None:
-                    continue
-            constituency = record["constituency"]
-            if constituency not in index:
-                problems.add(where("constituency"), f"unknown constituency {constituency!r}; it is not in {seats_label}")
+            located = _locate(record, where, index, problems, seats_label)
+            if located is None:
                 continue
+            draw, c = located
+            constituency = record["constituency"]
             round_number = _whole(record["round"], 1, problems, where("round"), "round 1 or 2")
             if round_number is not None and round_number > 2:
                 problems.add(where("round"), f"expected round 1 or 2, found {round_number}")
@@ -397,7 +407,6 @@ class Election:
                 continue
             if round_number is None or count is None:
                 continue
-            c = index[constituency]
             draws_seen.add(draw)
             slots = lists.setdefault((draw, c), {})
             if label not in slots:
@@ -483,16 +492,11 @@ class Election:
         filled: dict[tuple[int, int, int], set[int]] = {}
         for line, record in rows:
             where = lambda column: _where(label, line, column)  # noqa: E731
-            draw = 0
-            if "draw" in record:
-                draw = _whole(record["draw"], 0, problems, where("draw"), "a draw number, at least 0")
-                if draw is None:
-                    continue
-            constituency = record["constituency"]
-            if constituency not in index:
-                problems.add(where("constituency"), f"unknown constituency {constituency!r}")
+            located = _locate(record, where, index, problems, "the votes file")
+            if located is None:
                 continue
-            c = index[constituency]
+            draw, c = located
+            constituency = record["constituency"]
             slot = lists.get((draw, c), {}).get(record["list"])
             if slot is None or draw not in draw_position:
                 problems.add(where("list"), f"list {record['list']!r} of {constituency!r} has no votes in the votes file")
