@@ -1,0 +1,71 @@
+"""Benchmark: every shipped scenario end to end, after set-up.
+
+For each file in ``scenarios/`` and ``scenarios/counterfactuals/`` it records, in the
+same run:
+
+- ``draws_per_s``: draws per second of the whole pipeline (vote draws, models, rule,
+  tally), after set-up (the replay's facts and outcome pool are prepared first);
+- ``peak_mib``: the peak of memory allocated during the run (tracemalloc, which
+  NumPy reports its arrays to), with ``keep=False`` as ``malivote run`` uses;
+- ``x_kernel``: the pipeline's time over the time of its rule alone
+  (``pipeline.rule.decide``) on the same, already drawn and modelled, elections.
+  The rule's time includes its own lots; the pipeline's extra time is the vote draws
+  (the reconstruction for replays), the models and the tally.
+
+Targets (issue 13, 2-core machine): 10,000 draws/s for every scenario, 20,000 for
+replays, within 3x of the kernel. ``pytest benchmarks --benchmark-enable`` prints the
+table; the CI run (smoke mode) draws 100 per scenario and checks the tally.
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from malivote.pipeline import compile_scenario
+from malivote.scenario import SCENARIO_DIR, load_scenario
+from malivote.simulate import simulate
+
+SCENARIOS = sorted(
+    p.relative_to(SCENARIO_DIR).with_suffix("").as_posix()
+    for p in list(SCENARIO_DIR.glob("*.toml")) + list(SCENARIO_DIR.glob("counterfactuals/*.toml"))
+)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_end_to_end(benchmark, record, name):
+    scenario = load_scenario(name)
+    draws = 2_000 if not benchmark.disabled else 100
+    pipeline = compile_scenario(scenario, seed=1)
+    pipeline.source.prepare()
+    if not benchmark.disabled:
+        simulate(scenario, draws=100, seed=1, keep=False)  # caches warm, numba compiled
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    simulation = benchmark.pedantic(
+        simulate, args=(scenario,), kwargs={"draws": draws, "seed": 1, "keep": False}, rounds=1, iterations=1
+    )
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    house = int(simulation.tally.party_hist.shape[1] - 1)
+    assert simulation.tally.n_draws == draws and house == 147
+
+    # The rule alone on the same elections, block by block.
+    blocks = []
+    for first in range(0, draws, 100):
+        ensemble = pipeline.source.draw(first, min(100, draws - first))
+        rng = pipeline.block_rng(first // 100)
+        blocks.append((pipeline.models.apply(ensemble, rng), rng))
+    start = time.perf_counter()
+    for ensemble, rng in blocks:
+        pipeline.rule.decide(ensemble, rng)
+    kernel = time.perf_counter() - start
+    record(
+        f"scenario {name}", benchmark, draws=draws, draws_per_s=draws / elapsed,
+        peak_mib=peak / 2**20, x_kernel=elapsed / kernel,
+    )
