@@ -51,6 +51,7 @@ from malivote import rules
 from malivote.election import Ensemble, credit_elected, credit_seats
 from malivote.results import Decision
 from malivote.rules.ties import choose_by_lot
+from malivote.seeds import normalise_rng
 
 
 __all__ = [
@@ -218,7 +219,7 @@ def decide_runoff(second, finalists, *, ties: str = "lot", first=None, rng=None)
     >>> decide_runoff(second, finalists)[0].tolist()
     [[1, 0]]
     """
-    rng = np.random.default_rng(rng)
+    rng = normalise_rng(rng)
     runoff = finalists[..., 1] >= 0
     pair = np.maximum(finalists, 0)
     pair_votes = np.take_along_axis(second, pair, axis=-1)

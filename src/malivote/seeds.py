@@ -11,7 +11,8 @@ only place that spawns them. The tree is::
     ├── Stage.APPORTION              lots of a run-level apportionment (a national tier's
     │                                district magnitudes), drawn once per run
     ├── Stage.RULE ── block b         vote models and the rule's lots for block b
-    └── Stage.SWEEP ── point          one sweep point's own seed (malivote.sweep)
+    ├── Stage.SWEEP ── point          one sweep point's own seed (malivote.sweep)
+    └── Stage.HOLDOUT                 the folds of a held-out score (malivote.reconstruct.holdout)
 
 Child ``i`` of a sequence is the sequence whose ``spawn_key`` ends in ``i``
 (``SeedSequence(seed).spawn(n)[i]`` is ``SeedSequence(seed, spawn_key=(i,))``), so a
@@ -49,6 +50,7 @@ class Stage(IntEnum):
     RECONSTRUCT = 1
     APPORTION = 2
     SWEEP = 3
+    HOLDOUT = 4
     #: "rule" in ASCII: the value the rule stream has always had, so runs keep their
     #: results.
     RULE = 0x72756C65
