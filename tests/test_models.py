@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from malivote import models
+from malivote.rounding import round_to_total
 from malivote.rules import two_round
 
 FAST = settings(max_examples=60, deadline=None)
@@ -449,3 +452,28 @@ def test_lognormal_votes_validation(kwargs, message):
     arguments = {"votes": [[600, 400]], "sigma": 0.1, "draws": 10} | kwargs
     with pytest.raises(ValueError, match=message):
         models.lognormal_votes(arguments.pop("votes"), arguments.pop("sigma"), arguments.pop("draws"), **arguments)
+
+
+@pytest.mark.parametrize("sigma", [1e100, 1e300, 1e308, np.finfo(float).max])
+def test_logit_normal_noise_takes_huge_sigma_cleanly(sigma):
+    # sigma * shock used to overflow to infinity and the shares to NaN (issue 15): the
+    # limit is that the list with the largest shock takes its row, totals kept.
+    votes = np.array([[600, 300, 100, 0], [5, 0, 0, 0], [0, 0, 0, 0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = models.logit_normal_noise(votes, sigma, rng=3, draws=50)
+    np.testing.assert_array_equal(out.sum(axis=-1), np.broadcast_to(votes.sum(axis=-1), (50, 3)))
+    assert ((out > 0).sum(axis=-1)[:, 0] == 1).all() and (out[..., 3] == 0).all()
+    assert (out[:, 1] == [5, 0, 0, 0]).all() and (out[:, 2] == 0).all()
+    # Every list that stands can be the one: the shocks, not the votes, decide.
+    assert set(np.argmax(out[:, 0], axis=-1).tolist()) == {0, 1, 2}
+
+
+def test_logit_normal_noise_is_unchanged_for_ordinary_sigma():
+    votes = np.array([[600, 300, 100, 0]])
+    rng = np.random.default_rng(7)
+    shock = rng.standard_normal((1, 4))
+    logits = np.log(np.maximum(votes, 1)) + 0.3 * shock
+    weight = np.where(votes > 0, np.exp(logits - logits[:, :3].max()), 0.0)
+    expected = round_to_total(weight / weight.sum() * 1000, [1000])
+    np.testing.assert_array_equal(models.logit_normal_noise(votes, 0.3, rng=7), expected)

@@ -469,11 +469,18 @@ def logit_normal_noise(votes, sigma, rng=None, *, draws: int | None = None) -> n
     votes, total, sigma = _noise_setup(votes, sigma, "sigma", draws)
     rng = np.random.default_rng(rng)
     present = votes > 0
-    logits = np.where(present, np.log(np.where(present, votes, 1)), -np.inf)
-    logits = logits + sigma[..., None] * rng.standard_normal(votes.shape)
-    top = np.max(np.where(present, logits, -np.inf), axis=-1, initial=-np.inf, keepdims=True)
-    logits = logits - np.where(np.isfinite(top), top, 0.0)
-    weight = np.where(present, np.exp(np.where(present, logits, 0.0)), 0.0)
+    shock = rng.standard_normal(votes.shape)
+    # The logits are log(votes) + sigma * shock, taken relative to the row's largest.
+    # A sigma so large that sigma * shock would overflow (1e308) is factored out
+    # first, so that no sigma gives an infinity or a NaN: its limit is that the
+    # largest shock takes the whole row.
+    scale = np.where(sigma > 1e100, sigma, 1.0)[..., None]
+    logits = np.log(np.where(present, votes, 1)) / scale + (sigma[..., None] / scale) * shock
+    logits = np.where(present, logits, -np.inf)
+    top = np.max(logits, axis=-1, initial=-np.inf, keepdims=True)
+    relative = np.where(present, logits - np.where(np.isfinite(top), top, 0.0), 0.0)
+    with np.errstate(over="ignore"):  # -inf: a share that rounds to nothing
+        weight = np.where(present, np.exp(scale * relative), 0.0)
     sums = weight.sum(axis=-1)
     shares = weight / np.where(sums > 0, sums, 1.0)[..., None]
     return round_to_total(shares * total[..., None], total)

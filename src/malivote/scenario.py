@@ -22,6 +22,10 @@ Examples
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+import stat
 import tomllib
 from pathlib import Path
 
@@ -39,6 +43,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "build_scenario",
+    "check_scenario",
     "load_scenario",
     "parse_scenario",
     "scenario_from_dict",
@@ -50,6 +55,13 @@ __all__ = [
 #: with the package as ``malivote.scenarios``.
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
+
+
+#: The most votes one list of ``[[lists]]`` may have in a round (far above any
+#: electorate, and low enough that every sum the engine makes stays exact).
+MAX_LIST_VOTES = 10**12
+#: The most votes all the lists of ``[[lists]]`` may have together in a round.
+MAX_TOTAL_VOTES = 10**15
 
 
 class ScenarioError(ValueError):
@@ -188,8 +200,8 @@ class MergeSpec(_Strict):
     """``[[models.merge]]``: one joint list, in every constituency, of the lists with
     any of ``parties``, or of the lists with none of ``all_except``."""
 
-    parties: list[str] | None = None
-    all_except: list[str] | None = None
+    parties: Annotated[list[str], Field(min_length=1)] | None = None
+    all_except: Annotated[list[str], Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self):
@@ -232,7 +244,7 @@ class ListSpec(_Strict):
 
     constituency: str
     parties: Annotated[list[str], Field(min_length=1)]
-    votes: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1, max_length=2)]
+    votes: Annotated[list[Annotated[int, Field(ge=0, le=MAX_LIST_VOTES)]], Field(min_length=1, max_length=2)]
     candidates: list[CandidateSpec] | None = None
 
 
@@ -322,38 +334,136 @@ def _merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
-    """Read ``path`` and resolve its ``extends`` chain into one table."""
-    if path in chain:
-        cycle = " -> ".join(str(p) for p in chain + (path,))
-        raise ScenarioError(f"{chain[-1]}: extends: a cycle of scenario files: {cycle}")
+#: The largest scenario file read (and the largest file an ``extends`` names), in bytes.
+MAX_FILE_BYTES = 1_000_000
+#: How deeply tables and arrays may nest in a scenario (the schema needs 5 levels).
+MAX_DEPTH = 32
+#: How many files an ``extends`` chain may hold.
+MAX_EXTENDS = 32
+
+
+def _read_text(path: Path, where: str) -> tuple[Path, str]:
+    """The resolved path and the text of a scenario file.
+
+    Only a regular file of at most :data:`MAX_FILE_BYTES` bytes of UTF-8 is read: a
+    directory, a device (``/dev/zero``) or a pipe is refused before anything is read,
+    and symbolic links are resolved with a clear error on a loop. ``where`` starts
+    every message (the file, or the file whose ``extends`` names this one).
+    """
+    name = str(path)
+    if "\x00" in name:
+        raise ScenarioError(f"{where}: the file name {_describe(name)} contains a NUL byte")
     try:
-        text = path.read_text(encoding="utf-8")
+        resolved = Path(os.path.realpath(path, strict=True))
     except FileNotFoundError:
-        where = f"{chain[-1]}: extends" if chain else "scenario"
         raise ScenarioError(f"{where}: no such file: {path}") from None
+    except RuntimeError:  # pragma: no cover - Python < 3.10's symlink loop
+        raise ScenarioError(f"{where}: {path}: a loop of symbolic links") from None
     except OSError as error:
-        raise ScenarioError(f"{path}: cannot read the file: {error.strerror}") from None
+        if error.errno == errno.ELOOP:
+            raise ScenarioError(f"{where}: {path}: a loop of symbolic links") from None
+        if error.errno == errno.ENOTDIR:
+            raise ScenarioError(f"{where}: no such file: {path}") from None
+        raise ScenarioError(f"{where}: {path}: cannot read the file: {error.strerror}") from None
+    # Open without blocking (a FIFO would wait for a writer), then look at what was
+    # opened: only a regular file is read.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(resolved, flags)
+    except OSError as error:
+        raise ScenarioError(f"{where}: {path}: cannot read the file: {error.strerror}") from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, a pipe or a socket)"
+            raise ScenarioError(f"{where}: {path}: expected a scenario file, found {kind}")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                f"{where}: {path}: expected a scenario file of at most {MAX_FILE_BYTES:,} bytes, "
+                f"found {info.st_size:,} bytes"
+            )
+        with os.fdopen(descriptor, "rb", closefd=False) as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise ScenarioError(f"{where}: {path}: cannot read the file: {error.strerror}") from None
+    finally:
+        os.close(descriptor)
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{where}: {path}: expected a scenario file of at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"{where}: {path}: expected UTF-8 text, found byte 0x{data[error.start]:02x} "
+            f"on line {line} (byte {error.start})"
+        ) from None
+    return resolved, text
+
+
+def _parse_toml(text: str, source: str) -> dict:
+    """A TOML document's table, refused with a message naming ``source`` if it is not
+    valid TOML, nests too deeply, or is too large."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{source}: expected a scenario of at most {MAX_FILE_BYTES:,} characters, found {len(text):,}")
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
-    _resolve_data_paths(table, path.parent)
+        raise ScenarioError(f"{source}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: not valid TOML here: tables or arrays nested more than {MAX_DEPTH} deep") from None
+    except ValueError as error:  # an integer of thousands of digits
+        raise ScenarioError(f"{source}: not valid TOML here: {error}") from None
+    _check_depth(table, source)
+    return table
+
+
+def _check_depth(table: dict, source: str) -> None:
+    """Refuse tables and arrays nested more than :data:`MAX_DEPTH` deep (walked
+    without recursion, so any depth is safe to look at)."""
+    stack: list[tuple[Any, tuple]] = [(table, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            shown = ".".join(str(part) for part in path[:6])
+            raise ScenarioError(
+                f"{source}: {shown}...: expected tables and arrays nested at most {MAX_DEPTH} deep, "
+                "found deeper ones"
+            )
+        if isinstance(value, dict):
+            stack.extend((item, path + (key,)) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, path + (index,)) for index, item in enumerate(value))
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
+    """Read ``path`` and resolve its ``extends`` chain into one table."""
+    where = f"{chain[-1]}: extends" if chain else "scenario"
+    resolved, text = _read_text(path, where)
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in chain + (resolved,))
+        raise ScenarioError(f"{chain[-1]}: extends: a cycle of scenario files: {cycle}")
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(f"{chain[-1]}: extends: expected a chain of at most {MAX_EXTENDS} files, found a longer one")
+    table = _parse_toml(text, str(resolved) if chain else str(path))
+    _resolve_data_paths(table, resolved.parent)
     parent = table.pop("extends", None)
     if parent is None:
         return table
     if not isinstance(parent, str):
         raise ScenarioError(
-            f"{path}: extends: expected a file name (string), found {type(parent).__name__} {parent!r}"
+            f"{resolved}: extends: expected a file name (string), found {type(parent).__name__} {_describe(parent)}"
         )
-    base = _read_toml(_extends_path(path.parent, parent), chain + (path,))
+    base = _read_toml(_extends_path(resolved.parent, parent, str(resolved)), chain + (resolved,))
     return _merge(base, table)
 
 
-def _extends_path(directory: Path, parent: str) -> Path:
+def _extends_path(directory: Path, parent: str, source: str) -> Path:
     """``extends`` relative to ``directory``, or a shipped scenario's name."""
-    candidate = (directory / parent).resolve()
-    if not candidate.exists():
+    if "\x00" in parent:
+        raise ScenarioError(f"{source}: extends: the file name {_describe(parent)} contains a NUL byte")
+    candidate = directory / parent
+    if not os.path.lexists(candidate):
         shipped = shipped_path(parent)
         if shipped is not None:
             return shipped
@@ -370,11 +480,35 @@ def _resolve_data_paths(table: dict, directory: Path) -> None:
 
 
 def _describe(value: Any) -> str:
-    text = repr(value)
+    """A short ``repr`` of a found value, safe for any value a TOML file or a caller
+    gives (deep tables, integers of thousands of digits)."""
+    import reprlib
+
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        if value.bit_length() < 10_000:  # str() refuses more than 4,300 digits
+            return f"an integer of {len(str(abs(value)))} digits"
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    try:
+        if isinstance(value, (dict, list, tuple, set)):
+            shortened = reprlib.Repr()
+            shortened.maxlevel, shortened.maxdict, shortened.maxlist, shortened.maxstring = 3, 6, 6, 40
+            text = shortened.repr(value)
+        else:
+            text = repr(value)
+    except (RecursionError, ValueError):
+        text = f"a {type(value).__name__}"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _format_errors(error: ValidationError, source: str) -> str:
+def _problems_message(source: str, problems: list[str]) -> str:
+    """``"<source>: <n> problems in the scenario:"`` and one indented line each."""
+    count = len(problems)
+    header = f"{source}: {count} problem{'s' if count > 1 else ''} in the scenario:"
+    return "\n".join([header] + [f"  {line}" for line in problems])
+
+
+def _schema_problems(error: ValidationError) -> list[str]:
+    """One line per pydantic error: ``key.path: what was expected; found what``."""
     lines = []
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"]) or "(top level)"
@@ -386,18 +520,21 @@ def _format_errors(error: ValidationError, source: str) -> str:
             message = item["msg"]
             message = message.removeprefix("Value error, ")
         found = "" if item["type"] == "missing" else f"; found {_describe(item.get('input'))}"
-        lines.append(f"  {path}: {message}{found}")
-    count = len(lines)
-    header = f"{source}: {count} problem{'s' if count > 1 else ''} in the scenario:"
-    return "\n".join([header] + lines)
+        lines.append(f"{path}: {message}{found}")
+    return lines
 
 
 def _did_you_mean(value: str, choices) -> str:
+    """``"; did you mean 'X'?"`` for the closest of ``choices`` (the same name in
+    other capitals first), or ``""``."""
     import difflib
 
-    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
+    choices = [str(c) for c in choices]
+    value = str(value)[:200]
+    close = [c for c in choices if c.lower() == value.lower()]
     if not close:
-        close = [c for c in choices if str(c).lower() == str(value).lower()]
+        folded = {c.lower(): c for c in choices}
+        close = [folded[c] for c in difflib.get_close_matches(value.lower(), list(folded), n=1, cutoff=0.6)]
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
@@ -440,10 +577,7 @@ def _check_election(scenario: Scenario) -> list[str]:
 
     def unknown_party(key: str, party: str) -> None:
         if party not in known_parties:
-            problems.append(
-                f"{key}: unknown party {party!r} (not standing in this election)"
-                f"{_did_you_mean(party, sorted(known_parties))}"
-            )
+            problems.append(_unknown_party(key, party, known_parties))
 
     for number, swing in enumerate(scenario.models.swing):
         for key in ("party", "from_", "to"):
@@ -464,10 +598,12 @@ def _check_election(scenario: Scenario) -> list[str]:
     for bloc, members in scenario.blocs.items():
         for party in members:
             unknown_party(f"blocs.{bloc}", party)
-    if scenario.rule.national is not None and scenario.rule.national.seats >= house:
+    national = scenario.rule.national
+    if national is not None and national.seats > house - layout.n_constituencies:
         problems.append(
-            f"rule.national.seats: expected fewer than the {house} seats of layout "
-            f"{layout.name!r}, found {scenario.rule.national.seats}"
+            f"rule.national.seats: expected at most {max(house - layout.n_constituencies, 0)} "
+            f"(the {house} seats of layout {layout.name!r} less one for each of its "
+            f"{layout.n_constituencies} constituencies); found {national.seats}"
         )
     if scenario.official is not None:
         for party in scenario.official.seats:
@@ -524,6 +660,76 @@ def _check_election(scenario: Scenario) -> list[str]:
     for name in layout.names:
         if name not in seen:
             problems.append(f"lists: constituency {name!r} has no lists")
+    voted = {spec.constituency for spec in scenario.lists if spec.votes[0] > 0}
+    for name in layout.names:
+        if name in seen and name not in voted:
+            numbers = [str(n) for n, spec in enumerate(scenario.lists) if spec.constituency == name]
+            problems.append(
+                f"lists.{numbers[0]}.votes: expected at least one list with votes in round 1 in "
+                f"constituency {name!r} (lists {', '.join(numbers[:5])}{', ...' if len(numbers) > 5 else ''}); "
+                "found 0 votes for every list"
+            )
+    for round_ in range(max(rounds, default=1)):
+        total = sum(spec.votes[round_] for spec in scenario.lists if len(spec.votes) > round_)
+        if total > MAX_TOTAL_VOTES:
+            problems.append(
+                f"lists: expected the lists' votes in round {round_ + 1} to add up to at most "
+                f"{MAX_TOTAL_VOTES:,}; found {total:,}"
+            )
+    return problems
+
+
+def _unknown_party(key: str, party: str, known_parties) -> str:
+    return (
+        f"{key}: unknown party {_describe(party)} (not standing in this election)"
+        f"{_did_you_mean(party, sorted(known_parties))}"
+    )
+
+
+def _raw_party_problems(table: Any) -> list[str]:
+    """The unknown parties of a table that failed the schema.
+
+    A scenario with a structural error (a misspelt key, a bad method) is not built,
+    so the checks of :func:`_check_election` cannot run; these look for the same
+    unknown party names in the raw table, so that ``validate`` reports both kinds of
+    problem in one pass.
+    """
+    def table_of(value) -> dict:
+        return value if isinstance(value, dict) else {}
+
+    def items(value) -> list:
+        return value if isinstance(value, list) else []
+
+    if not isinstance(table, dict) or table.get("data") is not None:
+        return []
+    known = {party.id for party in datasets.parties()}
+    year = table_of(table.get("election")).get("year")
+    if table.get("lists") is None and type(year) is int and year in (2007, 2013, 2020):
+        known &= _year_parties(year)
+    problems: list[str] = []
+
+    def check(key: str, party) -> None:
+        if isinstance(party, str) and party not in known:
+            problems.append(_unknown_party(key, party, known))
+
+    models = table_of(table.get("models"))
+    for number, merge in enumerate(items(models.get("merge"))):
+        for key in ("parties", "all_except"):
+            for party in items(table_of(merge).get(key)):
+                check(f"models.merge.{number}.{key}", party)
+    for number, swing in enumerate(items(models.get("swing"))):
+        for key in ("party", "from", "to"):
+            check(f"models.swing.{number}.{key}", table_of(swing).get(key))
+    for party in table_of(table_of(models.get("transfer")).get("parties")):
+        check(f"models.transfer.parties.{party}", party)
+    for bloc, members in table_of(table.get("blocs")).items():
+        for party in items(members):
+            check(f"blocs.{bloc}", party)
+    for party in table_of(table_of(table.get("official")).get("seats")):
+        check(f"official.seats.{party}", party)
+    for number, spec in enumerate(items(table.get("lists"))):
+        for party in items(table_of(spec).get("parties")):
+            check(f"lists.{number}.parties", party)
     return problems
 
 
@@ -551,17 +757,16 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
     ScenarioError
         Listing every problem, each with its key path.
     """
-    try:
-        table = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{source}: not valid TOML: {error}") from None
-    directory = base_dir or Path.cwd()
+    if not isinstance(text, str):
+        raise ScenarioError(f"{source}: expected the TOML text as a string, found {type(text).__name__}")
+    table = _parse_toml(text, source)
+    directory = Path(base_dir) if base_dir is not None else Path.cwd()
     _resolve_data_paths(table, directory)
     parent = table.pop("extends", None)
     if parent is not None:
         if not isinstance(parent, str):
-            raise ScenarioError(f"{source}: extends: expected a file name (string), found {parent!r}")
-        base = _read_toml(_extends_path(directory, parent), (Path(source),))
+            raise ScenarioError(f"{source}: extends: expected a file name (string), found {_describe(parent)}")
+        base = _read_toml(_extends_path(directory, parent, source), (Path(source),))
         table = _merge(base, table)
     return _validate(table, source)
 
@@ -620,30 +825,205 @@ def build_scenario(election=None, *, source: str = "<built>", **tables) -> Scena
     return _validate(table, source, election=election)
 
 
-def _validate(table: dict, source: str, *, election=None) -> Scenario:
+def _validate(table: dict, source: str, *, election=None, check: bool = True) -> Scenario:
+    """The scenario of ``table``, or a :class:`ScenarioError` listing every problem:
+    the schema's, the checks against the election's data, and (with ``check``) what
+    a dry run of the compiled pipeline refuses (:func:`check_scenario`)."""
+    _check_depth(table, source)
     try:
         scenario = Scenario.model_validate({**table, "source": source})
     except ValidationError as error:
-        raise ScenarioError(_format_errors(error, source)) from None
+        problems = _schema_problems(error)
+        if election is None:
+            # Structural errors must not hide the others: unknown parties too, at once.
+            problems += [p for p in _raw_party_problems(table) if p not in problems]
+        raise ScenarioError(_problems_message(source, problems)) from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: tables nested too deeply to read") from None
     if election is not None:
         if scenario.lists is not None or scenario.data is not None or scenario.election.year is not None:
             raise ScenarioError(f"{source}: election: an election is given; remove election.year, [[lists]] and [data]")
         scenario._election = election
     problems = _check_election(scenario)
     if problems:
-        count = len(problems)
-        header = f"{source}: {count} problem{'s' if count > 1 else ''} in the scenario:"
-        raise ScenarioError("\n".join([header] + [f"  {line}" for line in problems]))
+        raise ScenarioError(_problems_message(source, problems))
+    if check:
+        check_scenario(scenario)
     return scenario
 
 
-def load_scenario(path) -> Scenario:
+#: Draws of the dry run that :func:`check_scenario` makes.
+DRY_RUN_DRAWS = 2
+#: The replays' drawn elections for dry runs, by (year, layout, result, seed, priors):
+#: the reconstruction is the slow part, and counterfactuals share their replay's.
+_DRY_RUN_DRAWS_CACHE: dict = {}
+_TABLES = frozenset(
+    ("name", "description", "election", "rule", "simulation", "lists", "official", "models",
+     "rosters", "data", "reconstruction", "blocs")
+)
+_KEY = re.compile(r"^([A-Za-z_]\w*(?:\.[\w-]+)*): ")
+
+
+def check_scenario(scenario: Scenario) -> Scenario:
+    """Refuse a scenario that the engine would refuse when it runs.
+
+    The scenario is compiled (:func:`malivote.pipeline.compile_scenario`) and run on
+    its first :data:`DRY_RUN_DRAWS` draws (its own seed): models, rule and tally. A
+    ``ValueError`` there becomes a :class:`ScenarioError` that names the key which
+    caused it, found by running the scenario again without its models, then with
+    them one at a time. Every file that :func:`load_scenario` accepts has passed it.
+
+    The replay's draws are cached by election and seed, so that a counterfactual of
+    a replay already checked costs only its models and rule.
+
+    Raises
+    ------
+    ScenarioError
+        ``"<source>: 1 problem in the scenario:\n  <key>: <what the engine said>"``.
+
+    Examples
+    --------
+    >>> from malivote.election_io import Election
+    >>> election = Election.from_arrays([[60, 40], [30, 70]], [2, 1], ["A", "B"])
+    >>> build_scenario(election, rule={"method": "divisor", "threshold": 0.9})
+    Traceback (most recent call last):
+    ...
+    malivote.scenario.ScenarioError: <built>: 1 problem in the scenario:
+      rule.threshold: in draw 0 no list reaches the threshold 0.9 in 'C1', so its seats cannot be given; lower the threshold
+    """
+    try:
+        ensemble = _dry_run_draws(scenario)
+    except (ValueError, ArithmeticError) as error:
+        key = _election_key(scenario)
+        raise ScenarioError(_problems_message(scenario.source, [_engine_problem(error, key, scenario, None)])) from None
+    error = _dry_run(scenario, ensemble)
+    if error is not None:
+        key = _culprit(scenario, ensemble)
+        raise ScenarioError(_problems_message(scenario.source, [_engine_problem(error, key, scenario, ensemble)])) from None
+    return scenario
+
+
+def _election_key(scenario: Scenario) -> str:
+    if scenario.data is not None:
+        return "data"
+    if scenario.lists is not None:
+        return "lists"
+    if scenario.reconstruction is not None:
+        return "reconstruction"
+    return "election"
+
+
+def _dry_run_draws(scenario: Scenario):
+    """The first draws of the scenario's election (cached for replays)."""
+    from malivote.sources import vote_source
+
+    seed = scenario.simulation.seed
+    if not scenario.is_replay:
+        return vote_source(scenario, seed).draw(0, DRY_RUN_DRAWS)
+    election = scenario.election
+    key = (election.year, election.layout, election.result, seed, scenario.reconstruction_priors())
+    if key not in _DRY_RUN_DRAWS_CACHE:
+        if len(_DRY_RUN_DRAWS_CACHE) >= 64:
+            _DRY_RUN_DRAWS_CACHE.clear()
+        _DRY_RUN_DRAWS_CACHE[key] = vote_source(scenario, seed).draw(0, DRY_RUN_DRAWS)
+    return _DRY_RUN_DRAWS_CACHE[key]
+
+
+def _dry_run(scenario: Scenario, ensemble) -> Exception | None:
+    """The error a compiled scenario raises on ``ensemble`` (block 0), or None."""
+    from malivote.pipeline import compile_scenario
+
+    try:
+        with np.errstate(all="ignore"):  # what fails is reported, not warned about
+            pipeline = compile_scenario(scenario)
+            pipeline.run_block(ensemble, block=0)
+    except (ValueError, ArithmeticError) as error:
+        return error
+    return None
+
+
+def _culprit(scenario: Scenario, ensemble) -> str:
+    """The key of the part of a failing scenario that makes its dry run fail."""
+    models = scenario.models
+    plain = scenario.model_copy(update={"models": ModelsSpec(), "rosters": RostersSpec()})
+    if _dry_run(plain, ensemble) is not None:
+        if _dry_run(plain.model_copy(update={"rule": RuleSpec()}), ensemble) is None:
+            return "rule"
+        return _election_key(scenario)
+    steps: list[tuple[str, dict]] = []
+    steps += [(f"models.merge.{n}", {"merge": models.merge[: n + 1]}) for n in range(len(models.merge))]
+    steps += [(f"models.swing.{n}", {"swing": models.swing[: n + 1]}) for n in range(len(models.swing))]
+    if models.noise is not None:
+        parameter = "sigma" if models.noise.kind == "logit_normal" else "concentration"
+        steps.append((f"models.noise.{parameter}", {"noise": models.noise}))
+    if models.turnout is not None:
+        steps.append(("models.turnout.rate", {"turnout": models.turnout}))
+    if models.transfer is not None:
+        steps.append(("models.transfer", {"transfer": models.transfer}))
+    if models.split_ticket:
+        steps.append(("models.split_ticket", {"split_ticket": models.split_ticket}))
+    chosen: dict = {}
+    for key, update in steps:
+        chosen.update(update)
+        variant = plain.model_copy(update={"models": ModelsSpec().model_copy(update=chosen)})
+        if _dry_run(variant, ensemble) is not None:
+            return key
+    if scenario.rosters.sex != "as_drawn":
+        return "rosters.sex"
+    return "models"
+
+
+def _engine_problem(error: Exception, key: str, scenario: Scenario, ensemble) -> str:
+    """One problem line from an engine error: its own key when it names one of the
+    scenario's, else ``key``, with internal array names and indices translated."""
+    message = str(error).strip() or type(error).__name__
+    message = " ".join(message.split())
+    names = None
+    if ensemble is not None:
+        names = ensemble.layout.names
+    elif scenario.own_election() is not None:
+        names = scenario.own_election().layout.names
+
+    def constituency(match: re.Match) -> str:
+        index = int(match.group(2))
+        if names is not None and 0 <= index < len(names):
+            return f"constituency {names[index]!r}"
+        return match.group(0)
+
+    message = re.sub(r"(?:constituency|row) at index \((\d+), (\d+)\)", constituency, message)
+    message = re.sub(r"row at index \(\d+,\)", "the national count", message)
+    found = _value_at(scenario, key)
+    match = _KEY.match(message)
+    if match and match.group(1).split(".")[0] in _TABLES:
+        return message
+    if match:
+        message = message[match.end():]
+    return f"{key}: {message}" + (f"; found {_describe(found)}" if found is not None and "found" not in message else "")
+
+
+def _value_at(scenario: Scenario, key: str):
+    """The scalar value at ``key`` in the scenario, or None."""
+    value: Any = scenario
+    for part in key.split("."):
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, BaseModel) and part in type(value).model_fields:
+            value = getattr(value, part)
+        else:
+            return None
+    return value if isinstance(value, (int, float, str)) else None
+
+
+def load_scenario(path, *, check: bool = True) -> Scenario:
     """Read, resolve and validate a scenario file.
 
     Parameters
     ----------
     path : str or path
         A TOML file, or the name of a shipped scenario (``"mali_2020"``).
+    check : bool, default True
+        Also make the dry run of :func:`check_scenario`, so that a scenario that
+        loads is one that runs. False skips it (listing titles, say).
 
     Returns
     -------
@@ -652,8 +1032,10 @@ def load_scenario(path) -> Scenario:
     Raises
     ------
     ScenarioError
-        On a missing or unreadable file, bad TOML, a broken ``extends``, or any
-        invalid key or value (all reported at once).
+        On a missing or unreadable file (only regular files of at most
+        :data:`MAX_FILE_BYTES` bytes of UTF-8 are read), bad TOML, a broken
+        ``extends``, any invalid key or value (all reported at once), or a scenario
+        the engine would refuse to run (:func:`check_scenario`).
 
     Examples
     --------
@@ -662,7 +1044,9 @@ def load_scenario(path) -> Scenario:
     (2020, 'two_round')
     """
     path = Path(path)
-    if not path.exists():
+    if "\x00" in str(path):
+        raise ScenarioError(f"scenario: the file name {_describe(str(path))} contains a NUL byte")
+    if not os.path.lexists(path):
         shipped = shipped_path(str(path))
         if shipped is not None:
             path = shipped
@@ -673,8 +1057,8 @@ def load_scenario(path) -> Scenario:
                 f"scenario: no such file or shipped scenario: {str(path)!r}{hint} "
                 "(`malivote scenarios` lists the shipped ones)"
             )
-    table = _read_toml(path.resolve())
-    return _validate(table, str(path))
+    table = _read_toml(path)
+    return _validate(table, str(path), check=check)
 
 
 def _shipped_names() -> list[tuple[str, Path]]:
@@ -719,7 +1103,7 @@ def shipped_scenarios() -> list[tuple[str, str]]:
             continue  # sweep files: malivote sweep
         name = path.relative_to(SCENARIO_DIR).with_suffix("").as_posix()
         try:
-            title = load_scenario(path).name
+            title = load_scenario(path, check=False).name
         except ScenarioError:
             title = "(invalid scenario: run malivote validate)"
         found.append((name, title))
