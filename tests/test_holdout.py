@@ -34,11 +34,21 @@ def test_held_out_winners_do_not_leak():
 
     f = gather_facts(2020, get_layout("mali-55"))
     prep = _prepare(2020, "mali-55", "final", 0, None, frozenset({"Kidal", "Diema"}))
-    assert not any(r.district in ("Kidal", "Diema") for r in prep.rows)
+    held = [r for r in prep.rows if r.district in ("Kidal", "Diema")]
+    # only the deciding round is kept (the baseline is told it too): no list, split, share
+    assert held and all(not r.members and not r.split and r.share_pct is None and not r.runner_up
+                        and not r.not_members for r in held)
+    assert not (prep.target.req[[r.constituency for r in held]]).any()
+    assert not (prep.target.h_req[[r.constituency for r in held]]).any()
     d_all, r_all = evidence(f)
     d_ex, r_ex = evidence(f, frozenset({"Kidal", "Diema"}))
     assert (r_ex <= r_all).all() and (r_ex < r_all).any()
     assert np.array_equal(d_all, d_ex)  # the district term uses other years only
+    # the fitted geography never sees the held-out winners
+    from malivote.reconstruct.geography import _known
+
+    assert not any(y == 2020 and c in {r.constituency for r in held} for y, c, _ in
+                   _known(frozenset({(2020, "Kidal"), (2020, "Diema")})))
 
 
 @pytest.mark.parametrize("kwargs", [dict(folds=1), dict(folds=100), dict(draws=0)])

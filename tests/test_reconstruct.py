@@ -201,3 +201,32 @@ def test_benchmark_2020_thousand_draws_under_10s():
     out = two_round(ens.first, ens.magnitude, ens.second)
     credit_seats(out.seats, ens.roster_party, ens.roster_female, len(ens.parties))
     assert time.perf_counter() - t < 10.0
+
+
+@pytest.mark.parametrize("year", [2020, 2013])
+def test_chain_backends_are_identical(year):
+    """The numba chain and the NumPy chain give the same arrays from the same randoms."""
+    from malivote import seeds
+    from malivote.reconstruct._chain import draw_randoms, run_chain
+    from malivote.reconstruct.priors import Priors
+    from malivote.rules._backend import numba_available
+
+    if not numba_available():
+        pytest.skip("numba not installed")
+    pr = Priors.model_validate({"outcome": {"sweeps": 15}})
+    prep = _prepare(year, "mali-55", "final", 2, pr, frozenset())
+    rand = draw_randoms(seeds.block_rng(2, seeds.Stage.RECONSTRUCT, 0), 60, 55, 15, prep.pool.seats.shape[0])
+    a = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, backend="numpy")
+    b = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, backend="numba")
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], prep.pool.seats[rand["start"]])  # the chains moved
+
+
+def test_geography_fit_is_positive_and_leaves_out_held_out_districts():
+    from malivote.reconstruct.geography import _features, fit
+
+    theta = fit()
+    assert theta[0] > 0 and theta[1] > 0
+    held = frozenset({(2013, "Koutiala"), (2013, "Gao")})
+    assert len(_features(2013, held)) < len(_features(2013, frozenset()))
+    assert fit(held) != theta

@@ -125,7 +125,7 @@ from malivote.reconstruct._facts import EXTRA_FACTS, Facts, gather_facts
 from malivote.reconstruct._milp import InfeasibleFacts, Pool, solve_pool
 from malivote.reconstruct._chain import Target, draw_randoms, row_holds, run_chain
 from malivote.reconstruct._sample import sample_block
-from malivote.reconstruct.geography import strength
+from malivote.reconstruct.geography import counts
 from malivote.reconstruct.priors import Priors
 from malivote.reconstruct._verify import verify
 
@@ -142,13 +142,26 @@ class _Prepared:
         self.facts, self.pool, self.notes, self.target, self.rows = facts, pool, notes, target, rows
 
 
+def _hold_out(rows, exclude):
+    """The rows of held-out districts keep only their deciding round (see holdout)."""
+    import dataclasses
+
+    out = []
+    for r in rows:
+        if r.district in exclude:
+            r = dataclasses.replace(r, members=(), complete=False, split={}, share_pct=None,
+                                    runner_up=(), not_members=(), label=f"{r.label} (held out: round only)")
+        out.append(r)
+    return out
+
+
 @lru_cache(maxsize=32)
 def _prepare(year: int, layout: str, result: str, seed: int, priors: Priors | None = None,
              exclude: frozenset = frozenset()) -> _Prepared:
     priors = priors or Priors()
     facts = gather_facts(year, get_layout(layout), result)
     if exclude:
-        facts.rows = [r for r in facts.rows if r.district not in exclude]
+        facts.rows = _hold_out(facts.rows, exclude)
     pool = solve_pool(facts, priors.outcome.pool_size, seeds.stage_sequence(seed, seeds.Stage.POOL))
     notes = list(facts.notes)
     for r in pool.unmet:
@@ -158,8 +171,12 @@ def _prepare(year: int, layout: str, result: str, seed: int, priors: Priors | No
     hard = [r for r in facts.rows if r.hard]
     unmet = {id(r) for r in pool.unmet}
     hints = [r for r in facts.rows if not r.hard and id(r) not in unmet]
-    G = strength(facts, priors.geography, exclude)
-    target = Target(facts, hard, hints, G, priors)
+    geo = None
+    if facts.layout.name == "mali-55":
+        g = priors.geography
+        d, rc, nreg = counts(facts.year, facts.parties, frozenset((facts.year, x) for x in exclude))
+        geo = ((g.district_weight, g.region_weight), d, rc, nreg)
+    target = Target(facts, hard, hints, geo, priors)
     return _Prepared(facts, pool, tuple(notes), target, hard + hints)
 
 
@@ -171,7 +188,7 @@ def _outcomes(prep: _Prepared, seed: int, first_block: int, last_block: int, pri
         rng = seeds.block_rng(int(seed), seeds.Stage.RECONSTRUCT, b)
         rands.append(draw_randoms(rng, BLOCK, C, priors.outcome.sweeps, prep.pool.seats.shape[0]))
         rngs.append(rng)
-    rand = {k: np.concatenate([r[k] for r in rands], axis=1 if k != "start" else 0) for k in rands[0]}
+    rand = {k: np.concatenate([r[k] for r in rands]) for k in rands[0]}
     seats, rnd = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, stats)
     return rngs, seats, rnd
 
@@ -242,11 +259,10 @@ def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: 
     last_block = -(-(int(first_draw) + int(draws)) // BLOCK)
     rngs, seats, rnd = _outcomes(prep, int(seed), first_block, last_block, priors)
     active = row_holds(prep.rows, seats, rnd)
-    G = prep.target.G
     blocks = []
     for i, rng in enumerate(rngs):
         sl = slice(i * BLOCK, (i + 1) * BLOCK)
-        blocks.append(sample_block(facts, prep.rows, seats[sl], rnd[sl], active[:, sl], G, priors, rng, BLOCK))
+        blocks.append(sample_block(facts, prep.rows, seats[sl], rnd[sl], active[:, sl], prep.target.geo_weight(seats[sl]), priors, rng, BLOCK))
     offset = int(first_draw) - first_block * BLOCK
     arrays = {
         k: np.concatenate([blk[k] for blk in blocks])[offset : offset + draws] for k in blocks[0]

@@ -18,27 +18,33 @@ pairs the constituencies at random and proposes, on each pair ``(c, d)``:
 A proposal that breaks a hard fact (a fixed round, a known list or seat split, a
 reversed winner) is refused. The pairs of a sweep are disjoint and the target
 factorises over constituencies, so they are accepted or refused in parallel. The
-target weight of a constituency is
+log target of a constituency is
 
-    exp(sum of its winning parties' geographic log weights)
-    * list_size_weights[number of parties]
-    * hint_odds (where a provisional result holds)
+    geographic log weight of its winning list (:mod:`~malivote.reconstruct.geography`)
+    + log list_size_weights[number of parties]
+    + log hint_odds (where a provisional result holds)
 
-All arrays carry the draw axis: there is no Python loop over draws or
-constituencies, only over sweeps.
+Two backends give **identical** results: a NumPy one, vectorised over draws and
+pairs (a Python loop over sweeps only), and a numba one (``malivote[fast]``, chosen
+by :func:`malivote.rules._backend.backend`), one compiled loop per draw, draws in
+parallel. Both read every random number from the same pre-drawn arrays, and every
+floating-point value they compare comes from the same tables (geographic weights
+per district and summed win count, log list-size weights, ``log k`` for the
+Hastings ratio, ``log u``), added in the same order, so no rounding can differ.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Target", "run_chain", "row_holds"]
+__all__ = ["Target", "run_chain", "row_holds", "draw_randoms"]
 
 
 class Target:
     """Per-constituency constraints and weights, as arrays."""
 
-    def __init__(self, facts, hard_rows, hint_rows, G, priors):
+    def __init__(self, facts, hard_rows, hint_rows, geo, priors):
+        """``geo``: ``(theta, d, rc, nreg)`` (see :mod:`~malivote.reconstruct.geography`), or None."""
         C, P = facts.layout.n_constituencies, facts.n_parties
         self.m = facts.layout.magnitude.astype(np.int64)
         self.bits = np.int64(1) << np.arange(P, dtype=np.int64)
@@ -49,7 +55,8 @@ class Target:
         self.round_fixed = np.zeros(C, np.int64)
         for r in hard_rows:
             c = r.constituency
-            self.round_fixed[c] = r.round
+            if r.round:
+                self.round_fixed[c] = r.round
             if r.members:
                 self.req[c] |= r.mask()
                 self.exact[c] |= r.complete
@@ -74,13 +81,47 @@ class Target:
                 self.h_split[c, p] = s
         self.log_hint = float(np.log(priors.outcome.hint_odds))
         w = np.asarray(priors.outcome.list_size_weights, float)
-        self.log_size = np.log(np.concatenate([[1.0], w / w.sum()]))  # index = number of parties
-        self.G = np.asarray(G, float)
+        ls = np.log(np.concatenate([[1.0], w / w.sum()]))  # index = number of parties
+        # per constituency: minus log of the number of seat splits of its magnitude among
+        # k parties, C(m - 1, k - 1), so that a party set's weight does not grow with them
+        from math import comb
+
+        kk = np.arange(ls.size)
+        kmax = max(int(self.m.max()), ls.size - 1)
+        self.log_size = np.array([[ls[min(k, ls.size - 1)] - np.log(max(comb(int(mc) - 1, k - 1), 1)) if k >= 1 else 0.0
+                                   for k in range(kmax + 1)] for mc in self.m]) if priors.outcome.per_set else \
+            np.ascontiguousarray(np.broadcast_to(ls[np.minimum(np.arange(kmax + 1), ls.size - 1)], (len(self.m), kmax + 1)))
+        del kk
+        # geography: integer win counts, and the weight of each summed count as a table
+        if geo is None:
+            theta, d, rc, nreg = (0.0, 0.0), np.zeros((C, P), np.int64), np.zeros((C, P), np.int64), np.ones(C, np.int64)
+        else:
+            theta, d, rc, nreg = geo
+        self.theta = tuple(float(t) for t in theta)
+        self.d = np.ascontiguousarray(d, np.int64)
+        self.rc = np.ascontiguousarray(rc, np.int64)
+        kd = np.arange(int(self.d.sum(1).max()) + 1)
+        kr = np.arange(int(self.rc.sum(1).max()) + 1)
+        self.TD = np.ascontiguousarray(np.broadcast_to(self.theta[0] * np.log1p(kd), (C, kd.size)))
+        self.TR = np.ascontiguousarray(self.theta[1] * np.log1p(kr[None, :] / nreg[:, None]))
+        M = int(self.m.max())
+        self.log_int = np.log(np.maximum(np.arange((M + 1) ** 2 + 1), 1).astype(float))
         self.split_rounds = facts.round1 is not None
         self.list_move = priors.outcome.list_move
 
-    def size_log(self, k):
-        return self.log_size[np.minimum(k, len(self.log_size) - 1)]
+    @property
+    def G(self):
+        """Per-party geographic log weight ``(C, P)`` (a list of one party)."""
+        return self.TD[np.arange(len(self.m))[:, None], self.d] + self.TR[np.arange(len(self.m))[:, None], self.rc]
+
+    def geo_weight(self, seats):
+        """Geographic log weight of the winning lists ``seats`` ``(..., C, P)``."""
+        mem = seats > 0
+        cc = np.arange(len(self.m))
+        return self.TD[cc, (self.d * mem).sum(-1)] + self.TR[cc, (self.rc * mem).sum(-1)]
+
+    def size_log(self, c, k):
+        return self.log_size[c, np.minimum(k, self.log_size.shape[1] - 1)]
 
     def mask_of(self, s):
         return ((s > 0) * self.bits).sum(-1)
@@ -88,11 +129,10 @@ class Target:
     def logf(self, c, s, rnd):
         """Log target of constituencies ``c`` (any shape) with seats ``s`` (..., P)."""
         mem = s > 0
-        g = (self.G[c] * mem).sum(-1)
-        k = mem.sum(-1)
-        out = g + self.size_log(k)
+        out = self.TD[c, (self.d[c] * mem).sum(-1)] + self.TR[c, (self.rc[c] * mem).sum(-1)]
+        out = out + self.size_log(c, mem.sum(-1))
         if self.h_on.any():
-            out = out + self.log_hint * self.hint_holds(c, s, rnd)
+            out = out + np.where(self.hint_holds(c, s, rnd), self.log_hint, 0.0)
         return out
 
     def hint_holds(self, c, s, rnd):
@@ -118,29 +158,56 @@ class Target:
 
 
 def draw_randoms(rng, B, C, sweeps, n_start):
-    """The random numbers of one block's chains (drawn first from the block's stream)."""
+    """The random numbers of one block's chains (drawn first from the block's stream).
+
+    ``perm (B, sweeps, C)``: a random order of the constituencies per sweep (the
+    argsort of uniform keys), paired off two by two;
+    ``u (B, sweeps, C // 2, 5)``: per pair, the move kind, the two seats, the
+    round-only swap and ``log u`` of the acceptance test.
+    """
     H = C // 2
-    return dict(
-        start=rng.integers(n_start, size=B),
-        perm=rng.random((sweeps, B, C)),
-        u=rng.random((sweeps, B, H, 5)),
-    )
+    start = rng.integers(n_start, size=B)
+    perm = np.argsort(rng.random((B, sweeps, C)), axis=-1).astype(np.int16)
+    u = rng.random((B, sweeps, H, 5))
+    u[..., 4] = np.log(np.maximum(u[..., 4], 1e-300))
+    return dict(start=start, perm=perm, u=u)
 
 
-def run_chain(target: Target, start_seats, start_rnd, rand, stats=None):
-    """Run the chains of all draws at once; returns ``(seats (N, C, P), rnd (N, C))``."""
+def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=None):
+    """Run the chains of all draws at once; returns ``(seats (N, C, P), rnd (N, C))``.
+
+    ``backend``: ``"numpy"`` or ``"numba"`` (default: :func:`malivote.rules._backend.backend`;
+    ``stats`` always uses NumPy). Both give identical arrays.
+    """
     seats = start_seats[rand["start"]].astype(np.int64)
     rnd = start_rnd[rand["start"]].astype(np.int64)
+    if backend is None:
+        from malivote.rules._backend import backend as _backend
+
+        backend = _backend()
+    if backend == "numba" and stats is None:
+        from malivote.reconstruct._chain_numba import chain
+
+        t = target
+        chain(seats, rnd, rand["perm"], rand["u"],
+              t.m, t.req, t.exact, t.notmask, t.split, t.round_fixed,
+              t.h_on, t.h_req, t.h_exact, t.h_round, t.h_split, t.log_hint,
+              t.log_size, t.d, t.rc, t.TD, t.TR, t.log_int, t.split_rounds, t.list_move)
+        return seats, rnd
+    return _run_numpy(target, seats, rnd, rand, stats)
+
+
+def _run_numpy(target, seats, rnd, rand, stats):
     N, C, P = seats.shape
     m = target.m
     H = C // 2
     rows = np.arange(N)[:, None]
     pidx = np.arange(P)
-    sweeps = rand["perm"].shape[0]
+    sweeps = rand["perm"].shape[1]
     for t in range(sweeps):
-        perm = np.argsort(rand["perm"][t], axis=1)
+        perm = rand["perm"][:, t].astype(np.intp)
         cA, cB = perm[:, 0 : 2 * H : 2], perm[:, 1 : 2 * H : 2]
-        u = rand["u"][t]
+        u = rand["u"][:, t]
         sA, sB = seats[rows, cA], seats[rows, cB]
         rA, rB = rnd[rows, cA], rnd[rows, cB]
         mA, mB = m[cA], m[cB]
@@ -160,7 +227,7 @@ def run_chain(target: Target, start_seats, start_rnd, rand, stats=None):
         sAq = np.take_along_axis(sA, q[..., None], -1)[..., 0]
         sBp = np.take_along_axis(sB, p[..., None], -1)[..., 0]
         sBq = np.take_along_axis(sB, q[..., None], -1)[..., 0]
-        hast = np.log((sAq + 1.0) * (sBp + 1.0)) - np.log(np.maximum(sAp * sBq, 1))
+        hast = target.log_int[(sAq + 1) * (sBp + 1)] - target.log_int[np.maximum(sAp * sBq, 1)]
         # list swap (with rounds), or round swap where rounds are free of party totals
         is_list = u[..., 0] < target.list_move
         round_only = is_list & (~target.split_rounds) & (u[..., 3] < 0.5)
@@ -174,7 +241,7 @@ def run_chain(target: Target, start_seats, start_rnd, rand, stats=None):
         dlog = (target.logf(cA, nA, nrA) + target.logf(cB, nB, nrB)
                 - target.logf(cA, sA, rA) - target.logf(cB, sB, rB))
         dlog = dlog + np.where(is_list, 0.0, hast)
-        acc = ok & (np.log(np.maximum(u[..., 4], 1e-300)) < dlog)
+        acc = ok & (u[..., 4] < dlog)
         seats[rows, cA] = np.where(acc[..., None], nA, sA)
         seats[rows, cB] = np.where(acc[..., None], nB, sB)
         rnd[rows, cA] = np.where(acc, nrA, rA)
@@ -183,7 +250,7 @@ def run_chain(target: Target, start_seats, start_rnd, rand, stats=None):
             stats.setdefault("proposed", []).append(int(ok.sum()))
             stats.setdefault("accepted", []).append(int(acc.sum()))
             stats.setdefault("pairs", []).append(int(acc.size))
-            stats.setdefault("trace", []).append(seats.copy() if stats.get("keep_trace") else None)
+            stats.setdefault("trace", []).append((seats.copy(), rnd.copy()) if stats.get("keep_trace") else None)
     return seats, rnd
 
 

@@ -104,7 +104,7 @@ def _beta(rng, a, b, shape):
     return rng.beta(a, b, shape)
 
 
-def sample_block(facts: Facts, rows, seats, rnd, active, G, priors, rng: np.random.Generator, B: int) -> dict:
+def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng: np.random.Generator, B: int) -> dict:
     """Votes, turnout and rosters of one block, given its outcomes.
 
     ``rows``: the fact rows (hard facts and provisional hints); ``active``
@@ -119,9 +119,8 @@ def sample_block(facts: Facts, rows, seats, rnd, active, G, priors, rng: np.rand
     bits = np.int64(1) << np.arange(P, dtype=np.int64)
     win_mask = ((seats > 0) * bits).sum(axis=-1)
     runoff = rnd == 2
-    # geographic log weight of each winning list (mean over its parties)
-    mem = seats > 0
-    gw = (G[None, :, :] * mem).sum(-1) / np.maximum(mem.sum(-1), 1)
+    # geographic log weight of each winning list, (B, C)
+    gw = geo_weight
     tilt = np.exp(priors.geography.share_shift * np.minimum(gw, 3.0))
 
     # facts per draw and constituency
@@ -202,22 +201,29 @@ def sample_block(facts: Facts, rows, seats, rnd, active, G, priors, rng: np.rand
     fhi_c = np.minimum(fhi, 1.5 - s2 - 0.005)
     gmax = pr.max_gain
     flo_c = np.minimum(max(flo, 1.0 / gmax), fhi_c)
-    F = flo_c + (fhi_c - flo_c) * rng.beta(pr.finalists_a, pr.finalists_b, (B, C))
-    e = 1.0 - F
-    # psi keeps: both finalists below half of round 1, both shares positive, and no
-    # finalist's round-2 share above max_gain times its round-1 share
-    lo = np.maximum.reduce([np.zeros_like(e), (s2 - 0.5) / e, (s2 - F) / e, ((1 - s2) / gmax - F + s2) / e])
-    hi = np.minimum.reduce([np.ones_like(e), s2 / e, (0.5 - F + s2) / e, s2 * (1 - 1 / gmax) / e])
-    psi = lo + (hi - lo) * (0.02 + 0.96 * rng.beta(pr.transfer_a, pr.transfer_b, (B, C)))
-    a_w = s2 - psi * e
-    a_l = F - a_w
+    def finalists(shape):
+        F = flo_c + (fhi_c - flo_c) * rng.beta(pr.finalists_a, pr.finalists_b, shape)
+        e = 1.0 - F
+        # psi keeps: both finalists below half of round 1, both shares positive, and no
+        # finalist's round-2 share above max_gain times its round-1 share
+        lo = np.maximum.reduce([np.zeros_like(e), (s2 - 0.5) / e, (s2 - F) / e, ((1 - s2) / gmax - F + s2) / e])
+        hi = np.minimum.reduce([np.ones_like(e), s2 / e, (0.5 - F + s2) / e, s2 * (1 - 1 / gmax) / e])
+        psi = lo + (hi - lo) * (0.02 + 0.96 * rng.beta(pr.transfer_a, pr.transfer_b, shape))
+        a_w = s2 - psi * e
+        return e, a_w, F - a_w
+
+    e, a_w, a_l = finalists((B, C))
     others = live & (slot >= 2)
     g = rng.gamma(pw.others_alpha, 1.0, (B, C, K)) * others
-    for _ in range(pr.redraws):  # redraw the other lists where one would pass a finalist
+    # redraw the finalists' shares and the other lists' split where another list would
+    # pass a finalist (a rejection: the finalists lead round 1)
+    for _ in range(pr.redraws):
         osh = g / np.maximum(g.sum(-1, keepdims=True), 1e-300) * e[..., None]
         bad = runoff & (osh.max(-1) >= 0.97 * np.minimum(a_w, a_l))
         if not bad.any():
             break
+        e2, a_w2, a_l2 = finalists((B, C))
+        e, a_w, a_l = np.where(bad, e2, e), np.where(bad, a_w2, a_w), np.where(bad, a_l2, a_l)
         g = np.where(bad[..., None], rng.gamma(pw.others_alpha, 1.0, (B, C, K)) * others, g)
     else:
         # still one too strong: split the other lists' votes evenly instead
@@ -235,9 +241,18 @@ def sample_block(facts: Facts, rows, seats, rnd, active, G, priors, rng: np.rand
         j = third.argmax(-1) + 2
         f = np.where(ro[..., 0] <= ro[..., 1], 0, 1)
         b_i, c_i = np.nonzero(bad)
-        amt = (tmax - fin_min)[b_i, c_i] // 2 + 1
-        ro[b_i, c_i, j[b_i, c_i]] -= amt
-        ro[b_i, c_i, f[b_i, c_i]] += amt
+        # first choice: move the excess of the strongest other list to the weakest other
+        # list, which keeps both finalists' votes (and so every transfer bound) intact;
+        # where the other lists cannot hold it, move half the gap to the weaker finalist
+        fm, tm, jj = fin_min[b_i, c_i], tmax[b_i, c_i], j[b_i, c_i]
+        rest = np.where((slot[2:] < n[b_i, c_i, None]) & (slot[2:] != jj[:, None]), ro[b_i, c_i, 2:], np.iinfo(np.int64).max)
+        k = rest.argmin(-1) + 2
+        need = tm - fm + 1
+        spread = (rest.min(-1) + need <= fm - 1) & (n[b_i, c_i] > 3)
+        amt = np.where(spread, need, (tm - fm) // 2 + 1)
+        dest = np.where(spread, k, f[b_i, c_i])
+        ro[b_i, c_i, jj] -= amt
+        ro[b_i, c_i, dest] += amt
     else:  # pragma: no cover
         raise ValueError("internal: could not separate the finalists from the third list")
     first = np.where(runoff[..., None], ro, dec)

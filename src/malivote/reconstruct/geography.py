@@ -1,46 +1,65 @@
-"""Where parties are strong: log weights per (constituency, party) from known results.
+"""Where parties are strong: a geographic log-odds term fitted on known results.
 
 Every known district result of 2007, 2013 and 2020 (hard facts and provisional
 results alike) is evidence that its winning list's parties are strong in that
-district and region. For a replay of year ``Y``:
+district and region. For a replay of year ``Y`` and a winning list ``S`` (a set of
+parties) in district ``c``:
 
-- ``d[c, p]``: wins of ``p`` in district ``c`` in the *other* years (a result of
-  ``Y`` itself is a fact or a hint there, not geography);
-- ``r[c, p]``: wins of ``p`` in the other districts of ``c``'s region, all years,
-  divided by the region's number of districts;
-- the weight is ``log(1 + district_weight * d + region_weight * r)``
-  (:class:`~malivote.reconstruct.priors.GeographyPriors`).
+- ``D(c, S)``: known wins of the parties of ``S`` in district ``c`` in the *other*
+  years (a result of ``Y`` itself is a fact or a hint there, not geography);
+- ``R(c, S)``: known wins of the parties of ``S`` in the other districts of ``c``'s
+  region (all years), divided by the region's number of districts;
+- the list's geographic log weight is
+  ``district_weight * log(1 + D) + region_weight * log(1 + R)``
+  (:class:`~malivote.reconstruct.priors.GeographyPriors`). The wins of a list's
+  parties are added before the logarithm, so a list gains little from an extra
+  member that has no wins of its own.
+
+The two coefficients are **fitted**, not chosen (:func:`fit`): the chain's target is
+a product of per-district weights, so given which lists won two districts of equal
+magnitude, the target's odds that they sit where they are rather than swapped are
+``exp(theta . (x(c, S_c) + x(d, S_d) - x(c, S_d) - x(d, S_c)))``. :func:`fit`
+maximises this pairwise (composite) likelihood over all pairs of known winners of the
+same year and magnitude (a small ridge keeps it finite), so the fitted term is the
+one the chain's own target implies for the known results.
 
 ``exclude`` names districts of ``Y`` whose results are held out
-(:mod:`malivote.reconstruct.holdout`): they count nowhere, so nothing learned
-depends on them.
+(:mod:`malivote.reconstruct.holdout`): they count nowhere (not as evidence for any
+year's features, nor as fitting examples), so nothing learned depends on them.
 
 Examples
 --------
 >>> from malivote.reconstruct._facts import gather_facts
 >>> from malivote.layouts import get_layout
->>> from malivote.reconstruct.priors import GeographyPriors
 >>> f = gather_facts(2020, get_layout("mali-55"))
->>> G = strength(f, GeographyPriors())
->>> G.shape, bool((G >= 0).all())
+>>> d, r = evidence(f)
+>>> d.shape, bool((d >= 0).all() and (r >= 0).all())
 ((55, 23), True)
+>>> theta = fit()
+>>> bool(theta[0] > 0 and theta[1] > 0)
+True
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 
 from malivote import datasets
 
-__all__ = ["strength", "evidence"]
+__all__ = ["evidence", "counts", "fit", "log_weight", "RIDGE"]
+
+#: Ridge penalty of :func:`fit` (on each coefficient, ``RIDGE / 2 * theta ** 2``).
+RIDGE = 0.5
 
 
-def _index(facts):
+def _index(year, parties):
     pmap = {}
-    for r in datasets.national_results(facts.year):
+    for r in datasets.national_results(year):
         for m in r.members:
             pmap[m] = r.party
-    idx = {p: i for i, p in enumerate(facts.parties)}
+    idx = {p: i for i, p in enumerate(parties)}
 
     def get(name):
         name = pmap.get(name, name)
@@ -49,39 +68,119 @@ def _index(facts):
     return get
 
 
-def evidence(facts, exclude=frozenset()):
-    """``(d, r)``: district and regional win counts, shape ``(55, P)`` each."""
-    dist = datasets.districts()
-    C = len(dist)
-    P = facts.n_parties
-    region = np.array([d.region for d in dist])
-    get = _index(facts)
-    d = np.zeros((C, P))
-    wins = np.zeros((C, P))  # wins of any year, by district (for regions)
+def _known(excluded):
+    """Known winners ``(year, district index, names)``, without the excluded pairs."""
+    out = []
     for y in datasets.YEARS:
         for k in datasets.known_district_results(y):
-            if not k.winning_list or (y == facts.year and k.district in exclude):
+            if k.winning_list and (y, k.district) not in excluded:
+                out.append((y, datasets.district_index(k.district), tuple(dict.fromkeys(k.winning_list))))
+    return out
+
+
+def counts(year, parties, excluded=frozenset()):
+    """``(d, rc, nreg)``: integer win counts for a replay of ``year``.
+
+    ``d[c, p]``: wins of ``p`` in ``c`` in other years; ``rc[c, p]``: wins of ``p`` in
+    the other districts of ``c``'s region (all years); ``nreg[c]``: districts in the
+    region. ``excluded``: ``(year, district name)`` pairs that count nowhere.
+    """
+    dist = datasets.districts()
+    C, P = len(dist), len(parties)
+    region = np.array([d.region for d in dist])
+    get = _index(year, parties)
+    d = np.zeros((C, P), np.int64)
+    wins = np.zeros((C, P), np.int64)
+    for y, c, names in _known(excluded):
+        for name in names:
+            p = get(name)
+            if p is None:
                 continue
-            c = datasets.district_index(k.district)
-            for name in dict.fromkeys(k.winning_list):
-                p = get(name)
-                if p is None:
-                    continue
-                wins[c, p] += 1
-                if y != facts.year:
-                    d[c, p] += 1
-    r = np.zeros((C, P))
+            wins[c, p] += 1
+            if y != year:
+                d[c, p] += 1
+    rc = np.zeros((C, P), np.int64)
+    nreg = np.zeros(C, np.int64)
     for reg in np.unique(region):
         inside = region == reg
-        tot = wins[inside].sum(0)
-        r[inside] = (tot[None, :] - wins[inside]) / inside.sum()
-    return d, r
+        rc[inside] = wins[inside].sum(0)[None, :] - wins[inside]
+        nreg[inside] = inside.sum()
+    return d, rc, nreg
 
 
-def strength(facts, geo, exclude=frozenset()) -> np.ndarray:
-    """Log weights ``(C, P)`` on the layout (zeros on a derived layout)."""
-    C = facts.layout.n_constituencies
-    if facts.layout.name != "mali-55":
-        return np.zeros((C, facts.n_parties))
-    d, r = evidence(facts, exclude)
-    return np.log1p(geo.district_weight * d + geo.region_weight * r)
+def evidence(facts, exclude=frozenset()):
+    """``(d, r)``: district and regional (per district of the region) wins, ``(55, P)``."""
+    d, rc, nreg = counts(facts.year, facts.parties, frozenset((facts.year, x) for x in exclude))
+    return d.astype(float), rc / nreg[:, None]
+
+
+def log_weight(theta, dsum, rsum, nreg):
+    """The geographic log weight of lists with summed wins ``dsum`` and ``rsum``."""
+    return theta[0] * np.log1p(dsum) + theta[1] * np.log1p(rsum / nreg)
+
+
+def _features(year, excluded):
+    """Pairwise feature differences of every pair of known winners of ``year``."""
+    from malivote.layouts import get_layout
+    from malivote.reconstruct._facts import gather_facts
+
+    parties = gather_facts(year, get_layout("mali-55")).parties
+    d, rc, nreg = counts(year, parties, excluded)
+    get = _index(year, parties)
+    mag = np.array([x.seats for x in datasets.districts()])
+    rows = []
+    for y, c, names in _known(excluded):
+        if y != year:
+            continue
+        idx = sorted({p for p in map(get, names) if p is not None})
+        if idx:
+            rows.append((c, idx))
+    if len(rows) < 2:
+        return np.zeros((0, 2))
+
+    def x(c, idx):
+        return np.array([np.log1p(d[c, idx].sum()), np.log1p(rc[c, idx].sum() / nreg[c])])
+
+    out = []
+    for i in range(len(rows)):
+        for j in range(i + 1, len(rows)):
+            (ci, si), (cj, sj) = rows[i], rows[j]
+            if mag[ci] != mag[cj] or si == sj or ci == cj:
+                continue
+            out.append(x(ci, si) + x(cj, sj) - x(ci, sj) - x(cj, si))
+    return np.array(out).reshape(-1, 2)
+
+
+def _newton(X, ridge):
+    theta = np.zeros(X.shape[1])
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(X @ theta)))
+        grad = X.T @ (1.0 - p) - ridge * theta
+        H = (X * (p * (1.0 - p))[:, None]).T @ X + ridge * np.eye(X.shape[1])
+        step = np.linalg.solve(H, grad)
+        theta = theta + step
+        if np.abs(step).max() < 1e-10:
+            break
+    return theta
+
+
+@lru_cache(maxsize=64)
+def fit(excluded: frozenset = frozenset(), ridge: float = RIDGE) -> tuple[float, float]:
+    """``(district_weight, region_weight)`` maximising the pairwise likelihood.
+
+    Every pair of known winners of the same year and magnitude contributes
+    ``log sigmoid(theta . x)`` (see the module docstring); the ridge adds
+    ``-ridge / 2 * |theta| ** 2``. Both coefficients are kept non-negative (strength
+    persists or does not matter): a coefficient the unconstrained fit makes negative
+    is set to 0 and the other refitted alone. ``excluded``: ``(year, district name)``
+    pairs left out (the held-out districts of a holdout fold). Newton's method, to
+    1e-10.
+    """
+    X = np.concatenate([_features(y, excluded) for y in datasets.YEARS])
+    theta = _newton(X, ridge)
+    if (theta < 0).any():
+        keep = [int(np.argmax(theta))]
+        theta = np.zeros(2)
+        one = _newton(X[:, keep], ridge)
+        theta[keep] = np.maximum(one, 0.0)
+    return float(theta[0]), float(theta[1])

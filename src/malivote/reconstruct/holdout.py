@@ -35,6 +35,8 @@ import numpy as np
 from malivote import seeds
 from malivote.layouts import get_layout
 from malivote.reconstruct._facts import gather_facts
+from malivote.reconstruct.geography import fit
+from malivote.reconstruct.priors import Priors
 from malivote.rules import two_round
 
 __all__ = ["holdout", "HoldoutResult"]
@@ -98,6 +100,7 @@ def holdout(year: int, *, folds: int = 5, draws: int = 200, seed: int = 0, prior
         raise ValueError(f"folds: expected an integer of at least 2, got {folds!r}")
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
         raise ValueError(f"draws: expected a positive integer, got {draws!r}")
+    base = priors if isinstance(priors, Priors) else Priors.model_validate(priors or {})
     facts = gather_facts(int(year), get_layout("mali-55"))
     items = [r for r in facts.rows if r.members]
     if len(items) < folds:
@@ -109,7 +112,10 @@ def holdout(year: int, *, folds: int = 5, draws: int = 200, seed: int = 0, prior
     for k in range(int(folds)):
         held = [items[i] for i in range(len(items)) if fold_of[i] == k]
         names = frozenset(r.district for r in held)
-        ens = reconstruct(int(year), draws=int(draws), seed=int(seed), priors=priors, _exclude=names)
+        theta = fit(frozenset((int(year), x) for x in names))
+        fold_priors = base.model_copy(update={"geography": base.geography.model_copy(
+            update={"district_weight": theta[0], "region_weight": theta[1]})})
+        ens = reconstruct(int(year), draws=int(draws), seed=int(seed), priors=fold_priors, _exclude=names)
         out = two_round(ens.first, ens.magnitude, ens.second, rng=0)
         win = np.take_along_axis(ens.members, out.winner[..., None], -1)[..., 0]
         m = ens.magnitude

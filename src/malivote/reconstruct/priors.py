@@ -63,11 +63,11 @@ class OutcomePriors(BaseModel):
         "Starting outcomes solved by the integer programme (scipy.optimize.milp), one per "
         "random objective. Default 4: each draw's chain starts from one of them and runs "
         "long enough (see `sweeps`) to forget it; more only costs set-up time."))
-    sweeps: int = Field(40, ge=0, le=10_000, description=(
+    sweeps: int = Field(80, ge=0, le=10_000, description=(
         "Chain sweeps per draw. A sweep pairs the constituencies at random and proposes one "
-        "move per pair. Default 40: chosen from the measured mixing of the 2020 and 2013 "
-        "replays (docs/methods.md): the share of districts whose winner differs from the "
-        "starting outcome levels off after about 15 sweeps."))
+        "move per pair. Default 80: chosen from the measured mixing of the 2020 and 2013 "
+        "replays (docs/methods.md): the mean share of draws giving a free district its most "
+        "common winner levels off by 20 sweeps (2020) and 40 (2013), within 0.01 of 400 sweeps."))
     list_move: float = Field(0.3, ge=0.0, le=1.0, description=(
         "Probability that a pair's move swaps the two whole winning lists (with their "
         "rounds) rather than one seat of each. Default 0.3: a choice; seat swaps change "
@@ -76,6 +76,11 @@ class OutcomePriors(BaseModel):
         "Relative weight of a winning list of 1, 2, 3, 4, 5 or more parties. Default: the "
         "sizes of the 75 known winning lists of 2007, 2013 and 2020 (34, 26, 11, 3, 1), "
         "add-one smoothed."))
+    per_set: bool = Field(False, description=(
+        "True: `list_size_weights` weigh winning party *sets*: a list's weight is "
+        "divided by its number of possible seat splits, C(seats - 1, parties - 1), so that "
+        "lists of more parties do not gain weight from their many splits. False weighs "
+        "every seat split alike. Default False: the holdout (docs/methods.md) did not tell them apart."))
     hint_odds: float = Field(6.167, gt=0.0, description=(
         "Factor on the odds of a provisional result's outcome (round, winning list, seat "
         "split, share and other finalist). Default 37/6 = 6.167: in 2020 the court reversed "
@@ -91,26 +96,27 @@ class OutcomePriors(BaseModel):
 
 
 class GeographyPriors(BaseModel):
-    """Where parties are strong: persistence of district and regional wins.
+    """Where parties are strong: a log-odds term fitted on the known district winners.
 
-    A party's log weight in a district is ``log(1 + district_weight * d +
-    region_weight * r)``, with ``d`` its known wins in that district in the other years
-    and ``r`` its known wins elsewhere in the region (all years; the year's own held-out
-    districts never count), divided by the region's number of districts.
+    A winning list's log weight in a district is ``district_weight * log(1 + D) +
+    region_weight * log(1 + R)``, with ``D`` its parties' known wins in that district
+    in the other years and ``R`` their known wins elsewhere in the region (all years;
+    the year's own held-out districts never count), divided by the region's number of
+    districts (:mod:`malivote.reconstruct.geography`).
     """
 
     model_config = _CFG
 
-    district_weight: float = Field(2.0, ge=0.0, description=(
-        "Weight of a known win in the same district in another year. Default 2.0: a "
-        "choice; of the few values tried by holdout (docs/methods.md) none beat the "
-        "baseline in 2020."))
-    region_weight: float = Field(4.0, ge=0.0, description=(
-        "Weight of a known win elsewhere in the region (per district of the region). "
-        "Default 4.0: a choice, tried with `district_weight`."))
+    district_weight: float = Field(1.409, ge=0.0, description=(
+        "Coefficient of log(1 + D). Default 1.409: fitted by "
+        "`geography.fit()`, the pairwise likelihood of the chain's own target over the "
+        "226 pairs of known winners of the same year and magnitude (ridge 0.5). The "
+        "holdout refits it on each fold's training districts."))
+    region_weight: float = Field(0.841, ge=0.0, description=(
+        "Coefficient of log(1 + R). Default 0.841: fitted with `district_weight`."))
     share_shift: float = Field(0.05, ge=0.0, le=0.3, description=(
         "The winner's share Beta ``a`` is multiplied by ``exp(share_shift * w)``, ``w`` the "
-        "mean geographic log weight of its parties (capped at 3). Default 0.05: a choice, "
+        "winning list's geographic log weight (capped at 3). Default 0.05: a choice, "
         "small beside the spread of the known shares."))
 
 
@@ -295,7 +301,12 @@ def fitted_defaults() -> dict:
             if s.invalid is not None and s.votes_cast is not None:
                 inv += s.invalid
                 cast += s.votes_cast
+    from malivote.reconstruct.geography import _features, fit
+
+    theta = fit()
+    pairs = sum(len(_features(y, frozenset())) for y in datasets.YEARS)
     return {
+        "geography": {"district_weight": theta[0], "region_weight": theta[1]},
         "outcome": {
             "list_size_weights": tuple(x / sum(w) for x in w),
             "hint_odds": (runoffs - reversed_) / reversed_,
@@ -304,5 +315,6 @@ def fitted_defaults() -> dict:
         "lists": {"size_probs": tuple(x / sum(r) for x in r)},
         "turnout": {"invalid_mean": inv / cast},
         "_counts": {"round1_shares": len(r1), "round2_shares": len(r2), "winning_lists": len(win_sizes),
-                    "runner_up_lists": len(ru_sizes), "reversed": reversed_, "runoffs": runoffs},
+                    "runner_up_lists": len(ru_sizes), "reversed": reversed_, "runoffs": runoffs,
+                    "geography_pairs": pairs},
     }
