@@ -9,7 +9,8 @@ and the scheduler's overhead per task (a sweep of 1-draw points on the cluster).
 
 ``pytest benchmarks/test_bench_sweep.py --benchmark-enable`` runs the full size; the
 default run (``--benchmark-disable``) uses 20 draws per point and only checks that
-both ways give the same dataset.
+both ways give the same dataset. ``MALIVOTE_BENCH_SWEEP_DRAWS`` changes the full
+size's draws per point.
 """
 
 from __future__ import annotations
@@ -54,11 +55,10 @@ def sweep_file(tmp_path_factory):
     return path
 
 
-def test_sweep_in_process_against_local_cluster(benchmark, record, sweep_file, request):
+def test_sweep_in_process_against_local_cluster(benchmark, record, sweep_file):
     from distributed import Client, LocalCluster
 
-    enabled = not request.config.getoption("benchmark_disable")
-    draws = FULL_DRAWS if enabled else SMOKE_DRAWS
+    draws = SMOKE_DRAWS if benchmark.disabled else int(os.environ.get("MALIVOTE_BENCH_SWEEP_DRAWS", FULL_DRAWS))
     sweep = load_sweep(sweep_file)
     assert len(sweep) == POINTS
     cores = os.cpu_count() or 1
