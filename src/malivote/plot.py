@@ -644,7 +644,12 @@ def compare(ax, results: Mapping, *, parties: Sequence[str] | None = None, label
     ax.set_yticks(centres, names, fontsize=8)
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlabel("Seats")
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    if summaries is None:
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
+    else:
+        # Entries of three lines: below the axes (clear of the x label), not over the bars.
+        ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                  borderaxespad=4.2, ncols=1)
     ax.grid(axis="x", linewidth=0.3, alpha=0.5)
     if title is None and summaries is not None:
         title = _summary_title(list(summaries.values()))
