@@ -728,7 +728,7 @@ def _check_out(out: Path) -> None:
         except ImportError:
             raise ScenarioError(
                 f"--out {out}: writing Zarr needs the zarr package, which is not installed: "
-                "pip install zarr (or write NetCDF: --out results.nc)"
+                "pip install 'malivote[distributed]' (or write NetCDF: --out results.nc)"
             ) from None
     else:
         raise ScenarioError(f"--out: expected a NetCDF (.nc) or Zarr (.zarr) path, found {str(out)!r}")
