@@ -743,7 +743,8 @@ def _write(dataset, out: Path) -> None:
         if out.suffix == ".zarr":
             if temporary.exists():
                 shutil.rmtree(temporary)
-            dataset.to_zarr(temporary, mode="w")
+            # Zarr v2: v3 has no specified string type yet, so other readers may not read it.
+            dataset.to_zarr(temporary, mode="w", zarr_format=2)
             old = out.with_name(f".{out.name}.old")
             if out.exists():
                 os.replace(out, old)
