@@ -204,6 +204,9 @@ def test_eta_comes_from_the_blocks_done(monkeypatch):
             time.sleep(BLOCK)
             return self._pipeline.run_block(*args, **kwargs)
 
+        def __getattr__(self, name):
+            return getattr(self._pipeline, name)
+
     from malivote.layouts import get_layout
 
     lines = "\n".join(f'[[lists]]\nconstituency = "{name}"\nparties = ["{party}"]\nvotes = [{votes}]'

@@ -115,8 +115,14 @@ def simulate(
     draws = int(draws)
     chunk_size = -(-int(chunk_size) // RULE_BLOCK) * RULE_BLOCK
     pipeline = compile_scenario(scenario, seed=seed)
-    # Set-up (the replay's outcome pool) before the bar and the threads start.
+    # Set-up before the bar and the threads start: the replay's outcome pool, and the
+    # rule's compiled kernels (numba compiles on first call), decided once on one draw
+    # with a throwaway generator, so that the run's own streams are untouched and the
+    # progress bar's rate counts only the run.
     pipeline.source.prepare()
+    if progress or (progress is None and sys.stderr.isatty()):
+        warm = pipeline.source.draw(0, 1)
+        pipeline.rule.decide(pipeline.models.apply(warm, np.random.default_rng(0)), np.random.default_rng(0))
 
     def run_chunk(chunk_start: int):
         count = min(chunk_size, draws - chunk_start)
