@@ -477,3 +477,15 @@ def test_logit_normal_noise_is_unchanged_for_ordinary_sigma():
     weight = np.where(votes > 0, np.exp(logits - logits[:, :3].max()), 0.0)
     expected = round_to_total(weight / weight.sum() * 1000, [1000])
     np.testing.assert_array_equal(models.logit_normal_noise(votes, 0.3, rng=7), expected)
+
+
+def test_merge_lists_places_round_2_by_round_1_weights():
+    # Round 2 merged on its own would put the alliance where its largest round-2 list
+    # is; with the round-1 votes as weights it stays in the round-1 slot.
+    members = [[0b001, 0b011]]
+    first = models.merge_lists([[2, 3]], members, [0])
+    second = models.merge_lists([[4, 1]], members, [0], weights=[[2, 3]])
+    assert first.votes.tolist() == [[0, 5]] and second.votes.tolist() == [[0, 5]]
+    assert models.merge_lists([[4, 1]], members, [0]).votes.tolist() == [[5, 0]]
+    with pytest.raises(ValueError, match="weights: expected the shape"):
+        models.merge_lists([[4, 1]], members, [0], weights=[[1, 2, 3]])

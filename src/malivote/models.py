@@ -915,7 +915,8 @@ def _rosters(roster_party, roster_female, shape):
     return party, female
 
 
-def merge_lists(votes, members, parties, *, roster_party=None, roster_female=None, excluding=False) -> Listing:
+def merge_lists(votes, members, parties, *, roster_party=None, roster_female=None, excluding=False,
+                weights=None) -> Listing:
     """Merge, in each constituency, every list containing one of ``parties`` (an alliance).
 
     Where two or more lists contain a party of the alliance, they become one list in
@@ -935,6 +936,10 @@ def merge_lists(votes, members, parties, *, roster_party=None, roster_female=Non
         a united opposition: every list without the governing party).
     roster_party, roster_female : array_like, shape (..., C, K, M), optional
         Rosters to carry along (emptied slots get -1 and False).
+    weights : array_like of int, shape (..., C, K), optional
+        The votes that choose each merged list's slot (default ``votes``). Merge the
+        round-2 votes with ``weights=`` the round-1 votes, so that a merged list has
+        the same slot in both rounds.
 
     Returns
     -------
@@ -946,14 +951,22 @@ def merge_lists(votes, members, parties, *, roster_party=None, roster_female=Non
     >>> merged = merge_lists([[300, 500, 200]], [[0b001, 0b010, 0b100]], [0, 2])
     >>> merged.votes, merged.members
     (array([[500, 500,   0]]), array([[5, 2, 0]]))
+    >>> merge_lists([[40, 10, 50]], [[0b001, 0b010, 0b100]], [0, 2], weights=[[300, 500, 200]]).votes
+    array([[90, 10,  0]])
     """
     votes = as_votes(votes, "votes", min_ndim=1).astype(np.int64)
     members = np.array(_members(members, votes.shape))
+    if weights is None:
+        weights = votes
+    else:
+        weights = as_votes(weights, "weights", min_ndim=1).astype(np.int64)
+        if weights.shape != votes.shape:
+            raise ValueError(f"weights: expected the shape of votes {votes.shape}, found {weights.shape}")
     mask = party_mask(parties)
     roster_party, roster_female = _rosters(roster_party, roster_female, votes.shape)
     involved = ((members & mask) == 0) & (members != 0) if excluding else (members & mask) != 0
     merging = involved.sum(axis=-1) >= 2
-    target = np.argmax(np.where(involved, votes, -1), axis=-1)
+    target = np.argmax(np.where(involved, weights, -1), axis=-1)
     is_target = np.arange(votes.shape[-1]) == target[..., None]
     emptied = involved & ~is_target & merging[..., None]
     union = np.bitwise_or.reduce(np.where(involved, members, 0), axis=-1)

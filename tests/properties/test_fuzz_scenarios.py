@@ -23,7 +23,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from malivote.election_io import Election, ElectionDataError
@@ -213,6 +213,8 @@ def lists_tables(draw, values: Values) -> list:
     for _ in range(draw(st.integers(0, 2))):
         index = draw(st.integers(0, len(lists) - 1))
         change = draw(st.sampled_from(changes))
+        if lists[index] is None:
+            continue
         spec = dict(lists[index])
         if change == "votes":
             spec["votes"] = [draw(values.count) for _ in spec["votes"]]
@@ -275,9 +277,15 @@ def check_result(scenario, draws: int = 2) -> None:
         assert (decision.party_seats.sum(axis=1) == house).all()
         if decision.national is None and scenario.rule.tier == "district":
             np.testing.assert_array_equal(decision.seats.sum(axis=-1), np.broadcast_to(magnitude, decision.seats.shape[:2]))
+        # Round-2 votes only for lists that stand. Known bug outside this suite's files:
+        # a merger can move a list's round-2 votes to another slot (see
+        # test_scenario_hardening.test_a_merged_list_keeps_its_slot_in_round_2).
+        orphans = (ensemble.second > 0) & (ensemble.members == 0)
+        if not scenario.models.merge:
+            assert not orphans.any()
         # A party with no votes in either round wins nothing.
         votes = party_votes(ensemble.first, ensemble.members, len(ensemble.parties))
-        votes = votes + party_votes(ensemble.second, ensemble.members, len(ensemble.parties))
+        votes = votes + party_votes(np.where(orphans, 0, ensemble.second), ensemble.members, len(ensemble.parties))
         assert not ((votes == 0) & (decision.party_seats > 0)).any()
         first = ensemble.first
         top = first.max(axis=-1, keepdims=True)
@@ -288,9 +296,10 @@ def check_result(scenario, draws: int = 2) -> None:
             assert ((decision.seats > 0) <= (first == top)).all()
             assert ((decision.seats == magnitude[..., None]) | (decision.seats == 0)).all()
         if rule.method == "two_round" and rule.national is None:
-            # A list with more than `majority` of the valid votes takes every seat in round 1.
+            # A list with more than `majority` of the valid votes (and more than any
+            # other: a tie goes by lot) takes every seat in round 1.
             winner = (first > rule.majority * valid[..., None]) & (first == top) & (valid[..., None] > 0)
-            decided = winner.any(axis=-1)
+            decided = winner.sum(axis=-1) == 1
             assert (decision.round[decided] == 1).all()
             np.testing.assert_array_equal(decision.seats[decided], (winner * magnitude[..., None])[decided])
     assert result.party_seats.shape[0] == draws
@@ -312,6 +321,7 @@ def test_fuzz_lists_scenarios(table):
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example({"rule": {"method": "two_round", "majority": 0.0}})  # a tie for the lead in draw 1
 @given(st.one_of(*(optional(rule=v.rule, models=v.models, rosters=v.rosters, blocs=v.blocs) for v in (GOOD, ANY))))
 def test_fuzz_replay_scenarios(table):
     # One replay, on its own seed: its draws are made once (cached) for validation.
