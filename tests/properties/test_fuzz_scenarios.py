@@ -308,7 +308,7 @@ def check_result(scenario, draws: int = 2) -> None:
 # ------------------------------------------------------------------ the fuzzers
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(SCENARIOS)
 def test_fuzz_lists_scenarios(table):
     text = to_toml(table)
@@ -320,7 +320,7 @@ def test_fuzz_lists_scenarios(table):
     check_result(scenario)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example({"rule": {"method": "two_round", "majority": 0.0}})  # a tie for the lead in draw 1
 @given(st.one_of(*(optional(rule=v.rule, models=v.models, rosters=v.rosters, blocs=v.blocs) for v in (GOOD, ANY))))
 def test_fuzz_replay_scenarios(table):
