@@ -351,11 +351,6 @@ def test_huge_integers_are_described_without_converting_them(tmp_path, capsys):
     assert refused(path, capsys).startswith(f"{path}: not valid TOML here: ")
 
 
-@pytest.mark.xfail(
-    reason="transforms.VoteModels.apply merges round 2 on its own votes: the merged list can land "
-    "in another slot than in round 1 (fix: merge_lists(second, ..., weights=first)); not a file of this change",
-    strict=False,
-)
 def test_a_merged_list_keeps_its_slot_in_round_2():
     from malivote.election_io import Election
     from malivote.pipeline import compile_scenario

@@ -893,7 +893,7 @@ def load_sweep(path) -> Sweep:
         if shipped is None:
             raise ScenarioError(f"sweep: no such file or shipped sweep: {str(path)!r}")
         path = shipped
-    table = _read_toml(path.resolve())
+    table = _read_toml(path)
     return Sweep.from_table(table, source=str(path))
 
 

@@ -82,7 +82,8 @@ class VoteModels:
                 first, members, alliance, roster_party=roster_party, roster_female=roster_female,
                 excluding=excluding,
             )
-            second = vote_models.merge_lists(second, members, alliance, excluding=excluding).votes
+            # The merged list takes its round-1 slot in round 2 as well.
+            second = vote_models.merge_lists(second, members, alliance, excluding=excluding, weights=first).votes
             first, members = listing.votes, listing.members
             roster_party, roster_female = listing.roster_party, listing.roster_female
         for number, swing in enumerate(spec.swing):
