@@ -788,18 +788,20 @@ def scenario_from_dict(table: dict, *, source: str = "<dict>") -> Scenario:
     return _validate(dict(table), source)
 
 
-def build_scenario(election=None, *, source: str = "<built>", **tables) -> Scenario:
+def build_scenario(own=None, /, *, source: str = "<built>", **tables) -> Scenario:
     """A validated scenario from Python values: no TOML needed.
 
     Parameters
     ----------
-    election : Election, int or None
+    own : Election, int or None, positional only
         An election of your own (:class:`malivote.election_io.Election`, from a
         DataFrame, CSV files or arrays), or the year of an official election to
-        replay; None when ``tables`` describe the election (``lists`` or ``data``).
+        replay; None when ``tables`` describe the election (``election``, ``lists``
+        or ``data``).
     **tables
-        The scenario's tables as dictionaries, by their TOML names: ``rule``,
-        ``models``, ``simulation``, ``rosters``, ``official``, ``name``, ...
+        The scenario's tables as dictionaries, by their TOML names: ``election``,
+        ``rule``, ``models``, ``simulation``, ``rosters``, ``official``, ``blocs``,
+        ``name``, ...
 
     Examples
     --------
@@ -811,10 +813,13 @@ def build_scenario(election=None, *, source: str = "<built>", **tables) -> Scena
     [2, 2]
     >>> build_scenario(2020, rule={"method": "divisor", "divisor": "sainte_lague"}).rule.divisor
     'sainte_lague'
+    >>> build_scenario(election={"year": 2013, "layout": "mali-125"}).election.layout
+    'mali-125'
     """
     from malivote.election_io import Election
 
     table = dict(tables)
+    election = own
     if isinstance(election, (int, np.integer)) and not isinstance(election, bool):
         table["election"] = {**table.get("election", {}), "year": int(election)}
         election = None
