@@ -366,7 +366,7 @@ def test_plot(lists_file, tmp_path, capsys):
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from malivote.plot_sweep import sweep as plot_sweep
+    from malivote.plot import sweep as plot_sweep
 
     result = load_sweep(lists_file).run(draws=20, seed=1)
     ax = plot_sweep(Figure().add_subplot(), result.dataset.sel({"rule.method": "two_round"}))

@@ -941,7 +941,7 @@ def _plot(result: SweepResult, directory: str) -> list[Path]:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from malivote.plot_sweep import sweep as plot_sweep
+    from malivote.plot import sweep as plot_sweep
 
     path = Path(directory)
     try:
