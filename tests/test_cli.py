@@ -99,6 +99,15 @@ def test_export_files(lists_file, tmp_path, capsys):
     assert len(turnout) == 2 * (55 + 27)
     for row in turnout:
         assert int(row["valid"]) == int(row["votes_cast"]) - int(row["invalid"])
+    # Seats per party and draw, with round-1 seats and women; nothing else left behind.
+    with open(out_dir / "seats.csv", newline="") as handle:
+        seats = list(csv.DictReader(handle))
+    assert list(seats[0]) == ["draw", "party", "seats", "round1_seats", "women"]
+    for draw in ("0", "1"):
+        assert sum(int(row["seats"]) for row in seats if row["draw"] == draw) == 147
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "constituencies.csv", "results.csv", "rosters.csv", "seats.csv", "turnout.csv", "votes.csv"]
+    assert "seats.csv (" in capsys.readouterr().err
 
 
 def test_exported_votes_give_the_exported_results(lists_file, tmp_path):

@@ -18,12 +18,9 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
-
-from malivote.election import TURNOUT_FIELDS, list_labels
-from malivote.results import METRIC_LABELS, TWO_ROUND_RULES, Simulation, Summary, summarise
+from malivote.exports import export
+from malivote.results import METRIC_LABELS, TWO_ROUND_RULES, Summary, summarise
 
 __all__ = [
     "Comparison",
@@ -307,113 +304,3 @@ def format_csv(summary: Summary) -> str:
     for note in list(summary.modelled) + list(summary.notes):
         writer.writerow({"party": "note", "mean": note})
     return buffer.getvalue()
-
-
-def _write_rows(path: Path, header: tuple[str, ...], columns: list) -> int:
-    """Write equal-length columns as CSV rows; return the number of rows."""
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        rows = list(zip(*(column.tolist() for column in columns)))
-        writer.writerows(rows)
-    return len(rows)
-
-
-def export(simulation: Simulation, directory) -> dict[str, int]:
-    """Write ``votes.csv``, ``results.csv``, ``constituencies.csv``, ``rosters.csv``
-    and ``turnout.csv`` into ``directory``.
-
-    ``votes.csv``, ``constituencies.csv`` and ``rosters.csv`` read back in as an
-    election of your own (``[data]`` in a scenario, :class:`malivote.election_io.Election`).
-
-    - ``votes.csv``: ``draw,constituency,round,list,parties,votes``, one row per list
-      per round held per constituency per draw (round 2: the two finalists). ``list``
-      is the list's slot number, unique within its constituency; ``parties`` joins its
-      parties with ``+``.
-    - ``results.csv``: ``draw,constituency,round,list,seats``, one row per list that
-      won seats, ``round`` being the round that decided the constituency; a national
-      PR tier adds rows with constituency ``national`` and the party id as the list.
-    - ``constituencies.csv``: ``constituency,seats,region``.
-    - ``rosters.csv``: ``draw,constituency,list,position,party,sex``, each list's
-      candidates in order (``sex`` ``F`` or ``M``).
-    - ``turnout.csv``: ``draw,constituency,round,registered,votes_cast,invalid,valid``,
-      one row per round held.
-
-    Returns
-    -------
-    dict
-        Rows written per file.
-    """
-    if simulation.ensemble is None:
-        raise ValueError("simulation: the run kept no draws (keep=False); run it with keep=True to export")
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    ensemble = simulation.ensemble
-    names = np.array(ensemble.layout.names, dtype=object)
-    labels = list_labels(ensemble.members, ensemble.parties)
-    runoff = simulation.round == 2
-    written = {}
-
-    has_list = ensemble.members != 0
-    first_rows = np.nonzero(has_list)
-    second_rows = np.nonzero(has_list & runoff[..., None] & (ensemble.second > 0))
-    columns = []
-    for round_number, (d, c, k), votes in (
-        (1, first_rows, ensemble.first),
-        (2, second_rows, ensemble.second),
-    ):
-        columns.append(
-            [d, names[c], np.full(d.size, round_number), k, labels[d, c, k], votes[d, c, k]]
-        )
-    merged = [np.concatenate([a[i] for a in columns]) for i in range(6)]
-    order = np.lexsort((merged[3], merged[2], np.concatenate([first_rows[1], second_rows[1]]), merged[0]))
-    written["votes.csv"] = _write_rows(
-        directory / "votes.csv",
-        ("draw", "constituency", "round", "list", "parties", "votes"),
-        [column[order] for column in merged],
-    )
-
-    d, c, k = np.nonzero(simulation.seats)
-    columns = [d, names[c], simulation.round[d, c], k.astype(object), simulation.seats[d, c, k]]
-    if simulation.national is not None:
-        # A national tier's seats go to party lists: constituency "national", and the
-        # party's id as the list.
-        nd, party = np.nonzero(simulation.national)
-        national = [
-            nd,
-            np.full(nd.size, "national", dtype=object),
-            np.ones(nd.size, dtype=np.int64),
-            np.array(simulation.parties, dtype=object)[party],
-            simulation.national[nd, party],
-        ]
-        columns = [np.concatenate([a, b]) for a, b in zip(columns, national)]
-    written["results.csv"] = _write_rows(
-        directory / "results.csv", ("draw", "constituency", "round", "list", "seats"), columns
-    )
-
-    layout = ensemble.layout
-    region = np.array(layout.region, dtype=object)
-    written["constituencies.csv"] = _write_rows(
-        directory / "constituencies.csv",
-        ("constituency", "seats", "region"),
-        [names, np.asarray(layout.magnitude), region],
-    )
-
-    d, c, k, position = np.nonzero((ensemble.roster_party >= 0) & has_list[..., None])
-    party_names = np.array(ensemble.parties, dtype=object)
-    written["rosters.csv"] = _write_rows(
-        directory / "rosters.csv",
-        ("draw", "constituency", "list", "position", "party", "sex"),
-        [d, names[c], k, position + 1, party_names[ensemble.roster_party[d, c, k, position]],
-         np.where(ensemble.roster_female[d, c, k, position], "F", "M").astype(object)],
-    )
-
-    held = np.stack([np.ones_like(runoff), runoff], axis=-1)
-    d, c, r = np.nonzero(held)
-    figures = ensemble.turnout[d, c, r]
-    written["turnout.csv"] = _write_rows(
-        directory / "turnout.csv",
-        ("draw", "constituency", "round") + TURNOUT_FIELDS,
-        [d, names[c], r + 1] + [figures[:, i] for i in range(4)],
-    )
-    return written
