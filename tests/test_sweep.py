@@ -391,3 +391,15 @@ def test_from_scenario_with_an_election_of_arrays():
     assert dict(result.dataset["seats"].sizes) == {"rule.divisor": 2, "rule.threshold": 3, "party": 3, "stat": 5}
     for point, row in zip(sweep.points(draws=25, seed=0), result.points):
         assert summarise(simulate(point.scenario, keep=False)).to_dict() == row["summary"]
+
+
+def test_validate_checks_a_sweep_file_and_names_every_bad_key(tmp_path, capsys):
+    from malivote.cli import main
+
+    assert main(["validate", "swing_rpm_urd"]) == 0
+    assert "valid sweep (21 points)" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "mali_2020"\n[sweep]\n"rule.threshhold" = [0.1]\n"rule.quota" = ["haire"]\n')
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "rule.threshhold: unknown key" in err and "rule.quota" in err and "Traceback" not in err

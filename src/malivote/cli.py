@@ -6,7 +6,9 @@ Commands:
   [--export-format csv|csv.gz|parquet] [--plot DIR] [--chunk-size N] [--workers N]
   [--progress/--no-progress]``
 - ``malivote compare SCENARIO SCENARIO... [--draws N] [--seed S] [--format table|json|csv] [--plot DIR]``
-- ``malivote validate SCENARIO``
+- ``malivote validate SCENARIO`` (a scenario or a sweep file)
+- ``malivote sweep FILE [--draws N] [--seed S] [--format table|json] [--out PATH] [--plot DIR]
+  [--scheduler ADDRESS | --local-cluster N] [--resume]``
 - ``malivote scenarios [--path]``
 - ``malivote holdout YEAR [--folds K] [--draws N] [--seed S] [--format table|json]``
 
@@ -191,7 +193,7 @@ def _compare(args) -> int:
 
         from malivote.plot import compare as plot_compare
 
-        figure = Figure(figsize=(9, 1.2 + 0.35 * len(comparison.parties) * max(1, len(summaries) / 2)))
+        figure = Figure(figsize=(9, 1.2 + 0.6 * len(summaries) + 0.35 * len(comparison.parties) * max(1, len(summaries) / 2)))
         plot_compare(figure.add_subplot(), {s.scenario: s for s in summaries})
         figure.tight_layout()
         try:
@@ -276,6 +278,12 @@ def _dispatch(args) -> int:
     if args.command == "compare":
         return _compare(args)
     if args.command == "validate":
+        from malivote.sweep import is_sweep_file, load_sweep
+
+        if is_sweep_file(args.scenario):
+            sweep = load_sweep(args.scenario)
+            _out(f"{args.scenario}: valid sweep ({len(sweep.points())} points)")
+            return 0
         scenario = load_scenario(args.scenario)
         _out(f"{scenario.source}: valid ({scenario.name or 'unnamed scenario'})")
         return 0

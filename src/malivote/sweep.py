@@ -869,6 +869,31 @@ def _cell(value) -> str:
 # ---------------------------------------------------------------------- loading
 
 
+def is_sweep_file(path) -> bool:
+    """True when ``path`` (or a shipped sweep's name) is a file with a ``[sweep]``
+    table; False for anything else, which the scenario loader then reports on.
+
+    Examples
+    --------
+    >>> is_sweep_file("swing_rpm_urd"), is_sweep_file("mali_2020")
+    (True, False)
+    """
+    import tomllib
+
+    from malivote.scenario import ScenarioError, _read_text, shipped_path
+
+    candidate = Path(path)
+    if not candidate.exists():
+        candidate = shipped_path(str(path)) or shipped_path(f"sweeps/{path}")
+        if candidate is None:
+            return False
+    try:
+        _, text = _read_text(candidate, "sweep")
+        return isinstance(tomllib.loads(text).get("sweep"), dict)
+    except (ScenarioError, tomllib.TOMLDecodeError, ValueError, RecursionError, OSError):
+        return False
+
+
 def load_sweep(path) -> Sweep:
     """Read, resolve (``extends``) and validate a sweep file, or a shipped one by name
     (``"swing_rpm_urd"``, ``"sweeps/swing_rpm_urd"``).
