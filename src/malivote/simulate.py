@@ -166,9 +166,20 @@ def simulate(
         else:
             from concurrent.futures import ThreadPoolExecutor
 
+            from collections import deque
+
+            # At most two chunks per worker in flight: finished chunks wait to be
+            # folded in (and exported) in order, so memory stays bounded by the window,
+            # not by the number of draws.
+            window = 2 * workers
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                for result in pool.map(run_chunk, starts):
-                    absorb(result)
+                pending = deque()
+                for start in starts:
+                    pending.append(pool.submit(run_chunk, start))
+                    if len(pending) >= window:
+                        absorb(pending.popleft().result())
+                while pending:
+                    absorb(pending.popleft().result())
     finally:
         if bar is not None:
             bar.close()
