@@ -302,6 +302,18 @@ def _hist_range(hist: np.ndarray) -> Range:
     return Range(min=Tally.minimum(hist), max=Tally.maximum(hist))
 
 
+def _seat_statistics(hist: np.ndarray) -> dict:
+    """Mean, median, range and 90% interval of the seat counts in ``hist``."""
+    return dict(
+        mean=round(Tally.mean(hist), 3),
+        median=Tally.quantile(hist, 0.5),
+        min=Tally.minimum(hist),
+        max=Tally.maximum(hist),
+        p05=Tally.quantile(hist, 0.05),
+        p95=Tally.quantile(hist, 0.95),
+    )
+
+
 def summarise_tally(tally: Tally, *, official: dict | None = None, national_only: bool = False,
                     blocs: dict | None = None, **header: Any) -> Summary:
     """A :class:`Summary` from a run's tally; ``header`` fills its descriptive fields.
@@ -324,12 +336,7 @@ def summarise_tally(tally: Tally, *, official: dict | None = None, national_only
             PartySummary(
                 party=party,
                 official=None if official is None else int(official.get(party, 0)),
-                mean=round(tally.mean(hist), 3),
-                median=tally.quantile(hist, 0.5),
-                min=tally.minimum(hist),
-                max=tally.maximum(hist),
-                p05=tally.quantile(hist, 0.05),
-                p95=tally.quantile(hist, 0.95),
+                **_seat_statistics(hist),
             )
         )
     rows.sort(key=lambda row: (-(row.official or 0), -row.mean, row.party))
@@ -362,9 +369,7 @@ def summarise_tally(tally: Tally, *, official: dict | None = None, national_only
     for index, name in enumerate(tally.blocs):
         hist = tally.bloc_hist[index]
         bloc_rows.append(BlocSummary(
-            bloc=name, parties=tuple((blocs or {}).get(name, ())), mean=round(tally.mean(hist), 3),
-            median=tally.quantile(hist, 0.5), min=tally.minimum(hist), max=tally.maximum(hist),
-            p05=tally.quantile(hist, 0.05), p95=tally.quantile(hist, 0.95),
+            bloc=name, parties=tuple((blocs or {}).get(name, ())), **_seat_statistics(hist),
             p_majority=round(float(hist[majority:].sum()) / tally.n_draws, 4),
         ))
     return Summary(
