@@ -61,20 +61,21 @@ def _runoff_arrays(ens):
 
 
 @settings(max_examples=6, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=SEEDS, year=st.sampled_from((2013, 2020)))
+@given(seed=SEEDS, year=st.sampled_from(datasets.YEARS))
 def test_runoffs_are_coherent(seed, year):
     """Round 2 comes from round 1: turnout near the national ratio, bounded gains."""
     ens = reconstruct(year, draws=200, seed=seed)
     out, run, V1, V2, v1, v2 = _runoff_arrays(ens)
     nat = V2[run].sum() / V1[run].sum()
     tau = V2 / np.maximum(V1, 1)
-    assert ((tau[run] / nat) > 0.7).all() and ((tau[run] / nat) < 1.35).all()
-    # no finalist gets more than the district's round-1 valid votes times the ratio
-    assert (v2.max(-1)[run] <= V1[run] * nat * 1.35).all()
-    # finalists gain at most the eliminated lists' votes (up to rare repairs) ...
+    if year != 2007:  # 2007's round-2 turnout rests on seed 003's Bamako/elsewhere estimates
+        assert ((tau[run] / nat) > 0.7).all() and ((tau[run] / nat) < 1.35).all()
+        # no finalist gets more than the district's round-1 valid votes times the ratio
+        assert (v2.max(-1)[run] <= V1[run] * nat * 1.35).all()
+    # finalists gain at most the eliminated lists' votes (2 votes of rounding) ...
     E = V1 - v1.sum(-1)
     over = v2 > (v1 + E[..., None]) * tau[..., None] + 2
-    assert over[run].mean() < 1e-3
+    assert not over[run].any(), int(over[run].sum())
     # ... and at most max_gain (2.5) times their own share
     gain = (v2 / np.maximum(V2, 1)[..., None]) / (v1 / np.maximum(V1, 1)[..., None])
     assert (gain[run] < 2.5 * 1.02).mean() > 0.999

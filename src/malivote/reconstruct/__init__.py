@@ -43,16 +43,15 @@ Commune IV list, since Yéléma won only one round-2 seat).
 
 Method
 ------
-1. **Outcome** (:mod:`scipy.optimize.milp`): an integer programme chooses which list
-   wins each constituency, in which round, and how a joint list's seats split among
-   its parties (each member at least one seat), subject to the facts above. A pool of
-   ``POOL_SIZE`` solutions is drawn, each minimising its own random objective
-   (seeded from ``seed``). Each draw takes one pool member at random and then permutes
-   the winning lists among the constituencies that no fact pins down, within groups of
-   equal magnitude and deciding round: this keeps every national total and varies the
-   geography from draw to draw.
+1. **Outcome**: an integer programme (:mod:`scipy.optimize.milp`) finds a few
+   outcomes that meet the facts (which list wins each constituency, in which round,
+   how a joint list's seats split among its parties); each draw then runs its own
+   Markov chain from one of them (:mod:`malivote.reconstruct._chain`), whose moves
+   (seat swaps, list swaps, round swaps) keep every hard fact, towards a target that
+   weighs geography and provisional results (docs/methods.md, "Reconstruction").
 2. **Lists**: the number of lists per constituency (at least 3 where a runoff was
-   held, so that nobody has a majority; at least 2 elsewhere; exactly 1 for 2013
+   held, so that nobody has a majority, and more where the runoff's drawn round-2
+   share needs them (see 4); at least 2 elsewhere; exactly 1 for 2013
    Tin-Essako's sole list) is drawn so that the national list or candidate count
    holds exactly, bigger constituencies somewhat likelier to attract lists (weights
    ``sqrt(magnitude)`` times a lognormal factor). Losing lists are one party (60%),
@@ -69,15 +68,16 @@ Method
    (lognormal(0, 0.3) factor, clipped to 1-15%); both are apportioned exactly to the national totals
    where known. 2007's round-2 turnout is unknown: 12% of registered voters in Bamako
    and 33% elsewhere (the estimates in seed 003), times the turnout factor.
-4. **Votes**: in a round-1 constituency the winner gets a uniform 52-80% share (or
-   the known share) and the other lists split the rest (Dirichlet(1)). In a runoff
-   constituency the round-1 shares are Dirichlet(1.5), pulled towards equal shares
-   until the leader has at most 47%; the winner led round 1 with probability 0.75;
-   the two finalists are strictly ahead of every other list. Round-2 shares are
-   uniform in 50.5-75% (or the known share). A known share (rounded to two decimals)
-   that a constituency's valid votes cannot produce is reached by moving a few
-   ballots between valid and invalid, and the other way in a slack constituency, so
-   every national total stays exact.
+4. **Votes**: in a round-1 constituency the winner gets ``0.5 + 0.5 Beta`` of the
+   valid votes (or the known share) and the other lists split the rest (Dirichlet).
+   In a runoff constituency round 2 comes first (the winner's share, or the known
+   one), then a round 1 coherent with it: the finalists' share and the eliminated
+   voters' transfer are drawn inside the region where both finalists lead round 1
+   with less than half, no finalist gains more than the eliminated votes or more than
+   ``max_gain`` times its round-1 share (docs/methods.md, "Coherent runoffs"). A
+   known share (rounded to two decimals) that a constituency's valid votes cannot
+   produce is reached by moving a few ballots between valid and invalid, and the
+   other way in a slack constituency, so every national total stays exact.
 5. **Women**: the women elected and the women candidates are spread over the lists
    uniformly at random (a multivariate hypergeometric draw over the places the gender
    law allows) so that the national counts hold; where they are unknown (2007

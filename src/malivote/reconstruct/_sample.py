@@ -69,10 +69,6 @@ def select_units(cost, keys, R):
     return out
 
 
-def _ranks(keys, axis=-1):
-    return np.argsort(np.argsort(keys, axis=axis), axis=axis)
-
-
 def share_delta(V, P, majority, n_lists):
     """Smallest change of V making ``round(100 v / V, 2) == P / 100`` possible.
 
@@ -102,6 +98,98 @@ def share_delta(V, P, majority, n_lists):
 
 def _beta(rng, a, b, shape):
     return rng.beta(a, b, shape)
+
+
+def _psi_bounds(s2, F, k, pr):
+    """Bounds ``(lower, upper)`` on ``psi * e`` at round-1 finalists' share ``F``.
+
+    ``psi`` is the share of the eliminated lists' voters going to the runoff winner.
+    Lower bounds: the winner below half of round 1; the loser's share positive; the
+    loser's round-2 share at most ``max_gain`` times its round-1 share; the loser
+    ahead of an even split of the eliminated votes over ``k`` lists (with the margin
+    ``others_below``). Upper bounds: ``psi <= 1``; the winner's share positive; the
+    loser below half; the winner's round-2 share at most ``max_gain`` times its
+    round-1 share; the winner ahead of the even split. Each is linear in ``F``.
+    """
+    g, c = pr.max_gain, pr.others_below
+    t = (1.0 - F) / (c * k)
+    lower = np.maximum.reduce([np.zeros_like(F), s2 - 0.5 + 0 * F, s2 - F, (1 - s2) / g - F + s2, t - F + s2])
+    upper = np.minimum.reduce([1.0 - F, s2 + 0 * F, 0.5 - F + s2, s2 * (1 - 1 / g) + 0 * F, s2 - t])
+    return lower, upper
+
+
+def _f_range(s2, k, pr):
+    """The interval of ``F`` (within ``runoff.finalists_share``) where psi is feasible.
+
+    Every pair (lower bound i, upper bound j) of :func:`_psi_bounds` is linear in
+    ``F``: ``A + D F > 0``; their intersection with the prior range is an interval,
+    empty (``lo >= hi``) where no round 1 is coherent with ``s2`` and ``k`` lists.
+    """
+    g, c = pr.max_gain, pr.others_below
+    inv = 1.0 / (c * k)
+    # (alpha, beta) of the lower bounds, (gamma, delta) of the upper, as A + B F
+    lows = [(0.0 * s2, 0.0), (s2 - 0.5, 0.0), (s2, -1.0), ((1 - s2) / g + s2, -1.0), (inv + s2, -1.0 - inv)]
+    ups = [(1.0 + 0 * s2, -1.0), (s2, 0.0), (0.5 + s2, -1.0), (s2 * (1 - 1 / g), 0.0), (s2 - inv, inv)]
+    flo, fhi = pr.finalists_share
+    lo = np.full(np.broadcast(s2, inv).shape, float(flo))
+    hi = np.full(lo.shape, float(fhi))
+    for a, b in lows:
+        for gm, d in ups:
+            A = gm - a
+            D = d - b + 0.0 * A
+            root = -A / np.where(D == 0, 1.0, D)
+            lo = np.where(D > 0, np.maximum(lo, root), lo)
+            hi = np.where(D < 0, np.minimum(hi, root), hi)
+            hi = np.where((D == 0) & (A <= 0), -np.inf, hi)
+    return lo, hi
+
+
+def _others_needed(s2, kmax, pr):
+    """Fewest eliminated lists ``k`` (1 to ``kmax``) giving a coherent round 1 for ``s2``.
+
+    Returns ``(k, s2_cap)``: where even ``kmax`` lists leave no room (a landslide
+    beyond what any round 1 explains), ``s2`` is capped at the largest share ``kmax``
+    lists allow (found by bisection), so no draw sits outside the model.
+    """
+    k = np.ones(s2.shape, np.int64)
+    cap = np.full(s2.shape, 0.999)
+    lo, hi = _f_range(s2, 1.0, pr)
+    need = np.flatnonzero(~(hi - lo > 0.01))  # one eliminated list is not enough
+    if need.size:
+        s2n = s2.reshape(-1)[need]
+        ks = np.arange(1, kmax + 1, dtype=float)
+        lo, hi = _f_range(s2n[:, None], ks, pr)
+        ok = hi - lo > 0.01
+        k.reshape(-1)[need] = np.where(ok.any(-1), ok.argmax(-1) + 1, kmax)
+        bad = ~ok.any(-1)
+        if bad.any():
+            a, b = np.full(int(bad.sum()), 0.5), s2n[bad]
+            for _ in range(40):
+                mid = (a + b) / 2
+                l2, h2 = _f_range(mid, float(kmax), pr)
+                good = h2 - l2 > 0.01
+                a, b = np.where(good, mid, a), np.where(good, b, mid)
+            cap.reshape(-1)[need[bad]] = a
+    return k.astype(np.int64), cap
+
+
+def _finalists(rng, s2, k, pr):
+    """Round-1 shares of the runoff winner and loser, and of the eliminated lists.
+
+    ``F`` (the finalists' share) is drawn in its feasible interval (Beta
+    ``finalists_a``, ``finalists_b``), then ``psi`` in its feasible interval at that
+    ``F`` (Beta ``transfer_a``, ``transfer_b``, kept 2% away from either end), so no
+    draw sits at a bound and every constraint of :func:`_psi_bounds` holds.
+    """
+    lo, hi = _f_range(s2, k, pr)
+    hi = np.maximum(hi, lo)
+    F = lo + (hi - lo) * rng.beta(pr.finalists_a, pr.finalists_b, s2.shape)
+    e = 1.0 - F
+    low, up = _psi_bounds(s2, F, k, pr)
+    up = np.maximum(up, low)
+    pe = low + (up - low) * (0.02 + 0.96 * rng.beta(pr.transfer_a, pr.transfer_b, s2.shape))
+    a_w = s2 - pe
+    return a_w, F - a_w, e
 
 
 def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng: np.random.Generator, B: int) -> dict:
@@ -136,8 +224,13 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
             ru_mask[:, c] = np.where(on, row.runner_up_mask(), ru_mask[:, c])
             ru_members[c] = (tuple(row.runner_up), on)
 
-    # ---- 2. number of lists
-    lb = np.where(runoff, 3, 2)
+    # ---- 2. number of lists. A runoff's round-2 winner share comes first: a landslide
+    # runoff needs enough eliminated lists for a round 1 coherent with it
+    s2_draw = 0.5 + 0.5 * _beta(rng, pw.round2_a * tilt, pw.round2_b, (B, C))
+    s2_draw = np.where(runoff & (share_P >= 0), share_P / 10000.0, s2_draw)
+    k_need, s2_cap = _others_needed(s2_draw, K - 2, pr)
+    s2_draw = np.minimum(s2_draw, s2_cap)
+    lb = np.where(runoff, 2 + k_need, 2)
     sole = share_P == 10000
     lb = np.where(sole, 1, lb)
     ub = np.where(sole, 1, K)
@@ -191,44 +284,26 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     rest = apportion((V1 - vw - (n - 1)).reshape(-1), g.reshape(-1, K)).reshape(B, C, K)
     dec = np.where(slot == 0, vw[..., None], rest + 1) * live
     # runoff: round 2 first (the winner's share), then a round 1 coherent with it
-    s2 = 0.5 + 0.5 * _beta(rng, pw.round2_a * tilt, pw.round2_b, (B, C))
+    s2 = s2_draw
     w2 = np.maximum(np.floor(s2 * V2).astype(np.int64), V2 // 2 + 1)
     w2 = np.where(has_share & runoff, v_known, w2)
     w2 = np.minimum(w2, np.maximum(V2 - 1, 0))
     s2 = np.where(V2 > 0, w2 / np.maximum(V2, 1), s2)
-    s2 = np.clip(s2, 0.5, 0.999)
-    flo, fhi = pr.finalists_share
-    fhi_c = np.minimum(fhi, 1.5 - s2 - 0.005)
-    gmax = pr.max_gain
-    flo_c = np.minimum(max(flo, 1.0 / gmax), fhi_c)
-    def finalists(shape):
-        F = flo_c + (fhi_c - flo_c) * rng.beta(pr.finalists_a, pr.finalists_b, shape)
-        e = 1.0 - F
-        # psi keeps: both finalists below half of round 1, both shares positive, and no
-        # finalist's round-2 share above max_gain times its round-1 share
-        lo = np.maximum.reduce([np.zeros_like(e), (s2 - 0.5) / e, (s2 - F) / e, ((1 - s2) / gmax - F + s2) / e])
-        hi = np.minimum.reduce([np.ones_like(e), s2 / e, (0.5 - F + s2) / e, s2 * (1 - 1 / gmax) / e])
-        psi = lo + (hi - lo) * (0.02 + 0.96 * rng.beta(pr.transfer_a, pr.transfer_b, shape))
-        a_w = s2 - psi * e
-        return e, a_w, F - a_w
-
-    e, a_w, a_l = finalists((B, C))
+    s2 = np.where(runoff, np.clip(s2, 0.5, 0.999), 0.55)
+    k = np.maximum(n - 2, 1)
+    a_w, a_l, e = _finalists(rng, s2, k, pr)
+    # the other lists split e: Dirichlet, shrunk towards an even split by a random
+    # amount only where one would come within `others_below` of a finalist
     others = live & (slot >= 2)
     g = rng.gamma(pw.others_alpha, 1.0, (B, C, K)) * others
-    # redraw the finalists' shares and the other lists' split where another list would
-    # pass a finalist (a rejection: the finalists lead round 1)
-    for _ in range(pr.redraws):
-        osh = g / np.maximum(g.sum(-1, keepdims=True), 1e-300) * e[..., None]
-        bad = runoff & (osh.max(-1) >= 0.97 * np.minimum(a_w, a_l))
-        if not bad.any():
-            break
-        e2, a_w2, a_l2 = finalists((B, C))
-        e, a_w, a_l = np.where(bad, e2, e), np.where(bad, a_w2, a_w), np.where(bad, a_l2, a_l)
-        g = np.where(bad[..., None], rng.gamma(pw.others_alpha, 1.0, (B, C, K)) * others, g)
-    else:
-        # still one too strong: split the other lists' votes evenly instead
-        even = others * (e / np.maximum(n - 2, 1))[..., None]
-        osh = np.where(bad[..., None], even, osh)
+    g_sum = np.cumsum(g, axis=-1)[..., -1]
+    gn = g / np.maximum(g_sum, 1e-300)[..., None]
+    cap = pr.others_below * np.minimum(a_w, a_l) / np.maximum(e, 1e-300)
+    even = 1.0 / k
+    top = gn.max(-1)
+    lam_max = np.where(top > cap, (cap - even) / np.maximum(top - even, 1e-300), np.inf)
+    lam = np.minimum(1.0, lam_max * (0.5 + 0.5 * rng.random((B, C))))
+    osh = (lam[..., None] * gn + ((1.0 - lam) * even)[..., None]) * others * e[..., None]
     sh = np.where(slot == 0, a_w[..., None], np.where(slot == 1, a_l[..., None], osh)) * live
     ro = apportion((V1 - n).reshape(-1), sh.reshape(-1, K)).reshape(B, C, K) + live
     for _ in range(200):
@@ -238,19 +313,20 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         bad = runoff & (fin_min <= tmax)
         if not bad.any():
             break
+        # rounding left another list level with a finalist (small constituencies only):
+        # move its excess to the weakest other list, which keeps both finalists' votes
+        # (and so every transfer bound) intact; with one other list, move half the gap
+        # to the weaker finalist
         j = third.argmax(-1) + 2
         f = np.where(ro[..., 0] <= ro[..., 1], 0, 1)
         b_i, c_i = np.nonzero(bad)
-        # first choice: move the excess of the strongest other list to the weakest other
-        # list, which keeps both finalists' votes (and so every transfer bound) intact;
-        # where the other lists cannot hold it, move half the gap to the weaker finalist
         fm, tm, jj = fin_min[b_i, c_i], tmax[b_i, c_i], j[b_i, c_i]
         rest = np.where((slot[2:] < n[b_i, c_i, None]) & (slot[2:] != jj[:, None]), ro[b_i, c_i, 2:], np.iinfo(np.int64).max)
-        k = rest.argmin(-1) + 2
+        kk = rest.argmin(-1) + 2
         need = tm - fm + 1
         spread = (rest.min(-1) + need <= fm - 1) & (n[b_i, c_i] > 3)
         amt = np.where(spread, need, (tm - fm) // 2 + 1)
-        dest = np.where(spread, k, f[b_i, c_i])
+        dest = np.where(spread, kk, f[b_i, c_i])
         ro[b_i, c_i, jj] -= amt
         ro[b_i, c_i, dest] += amt
     else:  # pragma: no cover
@@ -264,7 +340,8 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
 
     # ---- 7. list parties
     members, nmem = _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, priors.lists)
-    member_mask = (np.where(members >= 0, np.int64(1) << np.maximum(members, 0).astype(np.int64), 0)).sum(-1)
+    bit_of = np.concatenate([[0], np.int64(1) << np.arange(P, dtype=np.int64)])  # index: party + 1
+    member_mask = bit_of[members.astype(np.intp) + 1].sum(-1)
 
     # ---- 8. women per list
     mm = np.broadcast_to(m[None, :, None], (B, C, K))
@@ -302,18 +379,23 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     mi = m[c_i]
     L = len(b_i)
     pos = np.arange(M)
+    rows_l = np.arange(L)[:, None]
+    S = mem.shape[1]
     pick_m = np.floor(rng.random((L, M)) * np.maximum(nm, 1)[:, None]).astype(np.int64)
     pick_m = np.where(pos < nm[:, None], pos, pick_m)
-    roster = np.take_along_axis(mem, np.minimum(pick_m, mem.shape[1] - 1), axis=1)
+    roster = mem.reshape(-1)[rows_l * S + np.minimum(pick_m, S - 1)].astype(np.int16)
     w_i = k_i == 0
     cum = np.cumsum(seats[b_i[w_i], c_i[w_i]], axis=-1)  # (Lw, P)
     roster[w_i] = (cum[:, None, :] <= pos[None, :, None]).sum(-1)
     inside = pos < mi[:, None]
     keys = np.where(inside, rng.random((L, M)), np.inf)
-    roster = np.take_along_axis(roster, np.argsort(keys, axis=1), axis=1)
+    roster = roster.reshape(-1)[rows_l * M + np.argsort(keys, axis=1)]
     roster = np.where(inside, roster, -1)
+    # the women are the w smallest of the row's keys (distinct doubles: no ties)
     keys = np.where(inside, rng.random((L, M)), np.inf)
-    female = (_ranks(keys, axis=1) < women[b_i, c_i, j_i][:, None]) & inside
+    w_l = women[b_i, c_i, j_i]
+    kth = np.sort(keys, axis=1)[np.arange(L), np.maximum(w_l - 1, 0)]
+    female = (keys <= kth[:, None]) & (w_l > 0)[:, None] & inside
     roster_party = np.full((B, C, K, M), -1, dtype=np.int16)
     roster_female = np.zeros((B, C, K, M), dtype=bool)
     roster_party[b_i, c_i, j_i] = roster
@@ -372,7 +454,10 @@ def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors):
         n[rows] = lb[rows] + sel.sum(-1)
         todo[rows] = ~_women_feasible(facts, n[rows], m)
     if todo.any():
-        raise ValueError(f"{facts.year}: could not draw list counts compatible with the women counts")
+        raise ValueError(
+            f"{facts.year}: could not draw list counts compatible with the women counts "
+            f"(runoff districts need at least {int(lb.max())} lists for the round-2 shares drawn; "
+            "a lower reconstruction.winner_share.round2_a allows fewer)")
     return n
 
 
@@ -453,20 +538,19 @@ def _turnout(facts, rng, m, rnd, B, pt):
 
 
 def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl):
-    """Party indices of each list's members, (B, C, K, S) with -1 padding, and counts."""
+    """Party indices of each list's members, (B, C, K, S) int8 with -1 padding, and counts."""
     B, C, P = seats.shape
     Smax = int(m.max())  # a list has at most as many parties as candidates
-    members = np.full((B, C, K, Smax), -1, dtype=np.int64)
-    # winners
-    order = np.argsort(~(seats > 0), axis=-1, kind="stable")[..., :Smax]
+    members = np.full((B, C, K, Smax), -1, dtype=np.int8)
+    # winners: their parties in index order
+    order = np.argsort(seats <= 0, axis=-1, kind="stable")[..., :Smax]
     got = np.take_along_axis(seats, order, axis=-1) > 0
     members[:, :, 0, :] = np.where(got, order, -1)
     known_ru = ru_mask > 0
     for c, (mem, on) in ru_members.items():
         members[:, c, 1, : len(mem)] = np.where(on[:, None], np.asarray(mem), members[:, c, 1, : len(mem)])
     # the rest: disjoint chunks of a weighted random order of the other parties
-    bits = np.int64(1) << np.arange(P, dtype=np.int64)
-    taken = ((win_mask | ru_mask)[..., None] & bits) != 0  # (B, C, P)
+    taken = ((win_mask | ru_mask)[..., None] >> np.arange(P, dtype=np.int64)) & 1 == 1  # (B, C, P)
     rep = np.zeros(P, dtype=bool)
     rep[list(facts.repeatable)] = True
     usable = ~taken & ~rep[None, None, :]
@@ -475,18 +559,20 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl)
     porder = np.argsort(-keys, axis=-1)
     n_avail = usable.sum(-1)
     sp = np.asarray(pl.size_probs, float)
-    size = 1 + (rng.random((B, C, K))[..., None] > (np.cumsum(sp) / sp.sum())[:-1]).sum(-1)
+    # 1 + the number of cumulative probabilities below u
+    size = 1 + np.searchsorted((np.cumsum(sp) / sp.sum())[:-1], rng.random((B, C, K)), side="left")
     size = np.minimum(size, m[None, :, None])
     slot = np.arange(K)
     sampled = (slot >= 1) & (slot < n[..., None])
     sampled &= ~((slot == 1) & known_ru[..., None])
     size = size * sampled
     start = np.cumsum(size, axis=-1) - size
-    for j in range(Smax):
-        idx = start + j
-        ok = (j < size) & (idx < n_avail[..., None])
-        party = np.take_along_axis(porder, np.minimum(idx, P - 1), axis=-1)
-        members[..., j] = np.where(ok, party, members[..., j])
+    j = np.arange(min(Smax, sp.size), dtype=np.int32)  # a losing list has at most sp.size parties
+    idx = start.astype(np.int32)[..., None] + j  # (B, C, K, J): the list's places in the party order
+    ok = (j < size[..., None]) & (idx < n_avail[..., None, None])
+    flat = (np.arange(B * C, dtype=np.int32) * P).reshape(B, C, 1, 1) + np.minimum(idx, P - 1)
+    part = members[..., : j.size]
+    members[..., : j.size] = np.where(ok, porder.astype(np.int8).reshape(-1)[flat], part)
     empty = sampled & (members[..., 0] < 0)
     if facts.repeatable:
         reps = np.array(facts.repeatable)

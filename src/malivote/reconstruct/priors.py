@@ -166,9 +166,13 @@ class RunoffPriors(BaseModel):
         "No finalist's round-2 share exceeds this multiple of its round-1 share (the "
         "finalists keep their voters and gain at most this much from transfers). Default "
         "2.5: a choice; it needs finalists' round-1 total of at least 1/max_gain."))
-    redraws: int = Field(30, ge=0, le=1000, description=(
-        "Redraws of the losing lists' split where one would pass a finalist, before "
-        "votes are moved one list at a time. Default 30: a choice (numerical)."))
+    others_below: float = Field(0.97, gt=0.0, lt=1.0, description=(
+        "Every eliminated list stays below this fraction of the weaker finalist's round-1 "
+        "votes (the finalists are the two leading lists). The range of ``F`` and ``psi`` "
+        "keeps an even split of the eliminated votes below it, and the eliminated lists' "
+        "Dirichlet split is shrunk towards that even split, by a random amount, only where "
+        "one list would pass it; a runoff with too few lists for its round-2 share gets "
+        "more lists. Default 0.97: a choice (a margin of 3%)."))
 
     @model_validator(mode="after")
     def _check(self):
