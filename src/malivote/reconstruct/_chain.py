@@ -160,14 +160,14 @@ class Target:
 def draw_randoms(rng, B, C, sweeps, n_start):
     """The random numbers of one block's chains (drawn first from the block's stream).
 
-    ``perm (B, sweeps, C)``: a random order of the constituencies per sweep (the
-    argsort of uniform keys), paired off two by two;
+    ``perm (B, sweeps, C)``: a random order of the constituencies per sweep (a
+    Fisher-Yates shuffle, ``Generator.permuted``), paired off two by two;
     ``u (B, sweeps, C // 2, 5)``: per pair, the move kind, the two seats, the
     round-only swap and ``log u`` of the acceptance test.
     """
     H = C // 2
     start = rng.integers(n_start, size=B)
-    perm = np.argsort(rng.random((B, sweeps, C)), axis=-1).astype(np.int16)
+    perm = rng.permuted(np.broadcast_to(np.arange(C, dtype=np.int16), (B, sweeps, C)), axis=-1)
     u = rng.random((B, sweeps, H, 5))
     u[..., 4] = np.log(np.maximum(u[..., 4], 1e-300))
     return dict(start=start, perm=perm, u=u)

@@ -192,13 +192,20 @@ def _finalists(rng, s2, k, pr):
     return a_w, F - a_w, e
 
 
-def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng: np.random.Generator, B: int) -> dict:
+def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng: np.random.Generator, B: int,
+                 backend: str | None = None) -> dict:
     """Votes, turnout and rosters of one block, given its outcomes.
 
     ``rows``: the fact rows (hard facts and provisional hints); ``active``
     ``(len(rows), B)``: whether each row's outcome holds in each draw (always, for a
-    hard fact).
+    hard fact). ``backend``: ``"numpy"`` or ``"numba"`` (default:
+    :func:`malivote.rules._backend.backend`) for the list members and rosters; both
+    read the same random numbers and give identical arrays.
     """
+    if backend is None:
+        from malivote.rules._backend import backend as _backend
+
+        backend = _backend()
     lay = facts.layout
     m = lay.magnitude.astype(np.int64)
     C, P, K, M = len(m), facts.n_parties, n_slots(facts), int(m.max())
@@ -339,9 +346,8 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     second[..., 1] = np.where(runoff, V2 - w2, 0)
 
     # ---- 7. list parties
-    members, nmem = _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, priors.lists)
-    bit_of = np.concatenate([[0], np.int64(1) << np.arange(P, dtype=np.int64)])  # index: party + 1
-    member_mask = bit_of[members.astype(np.intp) + 1].sum(-1)
+    members, nmem, member_mask = _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K,
+                                               priors.lists, backend)
 
     # ---- 8. women per list
     mm = np.broadcast_to(m[None, :, None], (B, C, K))
@@ -374,32 +380,39 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     # ---- 10. rosters, built only for the lists that exist
     b_i, c_i, j_i = np.nonzero(live)
     k_i = perm[b_i, c_i, j_i]  # the list's logical slot (0 = the winner)
-    mem = members[b_i, c_i, k_i]  # (L, S)
-    nm = nmem[b_i, c_i, k_i]
-    mi = m[c_i]
     L = len(b_i)
+    mi = m[c_i]
     pos = np.arange(M)
-    rows_l = np.arange(L)[:, None]
-    S = mem.shape[1]
-    pick_m = np.floor(rng.random((L, M)) * np.maximum(nm, 1)[:, None]).astype(np.int64)
-    pick_m = np.where(pos < nm[:, None], pos, pick_m)
-    roster = mem.reshape(-1)[rows_l * S + np.minimum(pick_m, S - 1)].astype(np.int16)
-    w_i = k_i == 0
-    cum = np.cumsum(seats[b_i[w_i], c_i[w_i]], axis=-1)  # (Lw, P)
-    roster[w_i] = (cum[:, None, :] <= pos[None, :, None]).sum(-1)
     inside = pos < mi[:, None]
-    keys = np.where(inside, rng.random((L, M)), np.inf)
-    roster = roster.reshape(-1)[rows_l * M + np.argsort(keys, axis=1)]
-    roster = np.where(inside, roster, -1)
-    # the women are the w smallest of the row's keys (distinct doubles: no ties)
-    keys = np.where(inside, rng.random((L, M)), np.inf)
+    u_pick = rng.random((L, M))
+    keys1 = np.where(inside, rng.random((L, M)), np.inf)
+    keys2 = np.where(inside, rng.random((L, M)), np.inf)
     w_l = women[b_i, c_i, j_i]
-    kth = np.sort(keys, axis=1)[np.arange(L), np.maximum(w_l - 1, 0)]
-    female = (keys <= kth[:, None]) & (w_l > 0)[:, None] & inside
     roster_party = np.full((B, C, K, M), -1, dtype=np.int16)
     roster_female = np.zeros((B, C, K, M), dtype=bool)
-    roster_party[b_i, c_i, j_i] = roster
-    roster_female[b_i, c_i, j_i] = female
+    if backend == "numba":
+        from malivote.reconstruct._sample_numba import fill_rosters
+
+        fill_rosters(roster_party, roster_female, members, nmem, seats, m, b_i, c_i, j_i, k_i, w_l,
+                     u_pick, keys1, keys2)
+    else:
+        mem = members[b_i, c_i, k_i]  # (L, S)
+        nm = nmem[b_i, c_i, k_i]
+        rows_l = np.arange(L)[:, None]
+        S = mem.shape[1]
+        pick_m = np.floor(u_pick * np.maximum(nm, 1)[:, None]).astype(np.int64)
+        pick_m = np.where(pos < nm[:, None], pos, pick_m)
+        roster = mem.reshape(-1)[rows_l * S + np.minimum(pick_m, S - 1)].astype(np.int16)
+        w_i = k_i == 0
+        cum = np.cumsum(seats[b_i[w_i], c_i[w_i]], axis=-1)  # (Lw, P)
+        roster[w_i] = (cum[:, None, :] <= pos[None, :, None]).sum(-1)
+        roster = roster.reshape(-1)[rows_l * M + np.argsort(keys1, axis=1)]
+        roster = np.where(inside, roster, -1)
+        # the women are the w smallest of the row's keys (distinct doubles: no ties)
+        kth = np.sort(keys2, axis=1)[np.arange(L), np.maximum(w_l - 1, 0)]
+        female = (keys2 <= kth[:, None]) & (w_l > 0)[:, None] & inside
+        roster_party[b_i, c_i, j_i] = roster
+        roster_female[b_i, c_i, j_i] = female
 
     turnout = np.zeros((B, C, 2, 4), dtype=np.int64)
     turnout[..., 0, 0] = reg
@@ -537,30 +550,40 @@ def _turnout(facts, rng, m, rnd, B, pt):
     return reg, cast, inv
 
 
-def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl):
-    """Party indices of each list's members, (B, C, K, S) int8 with -1 padding, and counts."""
+def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl, backend="numpy"):
+    """Party indices of each list's members, (B, C, K, S) int8 with -1 padding, counts, masks."""
     B, C, P = seats.shape
     Smax = int(m.max())  # a list has at most as many parties as candidates
     members = np.full((B, C, K, Smax), -1, dtype=np.int8)
-    # winners: their parties in index order
-    order = np.argsort(seats <= 0, axis=-1, kind="stable")[..., :Smax]
-    got = np.take_along_axis(seats, order, axis=-1) > 0
-    members[:, :, 0, :] = np.where(got, order, -1)
     known_ru = ru_mask > 0
     for c, (mem, on) in ru_members.items():
         members[:, c, 1, : len(mem)] = np.where(on[:, None], np.asarray(mem), members[:, c, 1, : len(mem)])
-    # the rest: disjoint chunks of a weighted random order of the other parties
+    # the losing lists: disjoint chunks of a weighted random order of the other parties
     taken = ((win_mask | ru_mask)[..., None] >> np.arange(P, dtype=np.int64)) & 1 == 1  # (B, C, P)
     rep = np.zeros(P, dtype=bool)
     rep[list(facts.repeatable)] = True
     usable = ~taken & ~rep[None, None, :]
     w = facts.final_totals.clip(0) + pl.party_weight_offset
     keys = np.where(usable, np.log(rng.random((B, C, P))) / w, -np.inf)
-    porder = np.argsort(-keys, axis=-1)
     n_avail = usable.sum(-1)
     sp = np.asarray(pl.size_probs, float)
+    cum_probs = (np.cumsum(sp) / sp.sum())[:-1]
+    u_size = rng.random((B, C, K))
+    reps = np.array(facts.repeatable, dtype=np.int8)
+    fill = rng.integers(len(reps), size=(B, C, K)) if reps.size else np.zeros((B, C, K), np.int64)
+    if backend == "numba":
+        from malivote.reconstruct._sample_numba import fill_members
+
+        nmem, mask = fill_members(members, seats, keys, u_size, cum_probs, fill, reps, n, known_ru,
+                                  n_avail, m, sp.size)
+        return members, nmem, mask
+    # winners: their parties in index order
+    order = np.argsort(seats <= 0, axis=-1, kind="stable")[..., :Smax]
+    got = np.take_along_axis(seats, order, axis=-1) > 0
+    members[:, :, 0, :] = np.where(got, order, -1)
+    porder = np.argsort(-keys, axis=-1)
     # 1 + the number of cumulative probabilities below u
-    size = 1 + np.searchsorted((np.cumsum(sp) / sp.sum())[:-1], rng.random((B, C, K)), side="left")
+    size = 1 + np.searchsorted(cum_probs, u_size, side="left")
     size = np.minimum(size, m[None, :, None])
     slot = np.arange(K)
     sampled = (slot >= 1) & (slot < n[..., None])
@@ -573,10 +596,10 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl)
     flat = (np.arange(B * C, dtype=np.int32) * P).reshape(B, C, 1, 1) + np.minimum(idx, P - 1)
     part = members[..., : j.size]
     members[..., : j.size] = np.where(ok, porder.astype(np.int8).reshape(-1)[flat], part)
-    empty = sampled & (members[..., 0] < 0)
-    if facts.repeatable:
-        reps = np.array(facts.repeatable)
-        fill = reps[rng.integers(len(reps), size=(B, C, K))]
-        members[..., 0] = np.where(empty, fill, members[..., 0])
+    if reps.size:
+        empty = sampled & (members[..., 0] < 0)
+        members[..., 0] = np.where(empty, reps[fill], members[..., 0])
     nmem = (members >= 0).sum(-1)
-    return members, nmem
+    bit_of = np.concatenate([[0], np.int64(1) << np.arange(P, dtype=np.int64)])  # index: party + 1
+    mask = bit_of[members.astype(np.intp) + 1].sum(-1)
+    return members, nmem, mask

@@ -1,0 +1,114 @@
+"""List members and rosters of :mod:`malivote.reconstruct._sample`, compiled (``malivote[fast]``).
+
+Two kernels, one per stage, each a loop over constituencies or lists in parallel. They
+read the same random numbers, drawn by NumPy in the same order, and make the same
+comparisons as the NumPy code (no floating-point arithmetic beyond one product and its
+floor, which IEEE 754 rounds alike), so both paths give identical arrays (tested in
+``tests/test_reconstruct.py``). Imported only when the backend is ``"numba"``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["fill_members", "fill_rosters"]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def fill_members(members, seats, keys, u_size, cum_probs, fill, reps, n, known_ru, taken_usable, m, n_draw_parties):
+    """Winners' parties (slot 0) and the losing lists' parties, in place.
+
+    ``members (B, C, K, S)`` int8, ``-1`` where empty (a known runner-up's parties are
+    already in slot 1); ``keys (B, C, P)``: the weighted order keys (``-inf`` where a
+    party is not usable); ``u_size (B, C, K)``: uniforms for the list sizes;
+    ``fill (B, C, K)``: index into ``reps`` for a list left without a party;
+    ``taken_usable (B, C)``: the number of usable parties. Returns ``nmem (B, C, K)``
+    and the member bit masks ``(B, C, K)``.
+    """
+    B, C, K, S = members.shape
+    P = seats.shape[2]
+    nmem = np.zeros((B, C, K), np.int64)
+    mask = np.zeros((B, C, K), np.int64)
+    for bc in prange(B * C):
+        b = bc // C
+        c = bc % C
+        # winners: parties with seats, in index order
+        j = 0
+        for p in range(P):
+            if seats[b, c, p] > 0 and j < S:
+                members[b, c, 0, j] = p
+                j += 1
+        order = np.argsort(-keys[b, c])
+        n_avail = taken_usable[b, c]
+        start = 0
+        for k in range(1, K):
+            sampled = k < n[b, c] and not (k == 1 and known_ru[b, c])
+            if not sampled:
+                continue
+            size = 1
+            for q in range(cum_probs.size):
+                if u_size[b, c, k] > cum_probs[q]:
+                    size += 1
+            size = min(size, m[c])
+            for j in range(min(S, n_draw_parties)):
+                idx = start + j
+                if j < size and idx < n_avail:
+                    members[b, c, k, j] = order[min(idx, P - 1)]
+            start += size
+            if members[b, c, k, 0] < 0 and reps.size > 0:
+                members[b, c, k, 0] = reps[fill[b, c, k]]
+        for k in range(K):
+            cnt = 0
+            bits = np.int64(0)
+            for j in range(S):
+                p = members[b, c, k, j]
+                if p >= 0:
+                    cnt += 1
+                    bits += np.int64(1) << np.int64(p)
+            nmem[b, c, k] = cnt
+            mask[b, c, k] = bits
+    return nmem, mask
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def fill_rosters(roster_party, roster_female, members, nmem, seats, m, b_i, c_i, j_i, k_i, women_l,
+                 u_pick, keys1, keys2):
+    """Each live list's roster (party per position) and women, in place.
+
+    ``members``/``nmem`` by logical slot (0 = the winner); ``b_i, c_i, j_i``: the live
+    lists' draw, constituency and physical slot; ``k_i`` their logical slot;
+    ``women_l`` their women; ``u_pick``, ``keys1``, ``keys2 (L, M)``: uniforms (the
+    party of each position beyond the members, the position order, the women).
+    """
+    L, M = u_pick.shape
+    S = members.shape[3]
+    P = seats.shape[2]
+    for li in prange(L):
+        b, c, j, k = b_i[li], c_i[li], j_i[li], k_i[li]
+        nm = nmem[b, c, k]
+        mi = m[c]
+        r0 = np.empty(M, np.int16)
+        for p in range(M):
+            if p < nm:
+                pick = p
+            else:
+                pick = int(np.floor(u_pick[li, p] * max(nm, 1)))
+            r0[p] = members[b, c, k, min(pick, S - 1)]
+        if k == 0:
+            for p in range(M):
+                cnt = 0
+                cum = 0
+                for q in range(P):
+                    cum += seats[b, c, q]
+                    if cum <= p:
+                        cnt += 1
+                r0[p] = cnt
+        order = np.argsort(keys1[li, :mi])
+        for p in range(mi):
+            roster_party[b, c, j, p] = r0[order[p]]
+        w = women_l[li]
+        if w > 0:
+            kth = np.sort(keys2[li, :mi])[w - 1]
+            for p in range(mi):
+                roster_female[b, c, j, p] = keys2[li, p] <= kth
