@@ -32,6 +32,8 @@ def test_every_field_is_documented():
 
 @pytest.mark.parametrize("bad, match", [
     ({"outcome": {"sweeps": -1}}, "sweeps"),
+    ({"outcome": {"draws_per_chain": 7}}, "draws_per_chain"),
+    ({"outcome": {"thin": 0}}, "thin"),
     ({"outcome": {"hint_odds": 0}}, "hint_odds"),
     ({"runoff": {"finalists_share": [0.9, 0.2]}}, "finalists_share"),
     ({"turnout": {"invalid_clip": [0.2, 1.5]}}, "invalid_clip"),

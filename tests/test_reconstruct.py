@@ -235,6 +235,16 @@ def test_chain_backends_are_identical(year):
     b = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, backend="numba")
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
     assert not np.array_equal(a[0], prep.pool.seats[rand["start"]])  # the chains moved
+    # several draws per chain: after 5 sweeps, then every 2 (the last one is the end state)
+    a = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, backend="numpy", burn=5, thin=2, records=6)
+    b = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, backend="numba", burn=5, thin=2, records=6)
+    assert a[0].shape == (360, 55, prep.pool.seats.shape[-1])
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    full = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, backend="numba")
+    assert np.array_equal(a[0][5::6], full[0])
+    assert not np.array_equal(a[0][0::6], a[0][1::6])  # consecutive records differ
+    with pytest.raises(ValueError, match="sweeps drawn"):
+        run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, burn=5, thin=2, records=3)
 
 
 def test_geography_fit_is_positive_and_leaves_out_held_out_districts():

@@ -181,16 +181,26 @@ def _prepare(year: int, layout: str, result: str, seed: int, priors: Priors | No
 
 
 def _outcomes(prep: _Prepared, seed: int, first_block: int, last_block: int, priors: Priors, stats=None):
-    """Chains of every draw of blocks ``[first_block, last_block)``, run together."""
+    """Outcomes of every draw of blocks ``[first_block, last_block)``, block by block.
+
+    A block's ``BLOCK`` draws come from ``BLOCK // draws_per_chain`` chains, each
+    recording ``draws_per_chain`` draws (after ``sweeps`` sweeps, then every ``thin``),
+    all from the block's own stream.
+    """
     C = prep.facts.layout.n_constituencies
-    rngs, rands = [], []
+    o = priors.outcome
+    per, thin = o.draws_per_chain, o.thin
+    total = o.sweeps + (per - 1) * thin
+    rngs, seats, rnd = [], [], []
     for b in range(first_block, last_block):
         rng = seeds.block_rng(int(seed), seeds.Stage.RECONSTRUCT, b)
-        rands.append(draw_randoms(rng, BLOCK, C, priors.outcome.sweeps, prep.pool.seats.shape[0]))
+        rand = draw_randoms(rng, BLOCK // per, C, total, prep.pool.seats.shape[0])
+        s, r = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, stats,
+                         burn=o.sweeps, thin=thin, records=per)
         rngs.append(rng)
-    rand = {k: np.concatenate([r[k] for r in rands]) for k in rands[0]}
-    seats, rnd = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, stats)
-    return rngs, seats, rnd
+        seats.append(s)
+        rnd.append(r)
+    return rngs, np.concatenate(seats), np.concatenate(rnd)
 
 
 def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: int = 0,

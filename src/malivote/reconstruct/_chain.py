@@ -173,14 +173,26 @@ def draw_randoms(rng, B, C, sweeps, n_start):
     return dict(start=start, perm=perm, u=u)
 
 
-def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=None):
-    """Run the chains of all draws at once; returns ``(seats (N, C, P), rnd (N, C))``.
+def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=None, burn=None, thin=1,
+              records=1):
+    """Run the chains at once; returns ``(seats (N * records, C, P), rnd (N * records, C))``.
 
-    ``backend``: ``"numpy"`` or ``"numba"`` (default: :func:`malivote.rules._backend.backend`;
-    ``stats`` always uses NumPy). Both give identical arrays.
+    Chain ``b`` (``N`` of them, one per row of ``rand``) records ``records`` draws,
+    after ``burn`` sweeps (default: all of ``rand``'s sweeps) and then every ``thin``
+    sweeps; draw ``b * records + r`` is chain ``b``'s ``r``-th record. ``rand`` must
+    hold ``burn + (records - 1) * thin`` sweeps. ``backend``: ``"numpy"`` or
+    ``"numba"`` (default: :func:`malivote.rules._backend.backend`; ``stats`` always
+    uses NumPy). Both give identical arrays.
     """
+    sweeps = rand["perm"].shape[1]
+    burn = sweeps if burn is None else int(burn)
+    if burn + (records - 1) * thin != sweeps:
+        raise ValueError(f"internal: {sweeps} sweeps drawn for burn {burn}, {records} records, thin {thin}")
     seats = start_seats[rand["start"]].astype(np.int64)
     rnd = start_rnd[rand["start"]].astype(np.int64)
+    N, C, P = seats.shape
+    out_seats = np.empty((N, records, C, P), np.int64)
+    out_rnd = np.empty((N, records, C), np.int64)
     if backend is None:
         from malivote.rules._backend import backend as _backend
 
@@ -192,18 +204,23 @@ def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=
         chain(seats, rnd, rand["perm"], rand["u"],
               t.m, t.req, t.exact, t.notmask, t.split, t.round_fixed,
               t.h_on, t.h_req, t.h_exact, t.h_round, t.h_split, t.log_hint,
-              t.log_size, t.d, t.rc, t.TD, t.TR, t.log_int, t.split_rounds, t.list_move)
-        return seats, rnd
-    return _run_numpy(target, seats, rnd, rand, stats)
+              t.log_size, t.d, t.rc, t.TD, t.TR, t.log_int, t.split_rounds, t.list_move,
+              burn, int(thin), out_seats, out_rnd)
+    else:
+        _run_numpy(target, seats, rnd, rand, stats, burn, int(thin), out_seats, out_rnd)
+    return out_seats.reshape(N * records, C, P), out_rnd.reshape(N * records, C)
 
 
-def _run_numpy(target, seats, rnd, rand, stats):
+def _run_numpy(target, seats, rnd, rand, stats, burn, thin, out_seats, out_rnd):
     N, C, P = seats.shape
     m = target.m
     H = C // 2
     rows = np.arange(N)[:, None]
     pidx = np.arange(P)
     sweeps = rand["perm"].shape[1]
+    R = out_seats.shape[1]
+    if burn == 0:
+        out_seats[:, 0], out_rnd[:, 0] = seats, rnd
     for t in range(sweeps):
         perm = rand["perm"][:, t].astype(np.intp)
         cA, cB = perm[:, 0 : 2 * H : 2], perm[:, 1 : 2 * H : 2]
@@ -251,6 +268,9 @@ def _run_numpy(target, seats, rnd, rand, stats):
             stats.setdefault("accepted", []).append(int(acc.sum()))
             stats.setdefault("pairs", []).append(int(acc.size))
             stats.setdefault("trace", []).append((seats.copy(), rnd.copy()) if stats.get("keep_trace") else None)
+        done = t + 1 - burn
+        if done >= 0 and done % thin == 0 and done // thin < R:
+            out_seats[:, done // thin], out_rnd[:, done // thin] = seats, rnd
     return seats, rnd
 
 

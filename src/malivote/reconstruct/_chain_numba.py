@@ -72,10 +72,12 @@ def _logf(c, s, rn, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, 
 @njit(cache=True, nogil=True, parallel=True)
 def chain(seats, rnd, perms, U, m, req, exact, notmask, split, round_fixed,
           h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR,
-          log_int, split_rounds, list_move):
-    """Run every draw's chain in place: ``seats (N, C, P)``, ``rnd (N, C)``.
+          log_int, split_rounds, list_move, burn, thin, out_seats, out_rnd):
+    """Run every chain in place: ``seats (N, C, P)``, ``rnd (N, C)``, recording draws.
 
     ``perms (N, sweeps, C)``, ``U (N, sweeps, H, 5)`` (``U[..., 4]`` is log u).
+    Chain ``b`` records its state into ``out_seats[b, r]``, ``out_rnd[b, r]`` after
+    ``burn + r * thin`` sweeps, for ``r < out_seats.shape[1]``.
     The current log target of each constituency is kept, not recomputed: it is a
     function of the constituency's state, so the value is the same.
     """
@@ -86,6 +88,7 @@ def chain(seats, rnd, perms, U, m, req, exact, notmask, split, round_fixed,
     for c in range(C):
         if h_on[c]:
             h_any = True
+    R = out_seats.shape[1]
     for b in prange(N):
         nA = np.empty(P, np.int64)
         nB = np.empty(P, np.int64)
@@ -93,6 +96,9 @@ def chain(seats, rnd, perms, U, m, req, exact, notmask, split, round_fixed,
         for c in range(C):
             cur[c] = _logf(c, seats[b, c], rnd[b, c], P, h_any, h_on, h_req, h_exact, h_round, h_split,
                            log_hint, log_size, d, rc, TD, TR)
+        if burn == 0:
+            out_seats[b, 0] = seats[b]
+            out_rnd[b, 0] = rnd[b]
         for t in range(sweeps):
             perm = perms[b, t]
             for h in range(H):
@@ -172,4 +178,8 @@ def chain(seats, rnd, perms, U, m, req, exact, notmask, split, round_fixed,
                     rnd[b, cB] = nrB
                     cur[cA] = a1
                     cur[cB] = a2
+            done = t + 1 - burn
+            if done >= 0 and done % thin == 0 and done // thin < R:
+                out_seats[b, done // thin] = seats[b]
+                out_rnd[b, done // thin] = rnd[b]
     return seats, rnd

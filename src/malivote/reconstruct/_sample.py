@@ -23,12 +23,13 @@ def n_slots(facts: Facts) -> int:
 # --------------------------------------------------------------------- helpers
 
 
-def allocate_units(total, lo, hi, rng, weights=None):
+def allocate_units(total, lo, hi, rng, weights=None, backend="numpy"):
     """Integers in ``[lo, hi]`` summing to ``total`` (per row), uniformly over units.
 
     ``lo``/``hi``: (B, L). The ``total - sum(lo)`` extra units go to distinct unit
     places chosen uniformly at random (weighted per entry if ``weights`` is given),
-    a multivariate-hypergeometric allocation.
+    a multivariate-hypergeometric allocation. ``backend="numba"`` gives the same
+    integers (the same keys, the same threshold) compiled.
     """
     B, L = lo.shape
     cap = hi - lo
@@ -41,6 +42,11 @@ def allocate_units(total, lo, hi, rng, weights=None):
     keys = rng.random((B, L, U))
     if weights is not None:
         keys = -np.log(keys) / np.maximum(weights, 1e-12)[..., None]
+    if backend == "numba":
+        from malivote.reconstruct._sample_numba import allocate
+
+        return allocate(np.ascontiguousarray(lo, np.int64), np.ascontiguousarray(cap, np.int64), keys,
+                        np.ascontiguousarray(np.broadcast_to(R, (B,)), np.int64))
     keys = np.where(np.arange(U) < cap[..., None], keys, np.inf).reshape(B, -1)
     srt = np.sort(keys, axis=1)
     thr = np.take_along_axis(srt, np.maximum(R - 1, 0)[:, None], axis=1)
@@ -359,14 +365,14 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     lo, hi = lo * live, hi * live
     women = np.zeros((B, C, K), dtype=np.int64)
     if facts.women_elected is not None:
-        women[..., 0] = allocate_units(np.full(B, facts.women_elected), lo[..., 0], hi[..., 0], rng)
+        women[..., 0] = allocate_units(np.full(B, facts.women_elected), lo[..., 0], hi[..., 0], rng, backend=backend)
     else:
         p = rng.uniform(*priors.women.elected, (B, 1))
         women[..., 0] = np.clip(rng.binomial(m[None, :], p), lo[..., 0], hi[..., 0])
     if facts.women_candidates is not None:
         tot = facts.women_candidates - (facts.women_elected or 0)
         lo_l, hi_l = lo[..., 1:].reshape(B, -1), hi[..., 1:].reshape(B, -1)
-        women[..., 1:] = allocate_units(np.full(B, tot), lo_l, hi_l, rng).reshape(B, C, K - 1)
+        women[..., 1:] = allocate_units(np.full(B, tot), lo_l, hi_l, rng, backend=backend).reshape(B, C, K - 1)
     else:
         q = rng.uniform(*priors.women.candidates, (B, 1, 1))
         women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo[..., 1:], hi[..., 1:]) * live[..., 1:]

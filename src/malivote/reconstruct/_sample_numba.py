@@ -112,3 +112,32 @@ def fill_rosters(roster_party, roster_female, members, nmem, seats, m, b_i, c_i,
             kth = np.sort(keys2[li, :mi])[w - 1]
             for p in range(mi):
                 roster_female[b, c, j, p] = keys2[li, p] <= kth
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def allocate(lo, cap, keys, R):
+    """Units of :func:`~malivote.reconstruct._sample.allocate_units`: ``lo`` plus, per
+    row, the ``R`` unit places (``u < cap``) with the smallest keys. ``lo``, ``cap``
+    ``(B, L)``, ``keys (B, L, U)``, ``R (B,)``."""
+    B, L, U = keys.shape
+    out = lo.copy()
+    for b in prange(B):
+        if R[b] <= 0:
+            continue
+        n = 0
+        for i in range(L):
+            n += min(cap[b, i], U)
+        vals = np.empty(n)
+        n = 0
+        for i in range(L):
+            for u in range(min(cap[b, i], U)):
+                vals[n] = keys[b, i, u]
+                n += 1
+        thr = np.sort(vals)[R[b] - 1]
+        for i in range(L):
+            cnt = 0
+            for u in range(min(cap[b, i], U)):
+                if keys[b, i, u] <= thr:
+                    cnt += 1
+            out[b, i] += cnt
+    return out

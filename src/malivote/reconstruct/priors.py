@@ -68,6 +68,14 @@ class OutcomePriors(BaseModel):
         "move per pair. Default 80: chosen from the measured mixing of the 2020 and 2013 "
         "replays (docs/methods.md): the mean share of draws giving a free district its most "
         "common winner levels off by 20 sweeps (2020) and 40 (2013), within 0.01 of 400 sweeps."))
+    draws_per_chain: int = Field(10, ge=1, le=100, description=(
+        "Draws recorded from one chain: after `sweeps` sweeps, and then every `thin` sweeps. "
+        "It must divide the seed block of 100 draws, so that draw i still depends only on "
+        "(seed, i // 100). Default 10: a block of 100 draws runs 10 chains, about a fifth of "
+        "the sweeps of 100 independent chains; docs/methods.md gives the autocorrelation."))
+    thin: int = Field(10, ge=1, le=10_000, description=(
+        "Sweeps between two draws recorded from the same chain. Default 10: half the "
+        "sweeps after which the 2020 chain has forgotten its start (docs/methods.md)."))
     list_move: float = Field(0.3, ge=0.0, le=1.0, description=(
         "Probability that a pair's move swaps the two whole winning lists (with their "
         "rounds) rather than one seat of each. Default 0.3: a choice; seat swaps change "
@@ -89,6 +97,8 @@ class OutcomePriors(BaseModel):
 
     @model_validator(mode="after")
     def _check(self):
+        if 100 % self.draws_per_chain:
+            raise ValueError(f"draws_per_chain: expected a divisor of 100 (the seed block), got {self.draws_per_chain}")
         w = self.list_size_weights
         if not w or any(x <= 0 for x in w):
             raise ValueError("list_size_weights: expected one or more positive weights")
