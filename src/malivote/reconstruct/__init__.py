@@ -124,7 +124,7 @@ from malivote.layouts import LAYOUTS, Layout, get_layout
 from malivote.reconstruct._facts import EXTRA_FACTS, Facts, gather_facts
 from malivote.reconstruct._milp import InfeasibleFacts, Pool, solve_pool
 from malivote.reconstruct._chain import Target, draw_randoms, row_holds, run_chain
-from malivote.reconstruct._sample import sample_block
+from malivote.reconstruct._sample import n_slots, sample_block
 from malivote.reconstruct.geography import counts
 from malivote.reconstruct.priors import Priors
 from malivote.reconstruct._verify import verify
@@ -269,14 +269,23 @@ def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: 
     last_block = -(-(int(first_draw) + int(draws)) // BLOCK)
     rngs, seats, rnd = _outcomes(prep, int(seed), first_block, last_block, priors)
     active = row_holds(prep.rows, seats, rnd)
-    blocks = []
+    # each block writes its rosters straight into the ensemble's arrays, and copies the
+    # rest in, so no block is held twice
+    n_total = len(rngs) * BLOCK
+    C, K, M = facts.layout.n_constituencies, n_slots(facts), int(facts.layout.magnitude.max())
+    out = {"roster_party": np.full((n_total, C, K, M), -1, np.int16),
+           "roster_female": np.zeros((n_total, C, K, M), bool)}
     for i, rng in enumerate(rngs):
         sl = slice(i * BLOCK, (i + 1) * BLOCK)
-        blocks.append(sample_block(facts, prep.rows, seats[sl], rnd[sl], active[:, sl], prep.target.geo_weight(seats[sl]), priors, rng, BLOCK))
+        blk = sample_block(facts, prep.rows, seats[sl], rnd[sl], active[:, sl], prep.target.geo_weight(seats[sl]),
+                           priors, rng, BLOCK, out={k: v[sl] for k, v in out.items()})
+        for k, v in blk.items():
+            if k not in out:
+                out[k] = np.empty((n_total,) + v.shape[1:], v.dtype)
+            if out[k][sl] is not v:
+                out[k][sl] = v
     offset = int(first_draw) - first_block * BLOCK
-    arrays = {
-        k: np.concatenate([blk[k] for blk in blocks])[offset : offset + draws] for k in blocks[0]
-    }
+    arrays = {k: v[offset : offset + draws] for k, v in out.items()}
     return Ensemble(
         layout=facts.layout,
         parties=facts.parties,

@@ -199,14 +199,16 @@ def _finalists(rng, s2, k, pr):
 
 
 def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng: np.random.Generator, B: int,
-                 backend: str | None = None) -> dict:
+                 backend: str | None = None, out: dict | None = None) -> dict:
     """Votes, turnout and rosters of one block, given its outcomes.
 
     ``rows``: the fact rows (hard facts and provisional hints); ``active``
     ``(len(rows), B)``: whether each row's outcome holds in each draw (always, for a
     hard fact). ``backend``: ``"numpy"`` or ``"numba"`` (default:
     :func:`malivote.rules._backend.backend`) for the list members and rosters; both
-    read the same random numbers and give identical arrays.
+    read the same random numbers and give identical arrays. ``out``: optional
+    ``roster_party`` (filled with -1) and ``roster_female`` (False) arrays of the
+    block's shape to write the rosters into.
     """
     if backend is None:
         from malivote.rules._backend import backend as _backend
@@ -394,8 +396,11 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     keys1 = np.where(inside, rng.random((L, M)), np.inf)
     keys2 = np.where(inside, rng.random((L, M)), np.inf)
     w_l = women[b_i, c_i, j_i]
-    roster_party = np.full((B, C, K, M), -1, dtype=np.int16)
-    roster_female = np.zeros((B, C, K, M), dtype=bool)
+    out = out or {}
+    roster_party = out.get("roster_party")
+    roster_party = np.full((B, C, K, M), -1, dtype=np.int16) if roster_party is None else roster_party
+    roster_female = out.get("roster_female")
+    roster_female = np.zeros((B, C, K, M), dtype=bool) if roster_female is None else roster_female
     if backend == "numba":
         from malivote.reconstruct._sample_numba import fill_rosters
 

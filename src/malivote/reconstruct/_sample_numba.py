@@ -71,6 +71,20 @@ def fill_members(members, seats, keys, u_size, cum_probs, fill, reps, n, known_r
     return nmem, mask
 
 
+@njit(cache=True, nogil=True)
+def _insertion_order(keys, n, order):
+    """``order[:n]``: the positions of ``keys[:n]`` sorted ascending (distinct keys)."""
+    for i in range(n):
+        order[i] = i
+    for i in range(1, n):
+        cur = order[i]
+        j = i - 1
+        while j >= 0 and keys[order[j]] > keys[cur]:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = cur
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def fill_rosters(roster_party, roster_female, members, nmem, seats, m, b_i, c_i, j_i, k_i, women_l,
                  u_pick, keys1, keys2):
@@ -80,38 +94,46 @@ def fill_rosters(roster_party, roster_female, members, nmem, seats, m, b_i, c_i,
     lists' draw, constituency and physical slot; ``k_i`` their logical slot;
     ``women_l`` their women; ``u_pick``, ``keys1``, ``keys2 (L, M)``: uniforms (the
     party of each position beyond the members, the position order, the women).
+    Lists are taken in chunks, each with its own small buffers (no allocation per list).
     """
     L, M = u_pick.shape
     S = members.shape[3]
     P = seats.shape[2]
-    for li in prange(L):
-        b, c, j, k = b_i[li], c_i[li], j_i[li], k_i[li]
-        nm = nmem[b, c, k]
-        mi = m[c]
+    chunk = 512
+    for ch in prange((L + chunk - 1) // chunk):
         r0 = np.empty(M, np.int16)
-        for p in range(M):
-            if p < nm:
-                pick = p
-            else:
-                pick = int(np.floor(u_pick[li, p] * max(nm, 1)))
-            r0[p] = members[b, c, k, min(pick, S - 1)]
-        if k == 0:
+        order = np.empty(M, np.int64)
+        for li in range(ch * chunk, min(L, (ch + 1) * chunk)):
+            b, c, j, k = b_i[li], c_i[li], j_i[li], k_i[li]
+            nm = nmem[b, c, k]
+            mi = m[c]
             for p in range(M):
-                cnt = 0
-                cum = 0
-                for q in range(P):
-                    cum += seats[b, c, q]
-                    if cum <= p:
-                        cnt += 1
-                r0[p] = cnt
-        order = np.argsort(keys1[li, :mi])
-        for p in range(mi):
-            roster_party[b, c, j, p] = r0[order[p]]
-        w = women_l[li]
-        if w > 0:
-            kth = np.sort(keys2[li, :mi])[w - 1]
+                if p < nm:
+                    pick = p
+                else:
+                    pick = int(np.floor(u_pick[li, p] * max(nm, 1)))
+                r0[p] = members[b, c, k, min(pick, S - 1)]
+            if k == 0:
+                for p in range(M):
+                    cnt = 0
+                    cum = 0
+                    for q in range(P):
+                        cum += seats[b, c, q]
+                        if cum <= p:
+                            cnt += 1
+                    r0[p] = cnt
+            _insertion_order(keys1[li], mi, order)
             for p in range(mi):
-                roster_female[b, c, j, p] = keys2[li, p] <= kth
+                roster_party[b, c, j, p] = r0[order[p]]
+            w = women_l[li]
+            if w > 0:
+                # the w smallest keys: those with fewer than w smaller ones
+                for p in range(mi):
+                    smaller = 0
+                    for q in range(mi):
+                        if keys2[li, q] < keys2[li, p]:
+                            smaller += 1
+                    roster_female[b, c, j, p] = smaller < w
 
 
 @njit(cache=True, nogil=True, parallel=True)
