@@ -277,3 +277,32 @@ def test_summary_intervals_are_the_draws_order_statistics():
             assert found == pytest.approx(low + step * math.floor((exact - low) / step + 0.5), abs=1e-9), name
         assert summary.metrics[name] == pytest.approx(values.mean(), abs=1e-3)
     assert summary.metric_intervals["gallagher"].p05 < summary.metric_intervals["gallagher"].p95
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_block_party_votes_is_party_votes_bit_for_bit(backend):
+    """The engine's fast path gives party_votes's float64 values exactly, with joint
+    lists, a party on two lists of one constituency, and empty slots."""
+    from malivote.metrics import block_party_votes
+    from malivote.rules._backend import numba_available, use_backend
+
+    if backend == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(7)
+    with use_backend(backend):
+        for _ in range(40):
+            draws, constituencies, slots, n_parties = rng.integers(1, 12, size=4) + [0, 0, 0, 2]
+            votes = rng.integers(0, 10 ** int(rng.integers(1, 13)), size=(draws, constituencies, slots))
+            votes[rng.random(votes.shape) < 0.3] = 0
+            members = np.zeros(votes.shape, dtype=np.int64)
+            for _ in range(int(rng.integers(1, 5))):
+                members |= np.int64(1) << rng.integers(0, n_parties, size=votes.shape)
+            expected = metrics.party_votes(votes, members, int(n_parties))
+            found = block_party_votes(votes, members, int(n_parties))
+            assert found.dtype == np.float64
+            assert np.array_equal(found.view(np.int64), expected.view(np.int64))
+        # Bad input raises party_votes's own errors.
+        with pytest.raises(ValueError, match="has votes but no party"):
+            block_party_votes(np.array([[[5, 1]]]), np.array([[[1, 0]]]), 2)
+        with pytest.raises(ValueError, match="names a party outside"):
+            block_party_votes(np.array([[[5, 1]]]), np.array([[[1, 4]]]), 2)

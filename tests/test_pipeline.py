@@ -339,3 +339,110 @@ def test_blocs_and_pairwise_swings(tmp_path):
         build_scenario(election, models={"swing": [{"from": "A", "to": "D", "points": 1.0}]})
     with pytest.raises(ScenarioError, match="blocs.bc: unknown party 'Q'"):
         build_scenario(election, blocs={"bc": ["Q"]})
+
+
+def _lists_scenario(method: str = "two_round", extra: str = ""):
+    from malivote import datasets
+    from malivote.layouts import get_layout
+    from malivote.scenario import parse_scenario
+
+    parties = [party.id for party in datasets.parties()][:5]
+    lists = "".join(
+        f'[[lists]]\nconstituency = "{name}"\nparties = {[party, parties[(k + 2) % 5]] if k == 1 else [party]}\n'
+        f'votes = [{1000 + 97 * c + 31 * k * k}, {(400 + 11 * c) if k < 2 else 0}]\n'.replace("'", '"')
+        for c, name in enumerate(get_layout("mali-55").names) for k, party in enumerate(parties)
+    )
+    return parse_scenario(
+        f'[election]\nlayout = "mali-55"\n[rule]\nmethod = "{method}"\n[models.noise]\nkind = "dirichlet"\n'
+        f'concentration = 300.0\n{extra}' + lists
+    )
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("name", ["mali_2013", "lists", "lists_pr"])
+def test_block_metrics_are_the_checked_metrics_bit_for_bit(backend, name):
+    """The tally's few-pass metrics give the values of malivote.metrics's checked
+    functions exactly (same float64 operations, same order)."""
+    from malivote import metrics
+    from malivote.pipeline import block_metrics
+    from malivote.results import round1_seats
+    from malivote.rules._backend import numba_available, use_backend
+
+    if backend == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    scenario = {"lists": lambda: _lists_scenario(), "lists_pr": lambda: _lists_scenario("divisor")}.get(
+        name, lambda: load_scenario(name))()
+    pipeline = compile_scenario(scenario, seed=5)
+    with use_backend(backend):
+        ensemble, decision, tally = pipeline.run_block(pipeline.source.draw(0, 40), block=0)
+        found = block_metrics(ensemble, decision)
+    votes = metrics.party_votes(ensemble.first, ensemble.members, len(ensemble.parties))
+    seats = decision.party_seats
+    expected = {
+        "gallagher": metrics.gallagher(votes, seats),
+        "loosemore_hanby": metrics.loosemore_hanby(votes, seats),
+        "enp_votes": metrics.effective_number_of_parties(votes),
+        "enp_seats": metrics.effective_number_of_parties(seats),
+        "largest_party_share": metrics.largest_party_share(seats),
+        "runoffs": metrics.runoffs(decision.round),
+        "wasted_votes": metrics.wasted_votes(ensemble.first, decision.seats),
+        "women": decision.women,
+    }
+    assert list(found) == list(expected)
+    for key, value in expected.items():
+        assert found[key].dtype == value.dtype and np.array_equal(found[key], value), key
+        if value.dtype.kind == "f":
+            assert np.array_equal(found[key].view(np.int64), value.view(np.int64)), key
+    assert tally.round1_seats_hist.sum() == 40
+    assert np.array_equal(
+        tally.round1_seats_hist, np.bincount(round1_seats(decision.seats, decision.round), minlength=148)
+    )
+
+
+def test_tally_block_into_a_tally_is_the_merge_of_block_tallies():
+    from malivote.pipeline import tally_block
+
+    scenario = _lists_scenario(extra='[blocs]\nfirst = ["RPM", "URD"]\n')
+    pipeline = compile_scenario(scenario, seed=3)
+    ensemble = pipeline.source.draw(0, 300)
+    merged, folded = None, None
+    for block in range(3):
+        changed, decision, _ = pipeline.run_block(ensemble.take(slice(100 * block, 100 * block + 100)), block=block)
+        one = tally_block(changed, decision, scenario.blocs)
+        merged = one if merged is None else merged.merge(one)
+        folded = tally_block(changed, decision, scenario.blocs, into=folded)
+    for name in ("party_hist", "round1_constituencies_hist", "round1_seats_hist", "women_hist", "bloc_hist"):
+        assert np.array_equal(getattr(folded, name), getattr(merged, name)), name
+    assert folded.metric_sums == merged.metric_sums and folded.lots == merged.lots
+    assert folded.n_draws == merged.n_draws == 300 and folded.majority_draws == merged.majority_draws
+    assert all(np.array_equal(folded.metric_hist[k], merged.metric_hist[k]) for k in merged.metric_hist)
+
+
+def test_a_replay_reconstructs_its_first_block_once(monkeypatch):
+    """prepare(), the progress bar's warm-up and the run's first chunk share block 0;
+    the pieces are the reconstruction's draws exactly."""
+    import malivote.reconstruct
+    from malivote import sources
+
+    reconstruct = malivote.reconstruct.reconstruct
+    calls = []
+
+    def counting(year, **kwargs):
+        calls.append((kwargs["first_draw"], kwargs["draws"]))
+        return reconstruct(year, **kwargs)
+
+    scenario = load_scenario("mali_2013")
+    sources._FIRST_BLOCKS.clear()
+    monkeypatch.setattr(malivote.reconstruct, "reconstruct", counting)
+    result = simulate(scenario, draws=250, seed=11, chunk_size=200, progress=False)
+    assert calls == [(0, 100), (100, 100), (200, 50)]
+    calls.clear()
+    simulate(scenario, draws=250, seed=11, chunk_size=200, progress=False)
+    assert calls == [(100, 100), (200, 50)]  # block 0 is kept
+    direct = reconstruct(2013, draws=250, seed=11, first_draw=0)
+    for name in ("first", "second", "members", "roster_party", "roster_female", "turnout"):
+        assert np.array_equal(getattr(result.ensemble, name), getattr(direct, name)), name
+    source = compile_scenario(scenario, seed=11).source
+    part = source.draw(30, 120)
+    assert part.first_draw == 30 and np.array_equal(part.first, direct.first[30:150])
+    assert part.first.flags.writeable and not sources._FIRST_BLOCKS[source._key()].first.flags.writeable

@@ -39,13 +39,15 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from malivote import metrics, seeds
 from malivote.election import Ensemble
-from malivote.results import Decision, round1_seats
+from malivote.results import Decision
+from malivote.rules._backend import backend
 from malivote.ruleset import Rule, RuleContext, build_rule
 from malivote.sources import vote_source
 from malivote.tally import Tally
@@ -54,7 +56,7 @@ from malivote.transforms import VoteModels, runoff_model
 if TYPE_CHECKING:  # pragma: no cover
     from malivote.scenario import Scenario
 
-__all__ = ["Pipeline", "compile_scenario", "tally_block"]
+__all__ = ["Pipeline", "block_metrics", "compile_scenario", "tally_block"]
 
 
 def bloc_membership(blocs: dict, parties: tuple[str, ...]) -> np.ndarray:
@@ -67,37 +69,127 @@ def bloc_membership(blocs: dict, parties: tuple[str, ...]) -> np.ndarray:
     return membership
 
 
-def tally_block(ensemble: Ensemble, decision: Decision, blocs: dict | None = None) -> Tally:
-    """The summaries of one block of draws: histograms, per-draw metrics and lots.
+@lru_cache(maxsize=64)
+def _membership(blocs: tuple, parties: tuple[str, ...]) -> np.ndarray:
+    """:func:`bloc_membership` of ``blocs`` given as ``((name, (party, ...)), ...)``,
+    computed once per run (read-only)."""
+    membership = bloc_membership(dict(blocs), parties)
+    membership.setflags(write=False)
+    return membership
 
-    Party votes for the metrics credit each joint list's votes equally to its parties
+
+def block_metrics(ensemble: Ensemble, decision: Decision) -> dict[str, np.ndarray]:
+    """The per-draw metrics of one block of draws, by name (:data:`~malivote.results.METRIC_NAMES`).
+
+    Party votes credit each joint list's votes equally to its parties
     (:func:`malivote.metrics.party_votes`, ``"equal"``: ballots are cast for lists),
     the one convention of every party-level figure in malivote.
+
+    The values are, bit for bit, those of the functions of :mod:`malivote.metrics`
+    (the same float64 operations in the same order), computed in few passes: the
+    party votes, the wasted and valid votes in one (a compiled kernel with the numba
+    backend), the vote and seat shares shared among the indices, and without the
+    argument checks, which the engine's arrays pass; a block that would fail a check
+    (a draw without votes or seats, say) goes through the checked functions, which
+    raise their errors.
     """
-    house = int(ensemble.magnitude.sum())
-    blocs = blocs or {}
-    tally = Tally.empty(ensemble.parties, house, ensemble.layout.n_constituencies, blocs=tuple(blocs))
-    votes = metrics.party_votes(ensemble.first, ensemble.members, len(ensemble.parties))
-    seats = decision.party_seats
+    return _block_values(ensemble, decision)[0]
+
+
+def _block_values(ensemble: Ensemble, decision: Decision) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """:func:`block_metrics`, and the seats decided in round 1 in each draw."""
+    first, members, seats, rounds = ensemble.first, ensemble.members, decision.party_seats, decision.round
+    list_seats = decision.seats
+    n_parties = len(ensemble.parties)
+    fast = (
+        seats.dtype.kind == "i" and seats.ndim == 2 and seats.shape[-1] == n_parties
+        and first.dtype == np.int64 and first.ndim == 3 and members.dtype == np.int64
+        and list_seats.shape == first.shape and rounds.dtype.kind in "ui" and rounds.shape == first.shape[:2]
+    )
+    counted = None
+    if fast and list_seats.dtype == np.int64 and 1 <= n_parties <= 63 and backend() == "numba":
+        from malivote._tally_numba import block_counts
+
+        counted = block_counts(
+            np.ascontiguousarray(first), np.ascontiguousarray(members), np.ascontiguousarray(list_seats),
+            np.ascontiguousarray(rounds), n_parties,
+        )
+        if not counted[-1]:
+            counted = None
+    if counted is not None:
+        votes, lost, valid, round1 = counted[:4]
+    else:
+        votes = metrics.block_party_votes(first, members, n_parties)
+        round1 = np.where((rounds == 1)[..., None], list_seats, 0).sum(axis=(-1, -2))
+        if fast:
+            lost = np.where(list_seats == 0, first, 0).sum(axis=(-2, -1))
+            valid = first.sum(axis=(-2, -1))
+    if fast:
+        vote_total = votes.sum(axis=-1)
+        seats_float = seats.astype(np.float64)
+        seat_total = seats_float.sum(axis=-1)
+        r2 = rounds == 2
+        if (
+            (vote_total != 0).all() and (seat_total != 0).all() and (valid != 0).all()
+            and seats.min(initial=0) >= 0 and (counted is not None or first.min(initial=0) >= 0)
+            and (r2 | (rounds == 1)).all()
+        ):
+            # As metrics._shares, metrics.gallagher, ... compute them.
+            v = votes / vote_total[..., None]
+            s = seats_float / seat_total[..., None]
+            difference = v - s
+            values = {
+                "gallagher": 100.0 * np.sqrt(0.5 * (difference**2).sum(axis=-1)),
+                "loosemore_hanby": 100.0 * 0.5 * np.abs(difference).sum(axis=-1),
+                "enp_votes": 1.0 / (v**2).sum(axis=-1),
+                "enp_seats": 1.0 / (s**2).sum(axis=-1),
+                "largest_party_share": s.max(axis=-1),
+                "runoffs": r2.sum(axis=-1).astype(np.int64),
+                "wasted_votes": lost / valid,
+                "women": decision.women,
+            }
+            return values, round1
     values = {
         "gallagher": metrics.gallagher(votes, seats),
         "loosemore_hanby": metrics.loosemore_hanby(votes, seats),
         "enp_votes": metrics.effective_number_of_parties(votes),
         "enp_seats": metrics.effective_number_of_parties(seats),
         "largest_party_share": metrics.largest_party_share(seats),
-        "runoffs": metrics.runoffs(decision.round),
-        "wasted_votes": metrics.wasted_votes(ensemble.first, decision.seats),
+        "runoffs": metrics.runoffs(rounds),
+        "wasted_votes": metrics.wasted_votes(first, list_seats),
         "women": decision.women,
     }
+    return values, round1
+
+
+def tally_block(ensemble: Ensemble, decision: Decision, blocs: dict | None = None, *,
+                into: Tally | None = None) -> Tally:
+    """The summaries of one block of draws: histograms, per-draw metrics and lots.
+
+    The metrics are :func:`block_metrics`. With ``into``, the block is counted into
+    that tally (of the same run's earlier draws) and it is returned: a run folds its
+    blocks in as they come, without a tally per block.
+    """
+    house = int(ensemble.magnitude.sum())
+    blocs = blocs or {}
+    tally = into
+    if tally is None:
+        tally = Tally.empty(ensemble.parties, house, ensemble.layout.n_constituencies, blocs=tuple(blocs))
+    seats = decision.party_seats
+    values, round1 = _block_values(ensemble, decision)
+    bloc_seats = None
+    if blocs:
+        key = tuple((name, tuple(members)) for name, members in blocs.items())
+        bloc_seats = seats @ _membership(key, tuple(ensemble.parties))
     tally.add(
         party_seats=seats,
         round1_constituencies=(decision.round == 1).sum(axis=-1),
-        round1_seats=round1_seats(decision.seats, decision.round),
+        round1_seats=round1,
         women=decision.women,
         metrics=values,
         majority=metrics.majority_threshold(house),
         lots=decision.lots,
-        bloc_seats=decision.party_seats @ bloc_membership(blocs, ensemble.parties) if blocs else None,
+        bloc_seats=bloc_seats,
     )
     return tally
 
@@ -125,12 +217,17 @@ class Pipeline:
         """The stream of the models and the rule's lots for block ``block`` of draws."""
         return seeds.block_rng(self.seed, seeds.Stage.RULE, block)
 
-    def run_block(self, ensemble: Ensemble, *, block: int) -> tuple[Ensemble, Decision, Tally]:
-        """Models, rule and tally for the draws of one block (at most ``seeds.BLOCK``)."""
+    def run_block(self, ensemble: Ensemble, *, block: int, tally: Tally | None = None,
+                  ) -> tuple[Ensemble, Decision, Tally]:
+        """Models, rule and tally for the draws of one block (at most ``seeds.BLOCK``).
+
+        With ``tally``, the block is counted into it (:func:`tally_block`'s ``into``),
+        and it is the tally returned.
+        """
         rng = self.block_rng(block)
         changed = self.models.apply(ensemble, rng)
         decision = self.rule.decide(changed, rng)
-        return changed, decision, tally_block(changed, decision, self.scenario.blocs)
+        return changed, decision, tally_block(changed, decision, self.scenario.blocs, into=tally)
 
 
 def compile_scenario(scenario: "Scenario", *, seed: int | None = None) -> Pipeline:

@@ -61,6 +61,18 @@ def _concatenate(ensembles: list[Ensemble]) -> Ensemble:
     return ensembles[0].replace(**joined)
 
 
+def _draw_parts(source, first_draw: int, count: int) -> list[tuple[int, Ensemble]]:
+    """A chunk's draws as ``(first draw, Ensemble)`` pieces, each starting at a
+    multiple of ``RULE_BLOCK`` (the source's ``draw_parts``, or one ``draw``)."""
+    draw_parts = getattr(source, "draw_parts", None)
+    if draw_parts is None:
+        return [(first_draw, source.draw(first_draw, count))]
+    parts = draw_parts(first_draw, count)
+    if any(start % RULE_BLOCK for start, _ in parts[1:]):  # not on block bounds: join them
+        return [(first_draw, _concatenate([ensemble for _, ensemble in parts]).replace(first_draw=first_draw))]
+    return parts
+
+
 def simulate(
     scenario,
     *,
@@ -126,31 +138,32 @@ def simulate(
 
     def run_chunk(chunk_start: int):
         count = min(chunk_size, draws - chunk_start)
-        ensemble = pipeline.source.draw(chunk_start, count)
         blocks, tally = [], None
-        for block_start in range(0, count, RULE_BLOCK):
-            part = slice(block_start, min(block_start + RULE_BLOCK, count))
-            changed, decision, block_tally = pipeline.run_block(
-                ensemble.take(part), block=(chunk_start + block_start) // RULE_BLOCK
-            )
-            tally = block_tally if tally is None else tally.merge(block_tally)
-            if keep or on_block is not None:
-                blocks.append((changed, decision))
-            if bar is not None:
-                bar.update(part.stop - part.start)  # tqdm takes updates from any thread
-        return tally, blocks, ensemble
+        for part_start, ensemble in _draw_parts(pipeline.source, chunk_start, count):
+            n = ensemble.n_draws
+            for block_start in range(0, n, RULE_BLOCK):
+                part = slice(block_start, min(block_start + RULE_BLOCK, n))
+                # The block is counted into the chunk's tally as it is decided.
+                changed, decision, tally = pipeline.run_block(
+                    ensemble.take(part), block=(part_start + block_start) // RULE_BLOCK, tally=tally
+                )
+                if keep or on_block is not None:
+                    blocks.append((changed, decision))
+                if bar is not None:
+                    bar.update(part.stop - part.start)  # tqdm takes updates from any thread
+        return tally, blocks, (ensemble.parties, ensemble.layout.name, ensemble.notes)
 
     bar = _progress_bar(draws, progress, scenario.name or "malivote")
     starts = range(0, draws, chunk_size)
-    state = {"tally": None, "ensemble": None}
+    state = {"tally": None, "about": None}
     kept: list[tuple[Ensemble, Decision]] = []
 
     def absorb(result) -> None:
         """Fold a chunk into the run as it arrives, in order: nothing per chunk is kept
         unless ``keep``, so memory does not grow with the number of draws."""
-        tally, blocks, ensemble = result
+        tally, blocks, about = result
         if state["tally"] is None:
-            state["tally"], state["ensemble"] = tally, ensemble
+            state["tally"], state["about"] = tally, about
         else:
             state["tally"].merge(tally)
         if on_block is not None:
@@ -184,10 +197,10 @@ def simulate(
         if bar is not None:
             bar.close()
 
-    ensemble = state["ensemble"]
+    parties, layout_name, notes = state["about"]
     common = dict(
-        scenario=scenario, seed=seed, tally=state["tally"], parties=ensemble.parties,
-        layout_name=ensemble.layout.name, notes=ensemble.notes,
+        scenario=scenario, seed=seed, tally=state["tally"], parties=parties,
+        layout_name=layout_name, notes=notes,
     )
     if not keep:
         return Simulation(**common)

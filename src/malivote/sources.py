@@ -14,12 +14,14 @@ so a run drawn in chunks of any size, by any number of workers, is the same run.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from malivote import datasets
+from malivote import datasets, seeds
 from malivote.election import Ensemble
 from malivote.election_io import Election
 from malivote.layouts import get_layout
@@ -30,9 +32,36 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["FixedSource", "ReplaySource", "election_from_lists", "vote_source"]
 
 
+#: Block 0 of recent replays' draws, by (year, layout, result, seed, priors): every
+#: replay run begins with it, and so do the scenario loader's dry run
+#: (:func:`malivote.scenario.check_scenario`, on the scenario's own seed),
+#: :meth:`ReplaySource.prepare` and the progress bar's warm-up, which without it
+#: would each reconstruct it again. A few entries of about 12 MB each.
+_FIRST_BLOCKS: "OrderedDict[tuple, Ensemble]" = OrderedDict()
+_FIRST_BLOCKS_SIZE = 4
+_FIRST_BLOCKS_LOCK = threading.Lock()
+
+
+def _copy(ensemble: Ensemble, draws: slice) -> Ensemble:
+    """Draws ``draws`` of ``ensemble``, as arrays of their own (writable, not views)."""
+    return ensemble.replace(
+        first=ensemble.first[draws].copy(), second=ensemble.second[draws].copy(),
+        members=ensemble.members[draws].copy(), roster_party=ensemble.roster_party[draws].copy(),
+        roster_female=ensemble.roster_female[draws].copy(), turnout=ensemble.turnout[draws].copy(),
+        first_draw=ensemble.first_draw + draws.indices(ensemble.n_draws)[0],
+    )
+
+
 @dataclass(frozen=True)
 class ReplaySource:
-    """Draws of an official election that meet every known fact (a model of the votes)."""
+    """Draws of an official election that meet every known fact (a model of the votes).
+
+    Draw ``i`` depends only on the seed and ``i`` (:func:`malivote.reconstruct.reconstruct`),
+    so draws may be made in any pieces. The first block of :data:`malivote.seeds.BLOCK`
+    draws is reconstructed once per process and seed and kept (a few at a time):
+    :meth:`prepare`, the first chunk of the run and the scenario loader's dry run
+    share it.
+    """
 
     year: int
     layout: str
@@ -46,15 +75,72 @@ class ReplaySource:
             kwargs["priors"] = self.priors
         return kwargs
 
-    def prepare(self) -> None:
-        """Do the set-up (the facts and the outcome pool) before timing or threads."""
-        self.draw(0, 1)
-
-    def draw(self, first_draw: int, count: int) -> Ensemble:
+    def _reconstruct(self, first_draw: int, count: int) -> Ensemble:
         from malivote.reconstruct import reconstruct
 
         ensemble = reconstruct(self.year, draws=count, first_draw=first_draw, **self._kwargs())
         return ensemble.replace(first_draw=first_draw)
+
+    def _key(self) -> tuple | None:
+        key = (self.year, self.layout, self.result, self.seed, self.priors)
+        try:
+            hash(key)
+        except TypeError:  # priors that cannot be a key: no sharing
+            return None
+        return key
+
+    def _first_block(self) -> Ensemble:
+        """Draws 0 to ``BLOCK - 1``, reconstructed once (read-only arrays)."""
+        key = self._key()
+        with _FIRST_BLOCKS_LOCK:
+            cached = _FIRST_BLOCKS.get(key) if key is not None else None
+            if cached is not None:
+                _FIRST_BLOCKS.move_to_end(key)
+                return cached
+        block = self._reconstruct(0, seeds.BLOCK)
+        for name in ("first", "second", "members", "roster_party", "roster_female", "turnout"):
+            array = getattr(block, name)
+            if array.base is not None:  # a view of a larger array: keep only the block
+                block = block.replace(**{name: array.copy()})
+            getattr(block, name).setflags(write=False)
+        if key is not None:
+            with _FIRST_BLOCKS_LOCK:
+                _FIRST_BLOCKS[key] = block
+                _FIRST_BLOCKS.move_to_end(key)
+                while len(_FIRST_BLOCKS) > _FIRST_BLOCKS_SIZE:
+                    _FIRST_BLOCKS.popitem(last=False)
+        return block
+
+    def prepare(self) -> None:
+        """Do the set-up (the facts, the outcome pool and the first block of draws)
+        before timing or threads."""
+        self._first_block()
+
+    def draw_parts(self, first_draw: int, count: int) -> list[tuple[int, Ensemble]]:
+        """Draws ``first_draw`` to ``first_draw + count - 1`` as ``(first draw, Ensemble)``
+        pieces in order, each starting at a multiple of :data:`malivote.seeds.BLOCK`
+        (or at ``first_draw``): the part in block 0 comes from the kept first block,
+        the rest from one reconstruction, without joining them."""
+        parts = []
+        end = first_draw + count
+        if first_draw < seeds.BLOCK:
+            stop = min(end, seeds.BLOCK)
+            parts.append((first_draw, _copy(self._first_block(), slice(first_draw, stop))))
+            first_draw = stop
+        if first_draw < end:
+            parts.append((first_draw, self._reconstruct(first_draw, end - first_draw)))
+        return parts
+
+    def draw(self, first_draw: int, count: int) -> Ensemble:
+        parts = self.draw_parts(first_draw, count)
+        if len(parts) == 1:
+            return parts[0][1]
+        ensembles = [ensemble for _, ensemble in parts]
+        return ensembles[0].replace(
+            first_draw=parts[0][0],
+            **{name: np.concatenate([getattr(e, name) for e in ensembles])
+               for name in ("first", "second", "members", "roster_party", "roster_female", "turnout")},
+        )
 
 
 @dataclass(frozen=True)
