@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from malivote.rounding import round_to_total
+from malivote.rounding import check_status, kernels, round_to_total
 from malivote.rules._validation import as_votes, first_bad_index
 
 __all__ = [
@@ -348,15 +348,14 @@ def proportional_swing(votes, members, party, factor, *, region=None, mode: str 
 
 
 def _noise_setup(votes, parameter, name, draws):
-    votes = as_votes(votes, "votes", min_ndim=1).astype(np.int64)
+    votes = as_votes(votes, "votes", min_ndim=1).astype(np.int64, copy=False)
     if draws is not None:
         if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
             raise ValueError(f"draws: expected a positive integer, found {draws!r}")
         votes = np.broadcast_to(votes, (int(draws),) + votes.shape)
     rows = _row_shape(name, parameter, votes.shape[:-1])
     votes = np.broadcast_to(votes, tuple(rows) + votes.shape[-1:])
-    total = votes.sum(axis=-1)
-    return votes, total, np.broadcast_to(parameter, rows)
+    return votes, np.broadcast_to(parameter, rows)
 
 
 def dirichlet_noise(votes, concentration, rng=None, *, draws: int | None = None) -> np.ndarray:
@@ -404,11 +403,52 @@ def dirichlet_noise(votes, concentration, rng=None, *, draws: int | None = None)
     ((3, 1, 4), [1000, 1000, 1000], True)
     """
     concentration = _real(concentration, "concentration", low=0, low_open=True)
-    votes, total, concentration = _noise_setup(votes, concentration, "concentration", draws)
-    rng = np.random.default_rng(rng)
+    votes, concentration = _noise_setup(votes, concentration, "concentration", draws)
+    return _dirichlet(votes, None, concentration, np.random.default_rng(rng))
+
+
+def _nothing_to_perturb(votes, rng) -> np.ndarray:
+    """Dirichlet noise on votes that are all 0: they stay 0, and the stream moves on by
+    the variates NumPy would draw and drop, all of shape 1, which NumPy draws as
+    standard exponentials (the same numbers)."""
+    rng.standard_exponential(size=votes.shape)
+    return np.zeros(votes.shape, np.int64)
+
+
+def _dirichlet(votes, total, concentration, rng) -> np.ndarray:
+    """:func:`dirichlet_noise` on checked arrays: int64 ``votes`` ``(..., K)``, their
+    row sums ``total`` (None: summed here when needed) and the concentration broadcast
+    to the rows.
+
+    The random numbers are one gamma variate per slot, in order, an empty slot's with
+    shape 1 (drawn and dropped); the rest is one pass of the numba kernels
+    (:mod:`malivote._rounding_numba`) when they are in use, with the same results.
+    """
+    fast = kernels(votes.shape[-1]) if votes.size else None
+    if fast is not None:
+        n_slots = votes.shape[-1]
+        rows = np.ascontiguousarray(votes).reshape(-1, n_slots)
+        per_row = np.ascontiguousarray(concentration, dtype=np.float64).reshape(-1)
+        totals = np.empty(len(rows), np.int64)
+        shapes = np.empty(rows.shape, np.float64)
+        if not fast.dirichlet_shapes(rows, per_row, totals, shapes):
+            return _nothing_to_perturb(votes, rng)
+        drawn = rng.standard_gamma(shapes)
+        out = np.empty(votes.shape, np.int64)
+        status = fast.dirichlet_rows(rows, totals, per_row, drawn, out.reshape(-1, n_slots))
+        if status != fast.DEGENERATE:
+            check_status(status)
+            return out
+        drawn = drawn.reshape(votes.shape)
+    if total is None:
+        total = votes.sum(axis=-1)
+    if votes.size and not total.any():
+        return _nothing_to_perturb(votes, rng)
     p = votes / np.maximum(total, 1)[..., None]
     alpha = concentration[..., None] * p
-    gamma = np.where(alpha > 0, rng.standard_gamma(np.where(alpha > 0, alpha, 1.0)), 0.0)
+    if fast is None:
+        drawn = rng.standard_gamma(np.where(alpha > 0, alpha, 1.0))
+    gamma = np.where(alpha > 0, drawn, 0.0)
     sums = gamma.sum(axis=-1)
     degenerate = (sums == 0) & (total > 0)
     if degenerate.any():
@@ -466,7 +506,8 @@ def logit_normal_noise(votes, sigma, rng=None, *, draws: int | None = None) -> n
     1000
     """
     sigma = _real(sigma, "sigma", low=0)
-    votes, total, sigma = _noise_setup(votes, sigma, "sigma", draws)
+    votes, sigma = _noise_setup(votes, sigma, "sigma", draws)
+    total = votes.sum(axis=-1)
     rng = np.random.default_rng(rng)
     present = votes > 0
     shock = rng.standard_normal(votes.shape)
@@ -481,6 +522,19 @@ def logit_normal_noise(votes, sigma, rng=None, *, draws: int | None = None) -> n
     relative = np.where(present, logits - np.where(np.isfinite(top), top, 0.0), 0.0)
     with np.errstate(over="ignore"):  # -inf: a share that rounds to nothing
         weight = np.where(present, np.exp(scale * relative), 0.0)
+    return _normalise(weight, total)
+
+
+def _normalise(weight, total) -> np.ndarray:
+    """Weights ``(..., K)`` to shares of ``total``, rounded to whole votes."""
+    fast = kernels(weight.shape[-1]) if weight.size else None
+    if fast is not None:
+        n_slots = weight.shape[-1]
+        out = np.empty(weight.shape, np.int64)
+        totals = np.ascontiguousarray(np.broadcast_to(total, weight.shape[:-1])).reshape(-1)
+        check_status(fast.share_rows(np.ascontiguousarray(weight).reshape(-1, n_slots), totals, fast.NOISE,
+                                     out.reshape(-1, n_slots)))
+        return out
     sums = weight.sum(axis=-1)
     shares = weight / np.where(sums > 0, sums, 1.0)[..., None]
     return round_to_total(shares * total[..., None], total)

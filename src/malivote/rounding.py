@@ -4,13 +4,52 @@ Vote models, the replay's reconstruction and the national vote split all turn
 real-valued targets into whole votes that must add up to a known total. They all use
 :func:`round_to_total` (Hamilton's method, Balinski and Young, *Fair Representation*,
 2001): floors first, then one more unit each to the largest fractional parts.
+
+With numba installed (``malivote[fast]``, the backend of
+:mod:`malivote.rules._backend`) the rows are rounded in one pass by the kernels of
+:mod:`malivote._rounding_numba`, with results identical to the NumPy code's.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from malivote.rules._backend import backend
+
 __all__ = ["round_to_total", "round_shares"]
+
+_NOT_FINITE = "real: expected finite values, found NaN or infinity"
+_CANNOT = (
+    "real: the values cannot be rounded to their totals (their rows do not sum "
+    "to total, or they overflow 64-bit integers)"
+)
+
+
+def kernels(n_slots: int):
+    """The numba kernels module when the backend is numba and rows of ``n_slots``
+    suit them, else None (the NumPy code)."""
+    if not 0 < n_slots or backend() != "numba":
+        return None
+    from malivote import _rounding_numba
+
+    return _rounding_numba if n_slots <= _rounding_numba.MAX_SLOTS else None
+
+
+def check_status(status: int) -> None:
+    """Raise the NumPy code's error for a kernel's status."""
+    if status == 1:  # NOT_FINITE
+        raise ValueError(_NOT_FINITE)
+    if status == 2:  # CANNOT
+        raise ValueError(_CANNOT)
+
+
+def _rows_shape(head: tuple, total: np.ndarray) -> tuple | None:
+    """The rows' shape when ``total`` broadcasts against it without growing it."""
+    try:
+        shape = np.broadcast_shapes(head, total.shape)
+    except ValueError:
+        return None
+    return shape if shape == head else None
 
 
 def _rank(keys: np.ndarray) -> np.ndarray:
@@ -52,10 +91,17 @@ def round_to_total(real, total) -> np.ndarray:
     [[2, 1, 0], [0, 1, 2]]
     """
     real = np.asarray(real, dtype=np.float64)
-    if not np.isfinite(real).all():
-        raise ValueError("real: expected finite values, found NaN or infinity")
-    real = np.maximum(real, 0.0)
     total = np.asarray(total, dtype=np.int64)
+    fast = kernels(real.shape[-1]) if real.ndim else None
+    if fast is not None and _rows_shape(real.shape[:-1], total) is not None:
+        n_slots = real.shape[-1]
+        out = np.empty(real.shape, np.int64)
+        totals = np.ascontiguousarray(np.broadcast_to(total, real.shape[:-1])).reshape(-1)
+        check_status(fast.round_rows(np.ascontiguousarray(real).reshape(-1, n_slots), totals, out.reshape(-1, n_slots)))
+        return out
+    if not np.isfinite(real).all():
+        raise ValueError(_NOT_FINITE)
+    real = np.maximum(real, 0.0)
     base = np.floor(real).astype(np.int64)
     positive = real > 0
     left = total - base.sum(axis=-1)
@@ -67,10 +113,7 @@ def round_to_total(real, total) -> np.ndarray:
         fraction = np.where(base > 0, real - np.floor(real), np.inf)
         base = base - ((_rank(fraction) < over[..., None]) & (base > 0))
     if (base.sum(axis=-1) != total).any():
-        raise ValueError(
-            "real: the values cannot be rounded to their totals (their rows do not sum "
-            "to total, or they overflow 64-bit integers)"
-        )
+        raise ValueError(_CANNOT)
     return base
 
 
@@ -87,6 +130,19 @@ def round_shares(total, weights) -> np.ndarray:
     """
     weights = np.asarray(weights, dtype=np.float64)
     total = np.asarray(total, dtype=np.int64)
+    fast = kernels(weights.shape[-1]) if weights.ndim else None
+    if fast is not None:
+        try:
+            head = np.broadcast_shapes(weights.shape[:-1], total.shape)
+        except ValueError:
+            head = None
+        if head is not None:
+            n_slots = weights.shape[-1]
+            out = np.empty(head + (n_slots,), np.int64)
+            rows = np.ascontiguousarray(np.broadcast_to(weights, head + (n_slots,))).reshape(-1, n_slots)
+            totals = np.ascontiguousarray(np.broadcast_to(total, head)).reshape(-1)
+            check_status(fast.share_rows(rows, totals, fast.SHARES, out.reshape(-1, n_slots)))
+            return out
     weight_sum = weights.sum(axis=-1, keepdims=True)
     share = np.divide(weights, weight_sum, out=np.zeros_like(weights), where=weight_sum > 0)
     return round_to_total(share * total[..., None], np.where(weight_sum[..., 0] > 0, total, 0))
