@@ -61,16 +61,18 @@ def _concatenate(ensembles: list[Ensemble]) -> Ensemble:
     return ensembles[0].replace(**joined)
 
 
-def _draw_parts(source, first_draw: int, count: int) -> list[tuple[int, Ensemble]]:
-    """A chunk's draws as ``(first draw, Ensemble)`` pieces, each starting at a
-    multiple of ``RULE_BLOCK`` (the source's ``draw_parts``, or one ``draw``)."""
+def _draw_parts(source, first_draw: int, count: int):
+    """A chunk's draws as ``(first draw, Ensemble)`` pieces in order, each after the
+    first starting at a multiple of ``RULE_BLOCK``: the source's ``draw_parts``, or
+    one ``draw``."""
     draw_parts = getattr(source, "draw_parts", None)
     if draw_parts is None:
-        return [(first_draw, source.draw(first_draw, count))]
-    parts = draw_parts(first_draw, count)
-    if any(start % RULE_BLOCK for start, _ in parts[1:]):  # not on block bounds: join them
-        return [(first_draw, _concatenate([ensemble for _, ensemble in parts]).replace(first_draw=first_draw))]
-    return parts
+        yield first_draw, source.draw(first_draw, count)
+        return
+    for start, ensemble in draw_parts(first_draw, count):
+        if start != first_draw and start % RULE_BLOCK:
+            raise ValueError(f"source.draw_parts: a piece starts at draw {start}, not on a block of {RULE_BLOCK}")
+        yield start, ensemble
 
 
 def simulate(
