@@ -54,12 +54,20 @@ def allocate_units(total, lo, hi, rng, weights=None, backend="numpy"):
     return lo + chosen.reshape(B, L, U).sum(axis=2)
 
 
-def select_units(cost, keys, R):
+def select_units(cost, keys, R, backend="numpy"):
     """Choose units (B, U) of cost 1..7 so that the chosen costs sum exactly to ``R``.
 
     Units are taken in the order of ``keys`` while the running cost fits; the
-    remainder is filled with the next cost-1 units.
+    remainder is filled with the next cost-1 units. ``backend="numba"``: the same,
+    compiled.
     """
+    if backend == "numba":
+        from malivote.reconstruct._sample_numba import select
+
+        out, ok = select(np.ascontiguousarray(cost, np.int64), keys, np.ascontiguousarray(R, np.int64))
+        if not ok.all():
+            raise ValueError("select_units: not enough single-seat constituencies to match the count")
+        return out
     order = np.argsort(keys, axis=1)
     cs = np.take_along_axis(cost, order, axis=1)
     cum = np.cumsum(cs, axis=1)
@@ -75,13 +83,21 @@ def select_units(cost, keys, R):
     return out
 
 
-def share_delta(V, P, majority, n_lists):
+def share_delta(V, P, majority, n_lists, backend="numpy"):
     """Smallest change of V making ``round(100 v / V, 2) == P / 100`` possible.
 
     Returns ``(delta, v)``: with ``V + delta`` valid votes, ``v`` votes give the share
     (strictly within half a hundredth), with ``2 v > V + delta`` when ``majority`` and
     at least ``n_lists - 1`` votes left for the other lists.
     """
+    if backend == "numba":
+        from malivote.reconstruct._sample_numba import share_search
+
+        d, v, found = share_search(np.ascontiguousarray(V, np.int64), np.ascontiguousarray(np.broadcast_to(P, V.shape), np.int64),
+                                   bool(majority), np.ascontiguousarray(n_lists, np.int64), 400)
+        if not found.all():
+            raise ValueError("share_delta: could not match a known vote share")
+        return d, v
     deltas = np.array([0] + [s * k for k in range(1, 400) for s in (1, -1)])
     Vd = V[:, None] + deltas[None, :]
     P = np.asarray(P)
@@ -205,7 +221,8 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     ``rows``: the fact rows (hard facts and provisional hints); ``active``
     ``(len(rows), B)``: whether each row's outcome holds in each draw (always, for a
     hard fact). ``backend``: ``"numpy"`` or ``"numba"`` (default:
-    :func:`malivote.rules._backend.backend`) for the list members and rosters; both
+    :func:`malivote.rules._backend.backend`) for the list counts, known shares, list
+    members, women, slot order and rosters; both
     read the same random numbers and give identical arrays. ``out``: optional
     ``roster_party`` (filled with -1) and ``roster_female`` (False) arrays of the
     block's shape to write the rosters into.
@@ -249,7 +266,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     sole = share_P == 10000
     lb = np.where(sole, 1, lb)
     ub = np.where(sole, 1, K)
-    n = _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors)
+    n = _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend)
 
     # ---- 3. turnout
     reg, cast, inv = _turnout(facts, rng, m, rnd, B, pt)
@@ -276,7 +293,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
             on = has_share[:, c] & (rnd[:, c] == rd)
             nl = n[:, c] if rd == 1 else np.full(B, 2)
             Pc = np.where(on, share_P[:, c], 5500)
-            d, v = share_delta(valid[:, c, rd - 1], Pc, True, np.where(on, nl, 1))
+            d, v = share_delta(valid[:, c, rd - 1], Pc, True, np.where(on, nl, 1), backend)
             d = np.where(on, d, 0)
             valid[:, c, rd - 1] += d
             inv[:, c, rd - 1] -= d
@@ -381,9 +398,15 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
 
     # ---- 9. shuffle the list slots: the n lists of a constituency take slots 0..n-1
     keys = np.where(live, rng.random((B, C, K)), np.inf)
-    perm = np.argsort(keys, axis=-1)
-    take = lambda a: np.take_along_axis(a, perm, axis=-1)  # noqa: E731
-    first, second, member_mask, women = take(first), take(second), take(member_mask), take(women)
+    if backend == "numba":
+        from malivote.reconstruct._sample_numba import shuffle_slots
+
+        perm, first, second, member_mask, women = shuffle_slots(keys, n, first, second, member_mask, women)
+    else:
+        # (the empty slots, all zeros, may land in any order among themselves)
+        perm = np.argsort(keys, axis=-1)
+        take = lambda a: np.take_along_axis(a, perm, axis=-1)  # noqa: E731
+        first, second, member_mask, women = take(first), take(second), take(member_mask), take(women)
 
     # ---- 10. rosters, built only for the lists that exist
     b_i, c_i, j_i = np.nonzero(live)
@@ -447,7 +470,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
 # ------------------------------------------------------------- sub-samplers
 
 
-def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors):
+def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend="numpy"):
     B, C = lb.shape
     K = int(ub.max())
     cap = ub - lb
@@ -474,7 +497,7 @@ def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors):
         keys = -np.log(rng.random((rows.size, C, U))) / w[..., None]
         keys = np.where(unit_ok[rows], keys, np.inf).reshape(rows.size, -1)
         c_cost = np.where(unit_ok[rows], cost[rows], 10**6).reshape(rows.size, -1)
-        sel = select_units(c_cost, keys, R[rows]).reshape(rows.size, C, U)
+        sel = select_units(c_cost, keys, R[rows], backend).reshape(rows.size, C, U)
         n[rows] = lb[rows] + sel.sum(-1)
         todo[rows] = ~_women_feasible(facts, n[rows], m)
     if todo.any():

@@ -163,3 +163,84 @@ def allocate(lo, cap, keys, R):
                     cnt += 1
             out[b, i] += cnt
     return out
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def select(cost, keys, R):
+    """:func:`~malivote.reconstruct._sample.select_units`, row by row (same order, same
+    comparisons). Returns the selection and, per row, whether it reached ``R``."""
+    B, U = keys.shape
+    out = np.zeros((B, U), np.bool_)
+    ok = np.ones(B, np.bool_)
+    for b in prange(B):
+        order = np.argsort(keys[b])
+        cum = 0
+        for i in range(U):
+            u = order[i]
+            cum += cost[b, u]
+            if cum <= R[b]:
+                out[b, u] = True
+        got = 0
+        for i in range(U):
+            if out[b, i]:
+                got += cost[b, i]
+        left = R[b] - got
+        rank = 0
+        for i in range(U):
+            u = order[i]
+            if not out[b, u] and cost[b, u] == 1:
+                rank += 1
+                if rank <= left:
+                    out[b, u] = True
+                    got += 1
+        ok[b] = got == R[b]
+    return out, ok
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def share_search(V, P, majority, n_lists, max_step):
+    """:func:`~malivote.reconstruct._sample.share_delta`: the first change of ``V`` in
+    the order 0, +1, -1, +2, -2, ... that can give the share; ``found`` per row."""
+    B = V.shape[0]
+    delta = np.zeros(B, np.int64)
+    votes = np.zeros(B, np.int64)
+    found = np.zeros(B, np.bool_)
+    for b in prange(B):
+        for i in range(2 * max_step - 1):
+            d = 0 if i == 0 else ((i + 1) // 2 if i % 2 == 1 else -(i // 2))
+            Vd = V[b] + d
+            v = (P[b] * Vd + 5000) // 10000
+            good = 2 * abs(10000 * v - P[b] * Vd) < Vd
+            if majority:
+                good = good and 2 * v > Vd
+            good = good and (Vd - v) >= (n_lists[b] - 1) and v >= 1 and Vd >= 1
+            if good:
+                delta[b] = d
+                votes[b] = v
+                found[b] = True
+                break
+    return delta, votes, found
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def shuffle_slots(keys, n, first, second, mask, women):
+    """Slot ``j`` of a constituency takes its ``perm[j]``-th list, ``perm`` the order of
+    the ``n`` live lists' keys (the empty slots keep their places and their zeros)."""
+    B, C, K = keys.shape
+    perm = np.empty((B, C, K), np.int64)
+    f2, s2, m2, w2 = np.zeros_like(first), np.zeros_like(second), np.zeros_like(mask), np.zeros_like(women)
+    for bc in prange(B * C):
+        b = bc // C
+        c = bc % C
+        order = np.empty(K, np.int64)
+        _insertion_order(keys[b, c], n[b, c], order)
+        for j in range(n[b, c], K):
+            order[j] = j
+        for j in range(K):
+            k = order[j]
+            perm[b, c, j] = k
+            f2[b, c, j] = first[b, c, k]
+            s2[b, c, j] = second[b, c, k]
+            m2[b, c, j] = mask[b, c, k]
+            w2[b, c, j] = women[b, c, k]
+    return perm, f2, s2, m2, w2
