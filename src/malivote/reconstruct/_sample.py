@@ -54,20 +54,13 @@ def allocate_units(total, lo, hi, rng, weights=None, backend="numpy"):
     return lo + chosen.reshape(B, L, U).sum(axis=2)
 
 
-def select_units(cost, keys, R, backend="numpy"):
+def select_units(cost, keys, R):
     """Choose units (B, U) of cost 1..7 so that the chosen costs sum exactly to ``R``.
 
     Units are taken in the order of ``keys`` while the running cost fits; the
-    remainder is filled with the next cost-1 units. ``backend="numba"``: the same,
-    compiled.
+    remainder is filled with the next cost-1 units. (NumPy only: its argsort of
+    floats is faster than a compiled one.)
     """
-    if backend == "numba":
-        from malivote.reconstruct._sample_numba import select
-
-        out, ok = select(np.ascontiguousarray(cost, np.int64), keys, np.ascontiguousarray(R, np.int64))
-        if not ok.all():
-            raise ValueError("select_units: not enough single-seat constituencies to match the count")
-        return out
     order = np.argsort(keys, axis=1)
     cs = np.take_along_axis(cost, order, axis=1)
     cum = np.cumsum(cs, axis=1)
@@ -221,8 +214,8 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     ``rows``: the fact rows (hard facts and provisional hints); ``active``
     ``(len(rows), B)``: whether each row's outcome holds in each draw (always, for a
     hard fact). ``backend``: ``"numpy"`` or ``"numba"`` (default:
-    :func:`malivote.rules._backend.backend`) for the list counts, known shares, list
-    members, women, slot order and rosters; both
+    :func:`malivote.rules._backend.backend`) for the known shares, list members, women,
+    slot order and rosters; both
     read the same random numbers and give identical arrays. ``out``: optional
     ``roster_party`` (filled with -1) and ``roster_female`` (False) arrays of the
     block's shape to write the rosters into.
@@ -266,7 +259,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     sole = share_P == 10000
     lb = np.where(sole, 1, lb)
     ub = np.where(sole, 1, K)
-    n = _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend)
+    n = _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors)
 
     # ---- 3. turnout
     reg, cast, inv = _turnout(facts, rng, m, rnd, B, pt)
@@ -470,7 +463,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
 # ------------------------------------------------------------- sub-samplers
 
 
-def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend="numpy"):
+def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors):
     B, C = lb.shape
     K = int(ub.max())
     cap = ub - lb
@@ -497,7 +490,7 @@ def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend
         keys = -np.log(rng.random((rows.size, C, U))) / w[..., None]
         keys = np.where(unit_ok[rows], keys, np.inf).reshape(rows.size, -1)
         c_cost = np.where(unit_ok[rows], cost[rows], 10**6).reshape(rows.size, -1)
-        sel = select_units(c_cost, keys, R[rows], backend).reshape(rows.size, C, U)
+        sel = select_units(c_cost, keys, R[rows]).reshape(rows.size, C, U)
         n[rows] = lb[rows] + sel.sum(-1)
         todo[rows] = ~_women_feasible(facts, n[rows], m)
     if todo.any():

@@ -1,9 +1,10 @@
-"""List members and rosters of :mod:`malivote.reconstruct._sample`, compiled (``malivote[fast]``).
+"""Parts of :mod:`malivote.reconstruct._sample`, compiled (``malivote[fast]``).
 
-Two kernels, one per stage, each a loop over constituencies or lists in parallel. They
-read the same random numbers, drawn by NumPy in the same order, and make the same
-comparisons as the NumPy code (no floating-point arithmetic beyond one product and its
-floor, which IEEE 754 rounds alike), so both paths give identical arrays (tested in
+The known shares, list members, women, slot order and rosters: loops over rows,
+constituencies or lists, in parallel. They read the same random numbers, drawn by
+NumPy in the same order, and make the same comparisons as the NumPy code (integer
+arithmetic, and no floating-point operation beyond one product and its floor, which
+IEEE 754 rounds alike), so both paths give identical arrays (tested in
 ``tests/test_reconstruct.py``). Imported only when the backend is ``"numba"``.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["fill_members", "fill_rosters"]
+__all__ = ["allocate", "fill_members", "fill_rosters", "share_search", "shuffle_slots"]
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -163,38 +164,6 @@ def allocate(lo, cap, keys, R):
                     cnt += 1
             out[b, i] += cnt
     return out
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def select(cost, keys, R):
-    """:func:`~malivote.reconstruct._sample.select_units`, row by row (same order, same
-    comparisons). Returns the selection and, per row, whether it reached ``R``."""
-    B, U = keys.shape
-    out = np.zeros((B, U), np.bool_)
-    ok = np.ones(B, np.bool_)
-    for b in prange(B):
-        order = np.argsort(keys[b])
-        cum = 0
-        for i in range(U):
-            u = order[i]
-            cum += cost[b, u]
-            if cum <= R[b]:
-                out[b, u] = True
-        got = 0
-        for i in range(U):
-            if out[b, i]:
-                got += cost[b, i]
-        left = R[b] - got
-        rank = 0
-        for i in range(U):
-            u = order[i]
-            if not out[b, u] and cost[b, u] == 1:
-                rank += 1
-                if rank <= left:
-                    out[b, u] = True
-                    got += 1
-        ok[b] = got == R[b]
-    return out, ok
 
 
 @njit(cache=True, nogil=True, parallel=True)
