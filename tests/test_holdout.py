@@ -150,3 +150,29 @@ def test_holdout_averages_its_details():
     diff = np.array([x["log_p"] - x["log_p_baseline"] for x in rows])
     assert r.log_score_se == pytest.approx(diff.std(ddof=1) / np.sqrt(diff.size))
     assert all(x["log_p"] < 0 and x["log_p_baseline"] < 0 for x in rows)
+
+
+def test_geography_forms():
+    from malivote.reconstruct.geography import FORMS, counts, fit, loo_pairwise, party_weights
+
+    assert FORMS == ("sum", "mean", "per")
+    with pytest.raises(ValueError):
+        fit(form="max")
+    theta = fit(form="mean")
+    assert theta[0] > 0 and theta[1] > 0
+    # held-out districts change the mean-form fit too
+    assert fit(frozenset({(2013, "Kita"), (2013, "San")}), form="mean") != theta
+    from malivote.layouts import get_layout
+    from malivote.reconstruct._facts import gather_facts
+
+    parties = gather_facts(2013, get_layout("mali-55")).parties
+    d, rc, nreg = counts(2013, parties)
+    w = party_weights(theta, d, rc, nreg)
+    c, p = np.unravel_index(np.argmax(d), d.shape)
+    assert w[c, p] == pytest.approx(theta[0] * np.log1p(d[c, p]) + theta[1] * np.log1p(rc[c, p] / nreg[c]))
+    # the documented leave-one-out comparison (docs/methods.md, Geography)
+    s, n = loo_pairwise("sum")
+    m, n2 = loo_pairwise("mean")
+    assert n == n2 == 452
+    assert round(s, 3) == -0.639 and round(m, 3) == -0.590
+    assert m > s > np.log(0.5)
