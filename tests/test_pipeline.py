@@ -446,3 +446,37 @@ def test_a_replay_reconstructs_its_first_block_once(monkeypatch):
     part = source.draw(30, 120)
     assert part.first_draw == 30 and np.array_equal(part.first, direct.first[30:150])
     assert part.first.flags.writeable and not sources._FIRST_BLOCKS[source._key()].first.flags.writeable
+
+
+def test_credit_seats_on_the_winners_is_the_dense_count():
+    """credit_seats and credit_elected look only at the lists that won (or the
+    positions elected); they count what the count over every position gives, errors
+    included."""
+    from malivote import election
+
+    rng = np.random.default_rng(3)
+
+    def outcome(function, *args):
+        try:
+            return function(*args)
+        except ValueError as error:
+            return str(error)
+
+    for case in range(200):
+        draws, constituencies, slots, size, parties = (int(x) for x in rng.integers(1, 8, size=5) + [0, 0, 0, 0, 1])
+        roster = np.sort(rng.integers(-1, parties, size=(draws, constituencies, slots, size)), axis=-1)[..., ::-1]
+        roster = roster.astype(np.int16 if case % 2 else np.int64)
+        female = rng.random(roster.shape) < 0.4
+        seats = rng.integers(-1, size + 2, size=roster.shape[:-1]) * (rng.random(roster.shape[:-1]) < 0.4)
+        elected = rng.random(roster.shape) < 0.3
+        for fast, dense, first in (
+            (election.credit_seats, election._credit_seats_dense, seats),
+            (election.credit_elected, election._credit_elected_dense, elected),
+        ):
+            expected = outcome(dense, first, roster, female, parties)
+            found = outcome(fast, first, roster, female, parties)
+            if isinstance(expected, str) or isinstance(found, str):
+                assert found == expected
+            else:
+                for a, b in zip(found, expected):
+                    assert a.dtype == b.dtype and np.array_equal(a, b)

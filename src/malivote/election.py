@@ -166,6 +166,43 @@ def credit_seats(seats: np.ndarray, roster_party: np.ndarray, roster_female: np.
     (array([[1, 1, 1]]), array([2]))
     """
     seats = np.asarray(seats)
+    roster_party = np.asarray(roster_party)
+    roster_female = np.asarray(roster_female)
+    if seats.ndim == 0 or roster_party.shape[:-1] != seats.shape or roster_female.shape != roster_party.shape:
+        return _credit_seats_dense(seats, roster_party, roster_female, n_parties)
+    # Only the lists that won seats: a few per constituency, not every roster position.
+    where = np.nonzero(seats > 0)
+    won = seats[where]
+    elected = np.arange(roster_party.shape[-1]) < won[:, None]
+    parties = roster_party[where]
+    past_end = elected & (parties < 0)
+    if past_end.any():
+        row, position = np.argwhere(past_end)[0]
+        index = tuple(int(axis[row]) for axis in where) + (int(position),)
+        raise ValueError(
+            f"seats: the list in slot {index[:3]} wins more seats than it has candidates"
+        )
+    return _count_elected(
+        np.broadcast_to(where[0][:, None], elected.shape)[elected], parties[elected],
+        roster_female[where][elected], seats.shape[0], n_parties,
+    )
+
+
+def _count_elected(draw, party, female, draws: int, n_parties: int):
+    """Party seats and women per draw from the elected candidates' draw, party and sex.
+
+    One bincount over (draw, party) pairs, ``n_parties + 1`` bins per draw as in
+    :func:`_credit_elected_dense` (its spare bin would hold the candidates not elected).
+    """
+    codes = party.astype(np.int64) + (n_parties + 1) * draw.astype(np.int64)
+    counts = np.bincount(codes, minlength=draws * (n_parties + 1))
+    party_seats = counts.reshape(draws, n_parties + 1)[:, :n_parties]
+    women = np.bincount(draw[female.astype(bool)], minlength=draws).astype(np.int64)
+    return party_seats, women
+
+
+def _credit_seats_dense(seats, roster_party, roster_female, n_parties: int):
+    """:func:`credit_seats` over every roster position (any broadcastable shapes)."""
     positions = np.arange(roster_party.shape[-1])
     elected = positions < seats[..., None]
     if (elected & (roster_party < 0)).any():
@@ -174,7 +211,7 @@ def credit_seats(seats: np.ndarray, roster_party: np.ndarray, roster_female: np.
             f"seats: the list in slot {tuple(int(i) for i in where[:3])} wins more seats "
             "than it has candidates"
         )
-    return credit_elected(elected, roster_party, roster_female, n_parties)
+    return _credit_elected_dense(elected, roster_party, roster_female, n_parties)
 
 
 def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female: np.ndarray, n_parties: int):
@@ -192,6 +229,20 @@ def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female:
     party_seats : ndarray of int64, shape (D, n_parties)
     women : ndarray of int64, shape (D,)
     """
+    elected = np.asarray(elected)
+    roster_party = np.asarray(roster_party)
+    roster_female = np.asarray(roster_female)
+    if elected.ndim == 0 or elected.dtype != bool or not (elected.shape == roster_party.shape == roster_female.shape):
+        return _credit_elected_dense(elected, roster_party, roster_female, n_parties)
+    where = np.nonzero(elected)
+    parties = roster_party[where]
+    if (parties < 0).any():
+        raise ValueError("elected: a position past the end of its roster is marked elected")
+    return _count_elected(where[0], parties, roster_female[where], elected.shape[0], n_parties)
+
+
+def _credit_elected_dense(elected, roster_party, roster_female, n_parties: int):
+    """:func:`credit_elected` over every roster position (any broadcastable shapes)."""
     if (elected & (roster_party < 0)).any():
         raise ValueError("elected: a position past the end of its roster is marked elected")
     draws = elected.shape[0]
