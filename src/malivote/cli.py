@@ -130,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     holdout = commands.add_parser("holdout", help="score the replay's reconstruction on held-out district winners")
     holdout.add_argument("year", type=int, choices=(2013, 2020, 2007), metavar="YEAR")
     holdout.add_argument("--folds", type=_positive_int, default=5, metavar="K", help="folds (default 5)")
-    holdout.add_argument("--draws", type=_positive_int, default=200, metavar="N", help="draws per fold (default 200)")
+    holdout.add_argument("--draws", type=_positive_int, default=2000, metavar="N", help="draws per fold (default 2000)")
     holdout.add_argument("--seed", type=_seed, default=0, metavar="S")
     holdout.add_argument("--format", choices=("table", "json"), default="table")
     return parser

@@ -175,7 +175,7 @@ def _prepare(year: int, layout: str, result: str, seed: int, priors: Priors | No
     if facts.layout.name == "mali-55":
         g = priors.geography
         d, rc, nreg = counts(facts.year, facts.parties, frozenset((facts.year, x) for x in exclude))
-        geo = ((g.district_weight, g.region_weight), d, rc, nreg)
+        geo = ((g.district_weight, g.region_weight), d, rc, nreg, g.form)
     target = Target(facts, hard, hints, geo, priors)
     return _Prepared(facts, pool, tuple(notes), target, hard + hints)
 

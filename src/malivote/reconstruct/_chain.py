@@ -95,9 +95,16 @@ class Target:
         # geography: integer win counts, and the weight of each summed count as a table
         if geo is None:
             theta, d, rc, nreg = (0.0, 0.0), np.zeros((C, P), np.int64), np.zeros((C, P), np.int64), np.ones(C, np.int64)
+            form = "sum"
         else:
-            theta, d, rc, nreg = geo
+            theta, d, rc, nreg, form = geo
         self.theta = tuple(float(t) for t in theta)
+        # "mean": a list's weight is the mean of its parties' weights W (added in party
+        # order on both backends, so the sums are the same floating-point numbers)
+        self.mean_form = form == "mean"
+        from malivote.reconstruct.geography import party_weights
+
+        self.W = np.ascontiguousarray(party_weights(self.theta, d, rc, nreg), np.float64)
         self.d = np.ascontiguousarray(d, np.int64)
         self.rc = np.ascontiguousarray(rc, np.int64)
         kd = np.arange(int(self.d.sum(1).max()) + 1)
@@ -112,13 +119,20 @@ class Target:
     @property
     def G(self):
         """Per-party geographic log weight ``(C, P)`` (a list of one party)."""
+        if self.mean_form:
+            return self.W
         return self.TD[np.arange(len(self.m))[:, None], self.d] + self.TR[np.arange(len(self.m))[:, None], self.rc]
+
+    def _geo(self, c, mem):
+        """Geographic log weight of lists with members ``mem (..., P)`` at ``c``."""
+        if self.mean_form:
+            total = np.cumsum(self.W[c] * mem, axis=-1)[..., -1]  # sequential, in party order
+            return total / np.maximum(mem.sum(-1), 1)
+        return self.TD[c, (self.d[c] * mem).sum(-1)] + self.TR[c, (self.rc[c] * mem).sum(-1)]
 
     def geo_weight(self, seats):
         """Geographic log weight of the winning lists ``seats`` ``(..., C, P)``."""
-        mem = seats > 0
-        cc = np.arange(len(self.m))
-        return self.TD[cc, (self.d * mem).sum(-1)] + self.TR[cc, (self.rc * mem).sum(-1)]
+        return self._geo(np.arange(len(self.m)), seats > 0)
 
     def size_log(self, c, k):
         return self.log_size[c, np.minimum(k, self.log_size.shape[1] - 1)]
@@ -129,7 +143,7 @@ class Target:
     def logf(self, c, s, rnd):
         """Log target of constituencies ``c`` (any shape) with seats ``s`` (..., P)."""
         mem = s > 0
-        out = self.TD[c, (self.d[c] * mem).sum(-1)] + self.TR[c, (self.rc[c] * mem).sum(-1)]
+        out = self._geo(c, mem)
         out = out + self.size_log(c, mem.sum(-1))
         if self.h_on.any():
             out = out + np.where(self.hint_holds(c, s, rnd), self.log_hint, 0.0)
@@ -204,7 +218,7 @@ def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=
         chain(seats, rnd, rand["perm"], rand["u"],
               t.m, t.req, t.exact, t.notmask, t.split, t.round_fixed,
               t.h_on, t.h_req, t.h_exact, t.h_round, t.h_split, t.log_hint,
-              t.log_size, t.d, t.rc, t.TD, t.TR, t.log_int, t.split_rounds, t.list_move,
+              t.log_size, t.d, t.rc, t.TD, t.TR, t.mean_form, t.W, t.log_int, t.split_rounds, t.list_move,
               burn, int(thin), out_seats, out_rnd)
     else:
         _run_numpy(target, seats, rnd, rand, stats, burn, int(thin), out_seats, out_rnd)

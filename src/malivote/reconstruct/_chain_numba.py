@@ -41,16 +41,22 @@ def _valid(c, s, rn, P, req, exact, notmask, split, round_fixed):
 
 
 @njit(cache=True, nogil=True)
-def _logf(c, s, rn, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR):
+def _logf(c, s, rn, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR,
+          mean_form, W):
     ds = np.int64(0)
     rs = np.int64(0)
     k = np.int64(0)
+    total = 0.0
     for p in range(P):
         if s[p] > 0:
             ds += d[c, p]
             rs += rc[c, p]
             k += 1
-    out = TD[c, ds] + TR[c, rs]
+            total += W[c, p]
+    if mean_form:
+        out = total / max(k, 1)
+    else:
+        out = TD[c, ds] + TR[c, rs]
     out = out + log_size[c, min(k, log_size.shape[1] - 1)]
     if h_any:
         hold = h_on[c] and rn == h_round[c]
@@ -71,7 +77,7 @@ def _logf(c, s, rn, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, 
 
 @njit(cache=True, nogil=True, parallel=True)
 def chain(seats, rnd, perms, U, m, req, exact, notmask, split, round_fixed,
-          h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR,
+          h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR, mean_form, W,
           log_int, split_rounds, list_move, burn, thin, out_seats, out_rnd):
     """Run every chain in place: ``seats (N, C, P)``, ``rnd (N, C)``, recording draws.
 
@@ -95,7 +101,7 @@ def chain(seats, rnd, perms, U, m, req, exact, notmask, split, round_fixed,
         cur = np.empty(C)
         for c in range(C):
             cur[c] = _logf(c, seats[b, c], rnd[b, c], P, h_any, h_on, h_req, h_exact, h_round, h_split,
-                           log_hint, log_size, d, rc, TD, TR)
+                           log_hint, log_size, d, rc, TD, TR, mean_form, W)
         if burn == 0:
             out_seats[b, 0] = seats[b]
             out_rnd[b, 0] = rnd[b]
@@ -166,8 +172,8 @@ def chain(seats, rnd, perms, U, m, req, exact, notmask, split, round_fixed,
                     continue
                 if not _valid(cB, nB, nrB, P, req, exact, notmask, split, round_fixed):
                     continue
-                a1 = _logf(cA, nA, nrA, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR)
-                a2 = _logf(cB, nB, nrB, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR)
+                a1 = _logf(cA, nA, nrA, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR, mean_form, W)
+                a2 = _logf(cB, nB, nrB, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR, mean_form, W)
                 dlog = a1 + a2 - cur[cA] - cur[cB]
                 dlog = dlog + hast
                 if u[4] < dlog:

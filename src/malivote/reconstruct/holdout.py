@@ -214,7 +214,7 @@ def _run(year, folds, draws, seed, priors):
     for k in range(int(folds)):
         held = [items[i] for i in range(len(items)) if fold_of[i] == k]
         names = frozenset(r.district for r in held)
-        theta = fit(frozenset((int(year), x) for x in names))
+        theta = fit(frozenset((int(year), x) for x in names), form=base.geography.form)
         fold_priors = base.model_copy(update={"geography": base.geography.model_copy(
             update={"district_weight": theta[0], "region_weight": theta[1]})})
         prep = _prepare(int(year), "mali-55", "final", int(seed), fold_priors, names)
