@@ -448,10 +448,21 @@ def test_a_replay_reconstructs_its_first_block_once(monkeypatch):
     assert part.first.flags.writeable and not sources._FIRST_BLOCKS[source._key()].first.flags.writeable
 
 
-def test_credit_seats_on_the_winners_is_the_dense_count():
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_credit_seats_on_the_winners_is_the_dense_count(backend):
     """credit_seats and credit_elected look only at the lists that won (or the
     positions elected); they count what the count over every position gives, errors
-    included."""
+    included, with either backend."""
+    from malivote import election
+    from malivote.rules._backend import numba_available, use_backend
+
+    if backend == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    with use_backend(backend):
+        _credit_cases()
+
+
+def _credit_cases():
     from malivote import election
 
     rng = np.random.default_rng(3)

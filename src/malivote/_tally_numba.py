@@ -1,7 +1,9 @@
-"""The tally's compiled kernel (numba): what a block's summaries need, in one pass.
+"""Compiled kernels (numba) of the counts after the rule: credit and tally, one pass each.
 
 Imported only when the backend is ``"numba"`` (:mod:`malivote.rules._backend`), by
-:func:`malivote.metrics.block_party_votes` and :func:`malivote.pipeline.block_metrics`.
+:func:`malivote.election.credit_seats`, :func:`malivote.metrics.block_party_votes` and
+:func:`malivote.pipeline.block_metrics`; each falls back to its NumPy count, which
+gives the same numbers, where the input is not what the kernel takes or is bad.
 Its party votes are, bit for bit, those of :func:`malivote.metrics.party_votes`
 (``method="equal"``): the same float64 operations in the same order. That function
 bins every (list, party) pair with one ``np.bincount`` whose pairs come pass by pass
@@ -15,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["block_counts", "party_votes_equal"]
+__all__ = ["block_counts", "credit_rows", "party_votes_equal"]
 
 # De Bruijn sequence for the index of a 64-bit power of two (count trailing zeros).
 _DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
@@ -124,3 +126,35 @@ def block_counts(votes, members, seats, rounds, n_parties):
                 elif first_round:
                     round1[d] += s
     return result, lost, valid, round1, True
+
+
+@njit(nogil=True, cache=True)
+def credit_rows(seats, roster_party, roster_female, n_parties):
+    """Party seats and women elected: the first ``seats[d, c, k]`` candidates of each
+    roster (:func:`malivote.election.credit_seats`), lists without seats skipped.
+
+    Returns ``(party_seats, women, status)``; ``status`` is 0, or 1 when a list wins
+    more seats than it has candidates or a roster names a party outside
+    ``[0, n_parties]``: the caller then counts with NumPy, which raises or counts as
+    it always has.
+    """
+    draws, constituencies, slots = seats.shape
+    size = roster_party.shape[3]
+    party_seats = np.zeros((draws, n_parties), dtype=np.int64)
+    women = np.zeros(draws, dtype=np.int64)
+    for d in range(draws):
+        for c in range(constituencies):
+            for k in range(slots):
+                won = seats[d, c, k]
+                if won <= 0:
+                    continue
+                top = min(won, size)
+                for m in range(top):
+                    party = roster_party[d, c, k, m]
+                    if party < 0 or party > n_parties:
+                        return party_seats, women, 1
+                    if party < n_parties:  # n_parties: the spare bin of the NumPy count
+                        party_seats[d, party] += 1
+                    if roster_female[d, c, k, m]:
+                        women[d] += 1
+    return party_seats, women, 0

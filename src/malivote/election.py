@@ -170,6 +170,21 @@ def credit_seats(seats: np.ndarray, roster_party: np.ndarray, roster_female: np.
     roster_female = np.asarray(roster_female)
     if seats.ndim == 0 or roster_party.shape[:-1] != seats.shape or roster_female.shape != roster_party.shape:
         return _credit_seats_dense(seats, roster_party, roster_female, n_parties)
+    if (
+        seats.ndim == 3 and seats.dtype == np.int64 and roster_party.dtype in (np.int16, np.int64)
+        and roster_female.dtype == bool and isinstance(n_parties, (int, np.integer)) and n_parties >= 0
+    ):
+        from malivote.rules._backend import backend
+
+        if backend() == "numba":
+            from malivote._tally_numba import credit_rows
+
+            party_seats, women, status = credit_rows(
+                np.ascontiguousarray(seats), np.ascontiguousarray(roster_party),
+                np.ascontiguousarray(roster_female), int(n_parties),
+            )
+            if status == 0:
+                return party_seats, women
     # Only the lists that won seats: a few per constituency, not every roster position.
     where = np.nonzero(seats > 0)
     won = seats[where]
