@@ -1,9 +1,9 @@
 """A Metropolis-Hastings chain over outcomes that keeps every hard fact.
 
 State of one draw: the seats of each party on each constituency's winning list
-``(C, P)`` and each constituency's deciding round ``(C,)``. Every draw runs its own
-chain from one of the integer programme's solutions, for ``sweeps`` sweeps. A sweep
-pairs the constituencies at random and proposes, on each pair ``(c, d)``:
+``(C, P)`` and each constituency's deciding round ``(C,)``. Each chain starts from
+one of the integer programme's solutions and records ``draws_per_chain`` draws: after
+``sweeps`` sweeps (its burn-in), then every ``thin`` sweeps. A sweep pairs the constituencies at random and proposes, on each pair ``(c, d)``:
 
 - a **seat swap** (probability ``1 - list_move``): one seat of ``c`` (party ``p``,
   a seat drawn uniformly) and one of ``d`` (party ``q``) change places. Party totals
@@ -20,7 +20,8 @@ reversed winner) is refused. The pairs of a sweep are disjoint and the target
 factorises over constituencies, so they are accepted or refused in parallel. The
 log target of a constituency is
 
-    geographic log weight of its winning list (:mod:`~malivote.reconstruct.geography`)
+    geographic log weight of its winning list (:mod:`~malivote.reconstruct.geography`:
+    the mean of its parties' weights, or the weight of their summed wins)
     + log list_size_weights[number of parties]
     + log hint_odds (where a provisional result holds)
 

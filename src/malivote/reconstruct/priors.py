@@ -65,19 +65,21 @@ class OutcomePriors(BaseModel):
         "Starting outcomes solved by the integer programme (scipy.optimize.milp), one per "
         "random objective. Default 4: each draw's chain starts from one of them and runs "
         "long enough (see `sweeps`) to forget it; more only costs set-up time."))
-    sweeps: int = Field(80, ge=0, le=10_000, description=(
-        "Chain sweeps per draw. A sweep pairs the constituencies at random and proposes one "
-        "move per pair. Default 80: chosen from the measured mixing of the 2020 and 2013 "
-        "replays (docs/methods.md): the mean share of draws giving a free district its most "
-        "common winner levels off by 20 sweeps (2020) and 40 (2013), within 0.01 of 400 sweeps."))
+    sweeps: int = Field(150, ge=0, le=10_000, description=(
+        "Chain sweeps before a chain's first draw (its burn-in). A sweep pairs the "
+        "constituencies at random and proposes one move per pair. Default 150: chosen from "
+        "the measured mixing of the 2020 and 2013 replays (docs/methods.md): the mean share "
+        "of draws giving a free district its most common winner is within 0.01 of its value "
+        "at 400 sweeps by 80 sweeps (2020) and 150 (2013)."))
     draws_per_chain: int = Field(10, ge=1, le=100, description=(
         "Draws recorded from one chain: after `sweeps` sweeps, and then every `thin` sweeps. "
         "It must divide the seed block of 100 draws, so that draw i still depends only on "
         "(seed, i // 100). Default 10: a block of 100 draws runs 10 chains, about a fifth of "
         "the sweeps of 100 independent chains; docs/methods.md gives the autocorrelation."))
     thin: int = Field(10, ge=1, le=10_000, description=(
-        "Sweeps between two draws recorded from the same chain. Default 10: half the "
-        "sweeps after which the 2020 chain has forgotten its start (docs/methods.md)."))
+        "Sweeps between two draws recorded from the same chain. Default 10: a lag-1 "
+        "autocorrelation of about 0.3 (docs/methods.md), at a fifth of the sweeps of a "
+        "fresh chain per draw."))
     list_move: float = Field(0.3, ge=0.0, le=1.0, description=(
         "Probability that a pair's move swaps the two whole winning lists (with their "
         "rounds) rather than one seat of each. Default 0.3: a choice; seat swaps change "
