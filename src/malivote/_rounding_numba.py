@@ -12,12 +12,14 @@ The results are identical to the NumPy code's, bit for bit:
 - a row's float sum is NumPy's pairwise summation (:func:`_pairwise_sum`, the
   algorithm of ``np.add.reduce`` along a contiguous axis), not a sequential loop;
 - the units left over go to the largest fractions with the lower slot first among
-  equal ones, as a stable argsort ranks them: the rank of a slot is the number of
-  slots that come before it (larger fraction, or equal and lower slot).
+  equal ones, as a stable argsort ranks them (:func:`_first_in_order`), among the
+  row's positive entries only, gathered first (a row of a block of Mali's lists has
+  17 slots, about 9 of them filled).
 
 The kernels are serial and release the GIL (``nogil``): the rows of one block are a
 few thousand, and ``simulate(workers=N)`` runs blocks in parallel threads. Rows
-longer than :data:`MAX_SLOTS` go to the NumPy code (the rank count is quadratic).
+longer than :data:`MAX_SLOTS` go to the NumPy code (the selection is quadratic in the
+worst case).
 """
 
 from __future__ import annotations
