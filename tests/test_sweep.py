@@ -299,7 +299,8 @@ def test_interrupted_sweep_resumes_to_the_same_result(lists_file, tmp_path):
 def test_ctrl_c_leaves_only_complete_points(lists_file, tmp_path):
     out = tmp_path / "ctrl_c.nc"
     process = subprocess.Popen(
-        MALIVOTE + ["sweep", str(lists_file), "--draws", "3000", "--out", str(out)],
+        # enough draws per point that the sweep is still running when Ctrl-C comes
+        MALIVOTE + ["sweep", str(lists_file), "--draws", "40000", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 60
