@@ -315,3 +315,15 @@ def test_export_errors(tmp_path):
     with pytest.raises(ExportError, match="cannot create the folder"):
         with Exporter(tmp_path / "file" / "sub"):
             pass
+
+
+def test_compare_json_carries_version_and_each_scenarios_sha256(capsys):
+    from malivote import __version__
+
+    assert main(["compare", "mali_2020", "dhondt_districts", "--draws", "2", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert list(data)[0] == "version" and data["version"] == __version__
+    shas = [entry["scenario_sha256"] for entry in data["scenarios"]]
+    assert shas == [scenario_sha256("mali_2020"), scenario_sha256("dhondt_districts")]
+    entry = list(data["scenarios"][0])
+    assert entry[entry.index("source") + 1] == "scenario_sha256"

@@ -19,7 +19,8 @@ Commands:
 not grow with the draws), into a temporary folder whose files are renamed into place
 at the end; a lock file refuses a second run writing the same folder
 (:mod:`malivote.exports`). ``run --format json`` carries ``version`` and
-``scenario_sha256`` (:func:`malivote.exports.scenario_sha256`).
+``scenario_sha256`` (:func:`malivote.exports.scenario_sha256`); ``compare --format
+json`` carries ``version`` and each scenario's ``scenario_sha256``.
 
 User errors (a missing file, bad TOML, a bad value, a folder that cannot be written,
 not enough memory) print a one-line message on stderr and exit with code 2, without
@@ -184,7 +185,10 @@ def _compare(args) -> int:
     # Only the summaries are needed: each run keeps its tally, not its draws.
     summaries = [summarise(simulate(s, draws=args.draws, seed=args.seed, keep=False)) for s in scenarios]
     comparison = compare_summaries(summaries)
-    _out(format_comparison(comparison, args.format))
+    if args.format == "json":
+        _out(_comparison_json_with_provenance(format_comparison(comparison, "json"), args.scenarios))
+    else:
+        _out(format_comparison(comparison, args.format))
     if args.plot:
         import matplotlib
 
@@ -203,6 +207,27 @@ def _compare(args) -> int:
             raise _cannot_write("--plot", args.plot, error) from None
         print(f"Plots written to {directory}: comparison.png, comparison.svg", file=sys.stderr)
     return 0
+
+
+def _comparison_json_with_provenance(text: str, scenario_names) -> str:
+    """A comparison's JSON with ``version`` first and each scenario's ``scenario_sha256``
+    after its ``source``."""
+    import json
+
+    from malivote import __version__
+    from malivote.exports import scenario_sha256
+
+    data = json.loads(text)
+    for entry, name in zip(data["scenarios"], scenario_names, strict=True):
+        ordered = {}
+        for key, value in entry.items():
+            ordered[key] = value
+            if key == "source":
+                ordered["scenario_sha256"] = scenario_sha256(name)
+        ordered.setdefault("scenario_sha256", scenario_sha256(name))
+        entry.clear()
+        entry.update(ordered)
+    return json.dumps({"version": __version__, **data}, indent=2, ensure_ascii=False)
 
 
 def _json_with_provenance(summary, scenario_name: str) -> str:
