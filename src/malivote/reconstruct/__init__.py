@@ -275,15 +275,17 @@ def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: 
     C, K, M = facts.layout.n_constituencies, n_slots(facts), int(facts.layout.magnitude.max())
     out = {"roster_party": np.full((n_total, C, K, M), -1, np.int16),
            "roster_female": np.zeros((n_total, C, K, M), bool)}
+    written = tuple(out)  # filled in place by sample_block
     for i, rng in enumerate(rngs):
         sl = slice(i * BLOCK, (i + 1) * BLOCK)
         blk = sample_block(facts, prep.rows, seats[sl], rnd[sl], active[:, sl], prep.target.geo_weight(seats[sl]),
-                           priors, rng, BLOCK, out={k: v[sl] for k, v in out.items()})
+                           priors, rng, BLOCK, out={k: out[k][sl] for k in written})
         for k, v in blk.items():
+            if k in written:
+                continue
             if k not in out:
                 out[k] = np.empty((n_total,) + v.shape[1:], v.dtype)
-            if out[k][sl] is not v:
-                out[k][sl] = v
+            out[k][sl] = v
     offset = int(first_draw) - first_block * BLOCK
     arrays = {k: v[offset : offset + draws] for k, v in out.items()}
     return Ensemble(
