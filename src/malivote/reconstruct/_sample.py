@@ -193,7 +193,8 @@ def _finalists(rng, s2, k, pr):
 
     ``F`` (the finalists' share) is drawn in its feasible interval (Beta
     ``finalists_a``, ``finalists_b``), then ``psi`` in its feasible interval at that
-    ``F`` (Beta ``transfer_a``, ``transfer_b``, kept 2% away from either end), so no
+    ``F`` (Beta ``transfer_a``, ``transfer_b``, kept ``transfer_margin`` away from
+    either end), so no
     draw sits at a bound and every constraint of :func:`_psi_bounds` holds.
     """
     lo, hi = _f_range(s2, k, pr)
@@ -202,7 +203,8 @@ def _finalists(rng, s2, k, pr):
     e = 1.0 - F
     low, up = _psi_bounds(s2, F, k, pr)
     up = np.maximum(up, low)
-    pe = low + (up - low) * (0.02 + 0.96 * rng.beta(pr.transfer_a, pr.transfer_b, s2.shape))
+    margin = pr.transfer_margin
+    pe = low + (up - low) * (margin + (1.0 - 2.0 * margin) * rng.beta(pr.transfer_a, pr.transfer_b, s2.shape))
     a_w = s2 - pe
     return a_w, F - a_w, e
 
@@ -327,7 +329,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     even = 1.0 / k
     top = gn.max(-1)
     lam_max = np.where(top > cap, (cap - even) / np.maximum(top - even, 1e-300), np.inf)
-    lam = np.minimum(1.0, lam_max * (0.5 + 0.5 * rng.random((B, C))))
+    lam = np.minimum(1.0, lam_max * (pr.shrink_low + (1.0 - pr.shrink_low) * rng.random((B, C))))
     osh = (lam[..., None] * gn + ((1.0 - lam) * even)[..., None]) * others * e[..., None]
     sh = np.where(slot == 0, a_w[..., None], np.where(slot == 1, a_l[..., None], osh)) * live
     ro = apportion((V1 - n).reshape(-1), sh.reshape(-1, K)).reshape(B, C, K) + live

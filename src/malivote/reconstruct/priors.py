@@ -188,6 +188,15 @@ class RunoffPriors(BaseModel):
         "No finalist's round-2 share exceeds this multiple of its round-1 share (the "
         "finalists keep their voters and gain at most this much from transfers). Default "
         "2.5: a choice; it needs finalists' round-1 total of at least 1/max_gain."))
+    transfer_margin: float = Field(0.02, ge=0.0, lt=0.5, description=(
+        "``psi`` is drawn in its feasible interval shrunk by this fraction at either end, "
+        "so no draw sits at a bound (a finalist exactly at half of round 1, or gaining "
+        "exactly max_gain). Default 0.02: a choice."))
+    shrink_low: float = Field(0.5, gt=0.0, le=1.0, description=(
+        "Where an eliminated list would come within `others_below` of a finalist, the "
+        "eliminated lists' Dirichlet split is pulled towards an even split by a uniform "
+        "fraction between this and 1 of the largest pull that keeps it below the margin, "
+        "so that no list sits at the margin. Default 0.5: a choice."))
     others_below: float = Field(0.97, gt=0.0, lt=1.0, description=(
         "Every eliminated list stays below this fraction of the weaker finalist's round-1 "
         "votes (the finalists are the two leading lists). The range of ``F`` and ``psi`` "
