@@ -489,3 +489,27 @@ def test_merge_lists_places_round_2_by_round_1_weights():
     assert models.merge_lists([[4, 1]], members, [0]).votes.tolist() == [[5, 0]]
     with pytest.raises(ValueError, match="weights: expected the shape"):
         models.merge_lists([[4, 1]], members, [0], weights=[[1, 2, 3]])
+
+
+@pytest.mark.parametrize("method", ["expected", "multinomial"])
+@pytest.mark.parametrize("n_parties", [5, 62])
+def test_transfer_runoff_shared_matrix_matches_per_row_matrices(method, n_parties):
+    # One (P, 3) matrix takes a table of the distinct party masks; the same matrix
+    # given per constituency takes the per-party loop. Same sums, same results.
+    rng = np.random.default_rng(7)
+    draws, constituencies, slots = 40, 9, 8
+    first = rng.integers(0, 5000, size=(draws, constituencies, slots))
+    first[rng.random(first.shape) < 0.2] = 0
+    parties = rng.integers(0, n_parties, size=first.shape)
+    members = np.left_shift(1, parties).astype(np.int64)
+    joint = rng.random(first.shape) < 0.25
+    members[joint] |= np.left_shift(1, rng.integers(0, n_parties, size=int(joint.sum())))
+    members[joint & (rng.random(first.shape) < 0.4)] |= 1 << (n_parties - 1)
+    finalists = np.argsort(-first, axis=-1, kind="stable")[..., :2]
+    finalists[rng.random(finalists.shape[:-1]) < 0.3, 1] = -1  # decided in round 1
+    matrix = rng.dirichlet(np.ones(3), size=n_parties)
+    per_row = np.broadcast_to(matrix, (constituencies, n_parties, 3))
+    shared = models.transfer_runoff(first, finalists, members, matrix, retention=0.9, method=method, rng=3)
+    looped = models.transfer_runoff(first, finalists, members, per_row, retention=0.9, method=method, rng=3)
+    np.testing.assert_array_equal(shared.second, looped.second)
+    np.testing.assert_array_equal(shared.abstained, looped.abstained)

@@ -885,9 +885,8 @@ def transfer_runoff(first, finalists, members, matrix, *, retention=1.0, method:
     flat_members = members.reshape(-1, slots)
     flat_finalists = finalists.reshape(-1, 2)
     flat_retention = retention.reshape(-1, 2)
-    matrix_index = np.broadcast_to(
-        np.arange(int(np.prod(matrix.shape[:-2], dtype=np.int64))).reshape(matrix.shape[:-2]), rows_shape
-    ).reshape(-1)
+    n_matrices = int(np.prod(matrix.shape[:-2], dtype=np.int64))
+    matrix_index = np.broadcast_to(np.arange(n_matrices).reshape(matrix.shape[:-2]), rows_shape).reshape(-1)
     flat_matrix = matrix.reshape(-1, n_rows, 3)
     second = np.zeros_like(flat_first)
     abstained = np.zeros(flat_first.shape[0], dtype=np.int64)
@@ -896,13 +895,47 @@ def transfer_runoff(first, finalists, members, matrix, *, retention=1.0, method:
         rows = runoff_rows[start:start + _CHUNK]
         second[rows], abstained[rows] = _transfer_block(
             flat_first[rows], flat_members[rows], flat_finalists[rows], flat_retention[rows],
-            flat_matrix[matrix_index[rows]], method, rng,
+            flat_matrix[0] if n_matrices == 1 else flat_matrix[matrix_index[rows]], method, rng,
         )
     return Runoff(second.reshape(shape), abstained.reshape(rows_shape))
 
 
+def _shared_mean_rows(members, moving, matrix, present):
+    """The mean transfer row ``(n, K, 3)`` of each moving list's parties, one matrix ``(P, 3)`` for all.
+
+    The same float64 sums, in the same party order, as the per-party loop of
+    :func:`_transfer_block`, but once per distinct party mask rather than once per list:
+    a block's lists share a few dozen masks. Lists that move no votes get 0: their
+    weight is always multiplied by 0 votes (or, by ``"multinomial"``, never read).
+    """
+    go = moving > 0
+    found = members[go] & present
+    n_parties = matrix.shape[0]
+    # Masks of one party (most lists) index the first P rows of the table directly;
+    # the joint lists' masks follow, once each.
+    single = (found & (found - 1) == 0) & (found != 0)
+    where = np.frexp(found.astype(np.float64))[1].astype(np.int64) - 1  # a power of 2 converts exactly
+    joint, joint_where = np.unique(found[~single], return_inverse=True)
+    where[~single] = n_parties + joint_where.reshape(-1)
+    masks = np.concatenate([np.left_shift(1, np.arange(n_parties, dtype=np.int64)), joint])
+    table = np.zeros((masks.size, 3))
+    count = np.zeros(masks.size)
+    for p in range(matrix.shape[0]):
+        if present >> p & 1:
+            bit = (masks >> p) & 1
+            table += bit[:, None] * matrix[None, p, :]
+            count += bit
+    table = np.where(count[:, None] > 0, table / np.maximum(count, 1)[:, None], 0.0)
+    weight = np.zeros(moving.shape + (3,))
+    weight[go] = table[where]
+    return weight
+
+
 def _transfer_block(votes, members, finalists, retention, matrix, method, rng):
-    """Round-2 votes of ``R`` runoff constituencies (rows); see :func:`transfer_runoff`."""
+    """Round-2 votes of ``R`` runoff constituencies (rows); see :func:`transfer_runoff`.
+
+    ``matrix`` is ``(R, P, 3)``, one per row, or ``(P, 3)`` shared by every row.
+    """
     n, slots = votes.shape
     row = np.arange(n)
     a, b = finalists[:, 0], finalists[:, 1]
@@ -911,15 +944,18 @@ def _transfer_block(votes, members, finalists, retention, matrix, method, rng):
     is_finalist[row, b] = True
     moving = np.where(is_finalist, 0, votes)
     # Mean of the member parties' rows for every list.
-    weight = np.zeros((n, slots, 3))
-    count = np.zeros((n, slots))
     present = int(np.bitwise_or.reduce(members[moving > 0], initial=0))
-    for p in range(matrix.shape[1]):
-        if present >> p & 1:
-            bit = (members >> p) & 1
-            weight += bit[..., None] * matrix[:, None, p, :]
-            count += bit
-    weight = np.where(count[..., None] > 0, weight / np.maximum(count, 1)[..., None], 0.0)
+    if matrix.ndim == 2:
+        weight = _shared_mean_rows(members, moving, matrix, present)
+    else:
+        weight = np.zeros((n, slots, 3))
+        count = np.zeros((n, slots))
+        for p in range(matrix.shape[-2]):
+            if present >> p & 1:
+                bit = (members >> p) & 1
+                weight += bit[..., None] * matrix[:, None, p, :]
+                count += bit
+        weight = np.where(count[..., None] > 0, weight / np.maximum(count, 1)[..., None], 0.0)
     own = votes[row[:, None], finalists]
     if method == "expected":
         split = round_to_total(moving[..., None] * weight, moving)
