@@ -426,3 +426,62 @@ print(numba.threading_layer(), ok)
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert completed.stdout.split() == ["workqueue", "True"]
 
+
+
+# --- candidate block vote -------------------------------------------------------------
+
+
+def _block_case(seed, draws=30, constituencies=7, candidates=12, high=4):
+    """Tied candidate votes, empty slots (no votes) and magnitudes up to the standing count."""
+    rng = np.random.default_rng(seed)
+    lists = rng.integers(0, 5, size=(constituencies, candidates))
+    lists[rng.random(lists.shape) < 0.25] = -1
+    lists[:, 0] = 0  # every constituency has a candidate
+    standing = (lists >= 0).sum(axis=-1)
+    magnitude = rng.integers(1, standing + 1)
+    votes = rng.integers(0, high, size=(draws, constituencies, candidates))
+    votes[:, lists < 0] = 0
+    votes[..., 0] += votes.sum(axis=-1) == 0
+    return votes, magnitude, lists
+
+
+@needs_numba
+@pytest.mark.parametrize("ties", ["lot", "votes"])
+@pytest.mark.parametrize("seed", range(6))
+def test_block_vote_matches_on_many_ties(seed, ties):
+    from malivote.rules import block_vote
+
+    votes, magnitude, lists = _block_case(seed, high=2 + seed)
+    generators = [np.random.default_rng(seed), np.random.default_rng(seed)]
+    outcomes = []
+    for name, generator in zip(("numpy", "numba"), generators):
+        with use_backend(name):
+            outcomes.append(block_vote(votes, magnitude, lists, n_lists=6, ties=ties, count_lots=True,
+                                       rng=generator))
+    expected, found = outcomes
+    assert expected.lots.any() and not expected.lots.all()
+    for key in ("elected", "seats", "lots"):
+        a, b = getattr(expected, key), getattr(found, key)
+        assert a.dtype == b.dtype and a.shape == b.shape, key
+        np.testing.assert_array_equal(b, a, err_msg=key)
+    assert generators[0].random() == generators[1].random()
+
+
+@needs_numba
+def test_block_vote_matches_without_ties_and_with_large_counts():
+    from malivote.rules import block_vote
+
+    votes, magnitude, lists = _block_case(9, draws=5, high=2**40)
+    votes = votes[0]  # no draw axis
+    expected, found = _both(block_vote, votes, magnitude, lists, rng=1)
+    np.testing.assert_array_equal(found.elected, expected.elected)
+    np.testing.assert_array_equal(found.seats, expected.seats)
+    assert found.lots is None and expected.lots is None
+
+
+@needs_numba
+def test_block_vote_raise_matches():
+    from malivote.rules import block_vote
+
+    votes, magnitude, lists = _block_case(2)
+    assert_same_error(block_vote, votes, magnitude, lists, ties="raise", rng=0)

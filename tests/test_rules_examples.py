@@ -420,3 +420,43 @@ def test_huntington_hill_national_totals():
     expected = reference.divisor_options(votes, 147, "huntington_hill")
     assert len(expected) == 1
     np.testing.assert_array_equal(divisor(votes, 147, method="huntington_hill"), next(iter(expected)))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("spread", [0.0, 0.3, 2.0, 30.0, 400.0])
+def test_block_vote_candidate_votes_on_the_rosters_match_every_slot(spread):
+    # BlockVote.candidate_votes computes only the slots on a roster; the full
+    # computation over every slot, from the same normal draws, gives the same votes
+    # or raises the same error.
+    from malivote.election import Ensemble
+    from malivote.layouts import custom_layout
+    from malivote.ruleset import BlockVote
+
+    rng = np.random.default_rng(5)
+    draws, constituencies, lists, longest = 6, 3, 4, 3
+    layout = custom_layout(["North", "South", "East"], [2, 1, 3])
+    first = rng.integers(0, 10**6, size=(draws, constituencies, lists))
+    first[rng.random(first.shape) < 0.2] = 0
+    roster_party = rng.integers(0, 2, size=(draws, constituencies, lists, longest))
+    roster_party[rng.random(roster_party.shape) < 0.4] = -1
+    ensemble = Ensemble(layout=layout, parties=("A", "B"), first=first, second=0 * first,
+                        members=np.ones_like(first), roster_party=roster_party,
+                        roster_female=np.zeros(roster_party.shape, bool),
+                        turnout=np.zeros((draws, constituencies, 2, 4), np.int64))
+    rule = BlockVote(magnitude=np.array([2, 1, 3]), split_ticket=spread)
+    results = []
+    for compute in ("fast", "full"):
+        generator = np.random.default_rng(9)
+        try:
+            if compute == "fast":
+                results.append(rule.candidate_votes(ensemble, generator))
+            else:
+                z = generator.standard_normal(roster_party.shape) if spread else None
+                results.append(rule._all_candidate_votes(ensemble, roster_party >= 0, z))
+        except ValueError as error:
+            results.append(str(error))
+    if isinstance(results[0], str):
+        assert spread >= 30 and results[0] == results[1]
+    else:
+        assert results[0].dtype == results[1].dtype == np.int64
+        np.testing.assert_array_equal(results[0], results[1])

@@ -31,7 +31,7 @@ import numba
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-__all__ = ["leading_lists", "two_round_rows", "divisor_rows", "DONE", "REDO", "ERROR"]
+__all__ = ["leading_lists", "two_round_rows", "divisor_rows", "block_rows", "list_seats", "DONE", "REDO", "ERROR"]
 
 # Row status of :func:`two_round_rows`.
 DONE = 0
@@ -570,3 +570,101 @@ def divisor_rows(eligible: np.ndarray, seats: np.ndarray, table: np.ndarray, pow
         status,
     )
     return allocation, status
+
+
+# ------------------------------------------------------------------ candidate block vote
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _block_rows(votes, lists, magnitude, elected, cutoff, lot):
+    n_rows, n = votes.shape
+    n_constituencies = lists.shape[0]
+    for r in prange(n_rows):
+        c = r % n_constituencies
+        m = magnitude[c]
+        # The m largest ranks, largest first, kept by insertion: most slots fall
+        # below the last one and cost one comparison.
+        top = np.empty(m, dtype=np.int64)
+        filled = 0
+        for j in range(n):
+            v = np.int64(-1) if lists[c, j] < 0 else votes[r, j]
+            if filled < m:
+                k = filled
+                filled += 1
+            elif v > top[m - 1]:
+                k = m - 1
+            else:
+                continue
+            while k > 0 and top[k - 1] < v:
+                top[k] = top[k - 1]
+                k -= 1
+            top[k] = v
+        cut = top[m - 1]
+        sure = 0
+        tied = 0
+        for j in range(n):
+            v = np.int64(-1) if lists[c, j] < 0 else votes[r, j]
+            if v > cut:
+                sure += 1
+            elif v == cut:
+                tied += 1
+            elected[r, j] = v >= cut
+        cutoff[r] = cut
+        lot[r] = tied > m - sure
+
+
+def block_rows(votes: np.ndarray, lists: np.ndarray, magnitude: np.ndarray):
+    """The candidate block vote of each row, but for ties: :func:`malivote.rules.block_vote`'s ranking.
+
+    Parameters
+    ----------
+    votes : ndarray of int, shape (R, N)
+        Rows ordered ``(..., C)``: row ``r`` is constituency ``r % C``.
+    lists : ndarray of int, shape (C, N)
+        List slot of each candidate, -1 for an empty slot (ranked below any votes).
+    magnitude : ndarray of int, shape (C,)
+        Seats; every constituency has at least that many candidates.
+
+    Returns
+    -------
+    elected : ndarray of bool, shape (R, N)
+        Candidates ranked at or above the ``magnitude``-th largest rank (the cutoff).
+    cutoff : ndarray of int64, shape (R,)
+    lot : ndarray of bool, shape (R,)
+        Rows where more candidates tie at the cutoff than seats are left: their
+        ``elected`` holds every tied candidate, and the caller draws the lot.
+    """
+    n_rows, n = votes.shape
+    elected = np.empty((n_rows, n), dtype=np.bool_)
+    cutoff = np.empty(n_rows, dtype=np.int64)
+    lot = np.empty(n_rows, dtype=np.bool_)
+    _launch(
+        _block_rows,
+        np.ascontiguousarray(votes, dtype=np.int64),
+        np.ascontiguousarray(lists, dtype=np.int64),
+        np.ascontiguousarray(magnitude, dtype=np.int64),
+        elected,
+        cutoff,
+        lot,
+    )
+    return elected, cutoff, lot
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _list_seats(elected, lists, seats):
+    n_rows, n = elected.shape
+    n_constituencies = lists.shape[0]
+    for r in prange(n_rows):
+        c = r % n_constituencies
+        for k in range(seats.shape[1]):
+            seats[r, k] = 0
+        for j in range(n):
+            if elected[r, j]:
+                seats[r, lists[c, j]] += 1
+
+
+def list_seats(elected: np.ndarray, lists: np.ndarray, n_lists: int) -> np.ndarray:
+    """Elected candidates per list ``(R, n_lists)`` of :func:`block_rows`' rows (no empty slot elected)."""
+    seats = np.empty((elected.shape[0], n_lists), dtype=np.int64)
+    _launch(_list_seats, np.ascontiguousarray(elected), np.ascontiguousarray(lists, dtype=np.int64), seats)
+    return seats

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from malivote.rules._backend import backend
 from malivote.rules._validation import (
     MAX_LISTS,
     as_array,
@@ -167,6 +168,8 @@ def block_vote(
     rng = as_rng(rng)
 
     lead_shape = votes.shape[:-1]
+    if backend() == "numba" and votes.size:
+        return _block_vote_numba(votes, lists, magnitude, n_lists, ties, count_lots, rng)
     # Empty slots rank below every real candidate, zero-vote ones included.
     ranked = np.where(empty, -1, votes.astype(np.int64)).reshape(-1, n_candidates)
     seats_per_row = np.broadcast_to(magnitude, lead_shape).reshape(-1)
@@ -189,3 +192,32 @@ def block_vote(
     seats = np.bincount(keys, minlength=n_rows * n_lists).reshape(lead_shape + (n_lists,))
     lots = lot.astype(np.int64).reshape(lead_shape) if count_lots else None
     return BlockOutcome(elected=elected, seats=seats.astype(np.int64), lots=lots)
+
+
+def _block_vote_numba(votes, lists, magnitude, n_lists, ties, count_lots, rng) -> BlockOutcome:
+    """:func:`block_vote` after validation, ranked by :func:`malivote.rules._numba.block_rows`.
+
+    The kernel elects every candidate at or above each row's cutoff; the rows where a
+    lot is needed go through the same :func:`settle` call as the NumPy path, with the
+    same rows in the same order, so both backends draw the same lots.
+    """
+    from malivote.rules import _numba
+
+    lead_shape = votes.shape[:-1]
+    n_candidates = votes.shape[-1]
+    flat = votes.reshape(-1, n_candidates)
+    elected, cutoff, lot = _numba.block_rows(flat, lists, magnitude)
+    rows = np.flatnonzero(lot)
+    if rows.size:
+        empty = lists[rows % lists.shape[0]] < 0
+        ranked = np.where(empty, -1, flat[rows].astype(np.int64))
+        sure = ranked > cutoff[rows, None]
+        contenders = ranked == cutoff[rows, None]
+        needed = magnitude[rows % lists.shape[0]] - sure.sum(axis=-1)
+        chosen, _ = settle(contenders, needed, ranked, ties, rng)
+        elected[rows] = sure | chosen
+    if ties == "raise":
+        raise_on_lot(lot, lead_shape, "for the last seat(s)")
+    seats = _numba.list_seats(elected, lists, n_lists).reshape(lead_shape + (n_lists,))
+    lots = lot.astype(np.int64).reshape(lead_shape) if count_lots else None
+    return BlockOutcome(elected=elected.reshape(votes.shape), seats=seats, lots=lots)
