@@ -900,16 +900,14 @@ def transfer_runoff(first, finalists, members, matrix, *, retention=1.0, method:
     return Runoff(second.reshape(shape), abstained.reshape(rows_shape))
 
 
-def _shared_mean_rows(members, moving, matrix, present):
-    """The mean transfer row ``(n, K, 3)`` of each moving list's parties, one matrix ``(P, 3)`` for all.
+def _shared_mean_rows(found, matrix, present):
+    """The mean transfer row ``(G, 3)`` of each list's parties, one matrix ``(P, 3)`` for all.
 
-    The same float64 sums, in the same party order, as the per-party loop of
-    :func:`_transfer_block`, but once per distinct party mask rather than once per list:
-    a block's lists share a few dozen masks. Lists that move no votes get 0: their
-    weight is always multiplied by 0 votes (or, by ``"multinomial"``, never read).
+    ``found`` holds the lists' party masks (within ``present``, the parties of the
+    lists that move votes). The same float64 sums, in the same party order, as the
+    per-party loop of :func:`_transfer_block`, but once per distinct mask rather than
+    once per list: a block's lists share a few dozen masks.
     """
-    go = moving > 0
-    found = members[go] & present
     n_parties = matrix.shape[0]
     # Masks of one party (most lists) index the first P rows of the table directly;
     # the joint lists' masks follow, once each.
@@ -920,21 +918,21 @@ def _shared_mean_rows(members, moving, matrix, present):
     masks = np.concatenate([np.left_shift(1, np.arange(n_parties, dtype=np.int64)), joint])
     table = np.zeros((masks.size, 3))
     count = np.zeros(masks.size)
-    for p in range(matrix.shape[0]):
+    for p in range(n_parties):
         if present >> p & 1:
             bit = (masks >> p) & 1
             table += bit[:, None] * matrix[None, p, :]
             count += bit
     table = np.where(count[:, None] > 0, table / np.maximum(count, 1)[:, None], 0.0)
-    weight = np.zeros(moving.shape + (3,))
-    weight[go] = table[where]
-    return weight
+    return table[where]
 
 
 def _transfer_block(votes, members, finalists, retention, matrix, method, rng):
     """Round-2 votes of ``R`` runoff constituencies (rows); see :func:`transfer_runoff`.
 
-    ``matrix`` is ``(R, P, 3)``, one per row, or ``(P, 3)`` shared by every row.
+    ``matrix`` is ``(R, P, 3)``, one per row, or ``(P, 3)`` shared by every row. Only
+    the lists that move votes are split: every step is per list, and a list with no
+    votes to move adds nothing.
     """
     n, slots = votes.shape
     row = np.arange(n)
@@ -943,10 +941,12 @@ def _transfer_block(votes, members, finalists, retention, matrix, method, rng):
     is_finalist[row, a] = True
     is_finalist[row, b] = True
     moving = np.where(is_finalist, 0, votes)
-    # Mean of the member parties' rows for every list.
-    present = int(np.bitwise_or.reduce(members[moving > 0], initial=0))
+    go = moving > 0
+    moved = moving[go]
+    # Mean of the member parties' rows for every list that moves votes.
+    present = int(np.bitwise_or.reduce(members[go], initial=0))
     if matrix.ndim == 2:
-        weight = _shared_mean_rows(members, moving, matrix, present)
+        weight = _shared_mean_rows(members[go] & present, matrix, present)
     else:
         weight = np.zeros((n, slots, 3))
         count = np.zeros((n, slots))
@@ -955,18 +955,17 @@ def _transfer_block(votes, members, finalists, retention, matrix, method, rng):
                 bit = (members >> p) & 1
                 weight += bit[..., None] * matrix[:, None, p, :]
                 count += bit
-        weight = np.where(count[..., None] > 0, weight / np.maximum(count, 1)[..., None], 0.0)
+        weight = np.where(count[..., None] > 0, weight / np.maximum(count, 1)[..., None], 0.0)[go]
     own = votes[row[:, None], finalists]
+    split = np.zeros((n, slots, 3), dtype=np.int64)
     if method == "expected":
-        split = round_to_total(moving[..., None] * weight, moving)
+        split[go] = round_to_total(moved[:, None] * weight, moved)
         kept = np.floor(retention * own + 0.5).astype(np.int64)
     else:
         sums = weight.sum(axis=-1, keepdims=True)
         weight = weight / np.where(sums > 0, sums, 1.0)
-        weight[..., 2] = np.clip(1.0 - weight[..., 0] - weight[..., 1], 0.0, 1.0)
-        split = np.zeros((n, slots, 3), dtype=np.int64)
-        go = moving > 0
-        split[go] = rng.multinomial(moving[go], weight[go])
+        weight[:, 2] = np.clip(1.0 - weight[:, 0] - weight[:, 1], 0.0, 1.0)
+        split[go] = rng.multinomial(moved, weight)
         kept = rng.binomial(own, retention)
     gained = split.sum(axis=1)
     second = np.zeros((n, slots), dtype=np.int64)
