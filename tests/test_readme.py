@@ -39,7 +39,8 @@ def test_readme_tour_commands(capsys, monkeypatch, tmp_path):
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = tour_commands(text)
     assert [c[:2] for c in commands] == [["malivote", "scenarios"], ["malivote", "validate"], ["malivote", "run"],
-                                         ["malivote", "run"], ["malivote", "run"], ["malivote", "compare"]]
+                                         ["malivote", "run"], ["malivote", "run"], ["malivote", "compare"],
+                                         ["malivote", "holdout"]]
     # The tour runs in the checkout; outputs go to a scratch folder that sees its scenarios.
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
     monkeypatch.chdir(tmp_path)
@@ -47,11 +48,14 @@ def test_readme_tour_commands(capsys, monkeypatch, tmp_path):
         args = argv[1:]
         if args[0] in ("run", "compare"):
             args += ["--draws", "5"]
+        if args[0] == "holdout":
+            args += ["--draws", "100"]
         assert main(args) == 0, argv
     out = capsys.readouterr().out
     assert "mali_2020_125" in out and "valid (Mali 2013" in out
     assert '"metric_intervals"' in out and "Gallagher index (points)" in out
     assert "Note: layouts differ ([1] mali-55, [2] mali-125)" in out
+    assert "Holdout of 2013: 42 known district winners in 5 folds" in out
     assert {"hemicycle.png", "seat_distributions.png", "districts.png", "comparison.png"} <= {
         p.name for p in (tmp_path / "plots").iterdir()}
     assert {"votes.csv", "results.csv", "turnout.csv"} <= {p.name for p in (tmp_path / "out").iterdir()}
