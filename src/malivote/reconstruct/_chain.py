@@ -117,13 +117,6 @@ class Target:
         self.split_rounds = facts.round1 is not None
         self.list_move = priors.outcome.list_move
 
-    @property
-    def G(self):
-        """Per-party geographic log weight ``(C, P)`` (a list of one party)."""
-        if self.mean_form:
-            return self.W
-        return self.TD[np.arange(len(self.m))[:, None], self.d] + self.TR[np.arange(len(self.m))[:, None], self.rc]
-
     def _geo(self, c, mem):
         """Geographic log weight of lists with members ``mem (..., P)`` at ``c``."""
         if self.mean_form:

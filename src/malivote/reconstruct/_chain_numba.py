@@ -24,6 +24,19 @@ def _mask(s, P):
 
 
 @njit(cache=True, nogil=True)
+def _seat_party(s, k, P):
+    """The party holding seat ``k`` (0-based) of a list whose parties hold ``s`` seats,
+    in party order: the number of parties whose cumulative seats are at most ``k``."""
+    party = 0
+    cum = 0
+    for x in range(P):
+        cum += s[x]
+        if cum <= k:
+            party += 1
+    return party
+
+
+@njit(cache=True, nogil=True)
 def _valid(c, s, rn, P, req, exact, notmask, split, round_fixed):
     mk = _mask(s, P)
     if (mk & req[c]) != req[c]:
@@ -142,18 +155,8 @@ def chain(seats, rnd, perms, U, m, req, exact, notmask, split, round_fixed,
                 else:
                     kA = np.int64(np.floor(u[1] * mA))
                     kB = np.int64(np.floor(u[2] * mB))
-                    pp = 0
-                    cum = 0
-                    for x in range(P):
-                        cum += sA[x]
-                        if cum <= kA:
-                            pp += 1
-                    qq = 0
-                    cum = 0
-                    for x in range(P):
-                        cum += sB[x]
-                        if cum <= kB:
-                            qq += 1
+                    pp = _seat_party(sA, kA, P)
+                    qq = _seat_party(sB, kB, P)
                     if pp == qq:
                         continue
                     if split_rounds and rA != rB:

@@ -255,7 +255,8 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     # runoff needs enough eliminated lists for a round 1 coherent with it
     s2_draw = 0.5 + 0.5 * _beta(rng, pw.round2_a * tilt, pw.round2_b, (B, C))
     s2_draw = np.where(runoff & (share_P >= 0), share_P / 10000.0, s2_draw)
-    k_need, s2_cap = _others_needed(s2_draw, K - 2, pr)
+    # (only runoff districts need eliminated lists; the others' s2 is never used)
+    k_need, s2_cap = _others_needed(np.where(runoff, s2_draw, 0.5), K - 2, pr)
     s2_draw = np.minimum(s2_draw, s2_cap)
     lb = np.where(runoff, 2 + k_need, 2)
     sole = share_P == 10000
