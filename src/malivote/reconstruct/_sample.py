@@ -228,7 +228,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         backend = _backend()
     lay = facts.layout
     m = lay.magnitude.astype(np.int64)
-    C, P, K, M = len(m), facts.n_parties, n_slots(facts), int(m.max())
+    C, P, K = len(m), facts.n_parties, n_slots(facts)
     pw, pt, pr = priors.winner_share, priors.turnout, priors.runoff
 
     bits = np.int64(1) << np.arange(P, dtype=np.int64)
@@ -299,7 +299,78 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     if (inv < 0).any():
         raise ValueError("internal: negative invalid ballots after share adjustment")
 
-    # ---- 5. round-1 votes per slot (slot 0 winner, slot 1 other finalist / second list)
+    # ---- 5-6. votes of both rounds per logical slot (slot 0 winner, slot 1 the other finalist / second list)
+    first, second = _votes(rng, n, valid, runoff, has_share, v_known, s2_draw, tilt, K, pw, pr)
+    live = np.arange(K)[None, None, :] < n[..., None]
+
+    # ---- 7. list parties
+    members, nmem, member_mask = _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K,
+                                               priors.lists, backend)
+
+    # ---- 8. women per list
+    mm = np.broadcast_to(m[None, :, None], (B, C, K))
+    if facts.gender_law:
+        lo = np.where(mm >= 3, (3 * mm + 9) // 10, 0)
+        hi = np.where(mm >= 3, (7 * mm) // 10, mm)
+    else:
+        lo, hi = np.zeros_like(mm), mm.copy()
+    lo, hi = lo * live, hi * live
+    women = np.zeros((B, C, K), dtype=np.int64)
+    if facts.women_elected is not None:
+        women[..., 0] = allocate_units(np.full(B, facts.women_elected), lo[..., 0], hi[..., 0], rng, backend=backend)
+    else:
+        p = rng.uniform(*priors.women.elected, (B, 1))
+        women[..., 0] = np.clip(rng.binomial(m[None, :], p), lo[..., 0], hi[..., 0])
+    if facts.women_candidates is not None:
+        tot = facts.women_candidates - (facts.women_elected or 0)
+        lo_l, hi_l = lo[..., 1:].reshape(B, -1), hi[..., 1:].reshape(B, -1)
+        women[..., 1:] = allocate_units(np.full(B, tot), lo_l, hi_l, rng, backend=backend).reshape(B, C, K - 1)
+    else:
+        q = rng.uniform(*priors.women.candidates, (B, 1, 1))
+        women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo[..., 1:], hi[..., 1:]) * live[..., 1:]
+
+    # ---- 9. shuffle the list slots: the n lists of a constituency take slots 0..n-1
+    keys = np.where(live, rng.random((B, C, K)), np.inf)
+    if backend == "numba":
+        from malivote.reconstruct._sample_numba import shuffle_slots
+
+        perm, first, second, member_mask, women = shuffle_slots(keys, n, first, second, member_mask, women)
+    else:
+        # (the empty slots, all zeros, may land in any order among themselves)
+        perm = np.argsort(keys, axis=-1)
+        take = lambda a: np.take_along_axis(a, perm, axis=-1)  # noqa: E731
+        first, second, member_mask, women = take(first), take(second), take(member_mask), take(women)
+
+    # ---- 10. rosters, built only for the lists that exist
+    roster_party, roster_female = _rosters(rng, live, perm, m, women, members, nmem, seats, out, backend)
+
+    turnout = np.zeros((B, C, 2, 4), dtype=np.int64)
+    turnout[..., 0, 0] = reg
+    turnout[..., 0, 1] = cast[..., 0]
+    turnout[..., 0, 2] = inv[..., 0]
+    turnout[..., 0, 3] = valid[..., 0]
+    turnout[..., 1, 0] = np.where(runoff, reg, 0)
+    turnout[..., 1, 1] = np.where(runoff, cast[..., 1], 0)
+    turnout[..., 1, 2] = np.where(runoff, inv[..., 1], 0)
+    turnout[..., 1, 3] = np.where(runoff, valid[..., 1], 0)
+    return dict(
+        first=first,
+        second=second,
+        members=member_mask,
+        roster_party=roster_party,
+        roster_female=roster_female,
+        turnout=turnout,
+    )
+
+
+def _votes(rng, n, valid, runoff, has_share, v_known, s2_draw, tilt, K, pw, pr):
+    """Round-1 and round-2 votes ``(B, C, K)`` per logical slot, given the list counts.
+
+    Slot 0 is the winner, slot 1 the other finalist (or the second list); ``valid``
+    ``(B, C, 2)``: valid votes of each round; ``v_known``: the winner's votes where a
+    share is known (``has_share``); ``s2_draw``: the runoff winner's round-2 share.
+    """
+    B, C = n.shape
     slot = np.arange(K)
     live = slot[None, None, :] < n[..., None]
     V1, V2 = valid[..., 0], valid[..., 1]
@@ -365,46 +436,17 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     second = np.zeros((B, C, K), dtype=np.int64)
     second[..., 0] = np.where(runoff, w2, 0)
     second[..., 1] = np.where(runoff, V2 - w2, 0)
+    return first, second
 
-    # ---- 7. list parties
-    members, nmem, member_mask = _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K,
-                                               priors.lists, backend)
 
-    # ---- 8. women per list
-    mm = np.broadcast_to(m[None, :, None], (B, C, K))
-    if facts.gender_law:
-        lo = np.where(mm >= 3, (3 * mm + 9) // 10, 0)
-        hi = np.where(mm >= 3, (7 * mm) // 10, mm)
-    else:
-        lo, hi = np.zeros_like(mm), mm.copy()
-    lo, hi = lo * live, hi * live
-    women = np.zeros((B, C, K), dtype=np.int64)
-    if facts.women_elected is not None:
-        women[..., 0] = allocate_units(np.full(B, facts.women_elected), lo[..., 0], hi[..., 0], rng, backend=backend)
-    else:
-        p = rng.uniform(*priors.women.elected, (B, 1))
-        women[..., 0] = np.clip(rng.binomial(m[None, :], p), lo[..., 0], hi[..., 0])
-    if facts.women_candidates is not None:
-        tot = facts.women_candidates - (facts.women_elected or 0)
-        lo_l, hi_l = lo[..., 1:].reshape(B, -1), hi[..., 1:].reshape(B, -1)
-        women[..., 1:] = allocate_units(np.full(B, tot), lo_l, hi_l, rng, backend=backend).reshape(B, C, K - 1)
-    else:
-        q = rng.uniform(*priors.women.candidates, (B, 1, 1))
-        women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo[..., 1:], hi[..., 1:]) * live[..., 1:]
+def _rosters(rng, live, perm, m, women, members, nmem, seats, out, backend):
+    """Each list's roster (party per place) and women, ``(B, C, K, M)``, in the shuffled slots.
 
-    # ---- 9. shuffle the list slots: the n lists of a constituency take slots 0..n-1
-    keys = np.where(live, rng.random((B, C, K)), np.inf)
-    if backend == "numba":
-        from malivote.reconstruct._sample_numba import shuffle_slots
-
-        perm, first, second, member_mask, women = shuffle_slots(keys, n, first, second, member_mask, women)
-    else:
-        # (the empty slots, all zeros, may land in any order among themselves)
-        perm = np.argsort(keys, axis=-1)
-        take = lambda a: np.take_along_axis(a, perm, axis=-1)  # noqa: E731
-        first, second, member_mask, women = take(first), take(second), take(member_mask), take(women)
-
-    # ---- 10. rosters, built only for the lists that exist
+    ``perm``: the logical slot of each shuffled slot; ``women``: women per shuffled
+    slot; ``out``: optional arrays to write into (see :func:`sample_block`).
+    """
+    B, C, K = live.shape
+    M = int(m.max())
     b_i, c_i, j_i = np.nonzero(live)
     k_i = perm[b_i, c_i, j_i]  # the list's logical slot (0 = the winner)
     L = len(b_i)
@@ -443,24 +485,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         female = (keys2 <= kth[:, None]) & (w_l > 0)[:, None] & inside
         roster_party[b_i, c_i, j_i] = roster
         roster_female[b_i, c_i, j_i] = female
-
-    turnout = np.zeros((B, C, 2, 4), dtype=np.int64)
-    turnout[..., 0, 0] = reg
-    turnout[..., 0, 1] = cast[..., 0]
-    turnout[..., 0, 2] = inv[..., 0]
-    turnout[..., 0, 3] = valid[..., 0]
-    turnout[..., 1, 0] = np.where(runoff, reg, 0)
-    turnout[..., 1, 1] = np.where(runoff, cast[..., 1], 0)
-    turnout[..., 1, 2] = np.where(runoff, inv[..., 1], 0)
-    turnout[..., 1, 3] = np.where(runoff, valid[..., 1], 0)
-    return dict(
-        first=first,
-        second=second,
-        members=member_mask,
-        roster_party=roster_party,
-        roster_female=roster_female,
-        turnout=turnout,
-    )
+    return roster_party, roster_female
 
 
 # ------------------------------------------------------------- sub-samplers
