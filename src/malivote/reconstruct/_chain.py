@@ -168,6 +168,7 @@ class Target:
 def draw_randoms(rng, B, C, sweeps, n_start):
     """The random numbers of one block's chains (drawn first from the block's stream).
 
+    ``start (B,)``: each chain's starting outcome;
     ``perm (B, sweeps, C)``: a random order of the constituencies per sweep (a
     Fisher-Yates shuffle, ``Generator.permuted``), paired off two by two;
     ``u (B, sweeps, C // 2, 5)``: per pair, the move kind, the two seats, the
@@ -175,7 +176,8 @@ def draw_randoms(rng, B, C, sweeps, n_start):
     """
     H = C // 2
     start = rng.integers(n_start, size=B)
-    perm = rng.permuted(np.broadcast_to(np.arange(C, dtype=np.int16), (B, sweeps, C)), axis=-1)
+    # int64: permuted's fast path for pointer-sized items (the same shuffle as int16)
+    perm = rng.permuted(np.broadcast_to(np.arange(C, dtype=np.int64), (B, sweeps, C)), axis=-1)
     u = rng.random((B, sweeps, H, 5))
     u[..., 4] = np.log(np.maximum(u[..., 4], 1e-300))
     return dict(start=start, perm=perm, u=u)
@@ -209,14 +211,32 @@ def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=
         from malivote.reconstruct._chain_numba import chain
 
         t = target
+        # the compiled loop finds a list's parties and seats from its bit mask
+        if P > 64:
+            raise ValueError(f"internal: {P} parties, more than the 64 of a bit mask")
+        if not (seats.sum(-1) == t.m).all():
+            raise ValueError("internal: a starting list's seats do not sum to its constituency's magnitude")
+        split_p, split_n = _fixed_parties(t.split)
+        h_split_p, h_split_n = _fixed_parties(t.h_split)
         chain(seats, rnd, rand["perm"], rand["u"],
-              t.m, t.req, t.exact, t.notmask, t.split, t.round_fixed,
-              t.h_on, t.h_req, t.h_exact, t.h_round, t.h_split, t.log_hint,
+              t.m, t.req, t.exact, t.notmask, t.split, split_p, split_n, t.round_fixed,
+              t.h_on, t.h_req, t.h_exact, t.h_round, t.h_split, h_split_p, h_split_n, t.log_hint,
               t.log_size, t.d, t.rc, t.TD, t.TR, t.mean_form, t.W, t.log_int, t.split_rounds, t.list_move,
               burn, int(thin), out_seats, out_rnd)
     else:
         _run_numpy(target, seats, rnd, rand, stats, burn, int(thin), out_seats, out_rnd)
     return out_seats.reshape(N * records, C, P), out_rnd.reshape(N * records, C)
+
+
+def _fixed_parties(split):
+    """Per constituency, the parties whose seats ``split (C, P)`` fixes (``>= 0``), in
+    party order: ``(parties (C, K), counts (C,))``."""
+    fixed = split >= 0
+    n = fixed.sum(-1).astype(np.int64)
+    parties = np.zeros((split.shape[0], max(int(n.max(initial=0)), 1)), np.int64)
+    for c in np.flatnonzero(n):
+        parties[c, : n[c]] = np.flatnonzero(fixed[c])
+    return parties, n
 
 
 def _run_numpy(target, seats, rnd, rand, stats, burn, thin, out_seats, out_rnd):

@@ -4,14 +4,42 @@ One compiled loop per draw (draws in parallel with ``prange``): the same proposa
 read from the same pre-drawn random numbers, the same fact checks and the same log
 target from the same tables, added in the same order as the NumPy path, so both give
 identical arrays (tested). Imported only when the backend is ``"numba"``.
+
+The loop keeps, per constituency, the bit mask of its winning list's parties and its
+current log target. A seat swap changes two parties of each list and a list swap
+exchanges two lists, so the new masks come from the old ones in a few operations; the
+fact checks read the masks and only the parties whose seats a fact (a hint) fixes
+(listed per constituency); the log target walks the set bits of the mask in party
+order, the order the NumPy path adds the weights ``W`` in, so the sums are the same
+floating-point numbers. Proposals that change nothing or break a fact are refused
+before any target is computed.
+
+The loop body calls no compiled function that takes arrays: numba counts references
+to array arguments on each such call (atomic operations), which cost more than the
+proposal itself.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
 from numba import njit, prange
+from numba.core import types
+from numba.extending import intrinsic
 
 __all__ = ["chain"]
+
+
+@intrinsic
+def _ctz(typingctx, src):
+    """Trailing zero bits of a non-zero integer (LLVM ``cttz``): the lowest party of a mask."""
+    if not isinstance(src, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 0))
+
+    return src(src), codegen
 
 
 @njit(cache=True, nogil=True)
@@ -21,36 +49,6 @@ def _mask(s, P):
         if s[p] > 0:
             mk |= np.int64(1) << np.int64(p)
     return mk
-
-
-@njit(cache=True, nogil=True)
-def _seat_party(s, k, P):
-    """The party holding seat ``k`` (0-based) of a list whose parties hold ``s`` seats,
-    in party order: the number of parties whose cumulative seats are at most ``k``."""
-    party = 0
-    cum = 0
-    for x in range(P):
-        cum += s[x]
-        if cum <= k:
-            party += 1
-    return party
-
-
-@njit(cache=True, nogil=True)
-def _valid(c, s, rn, P, req, exact, notmask, split, round_fixed):
-    mk = _mask(s, P)
-    if (mk & req[c]) != req[c]:
-        return False
-    if exact[c] and mk != req[c]:
-        return False
-    if mk == notmask[c]:
-        return False
-    for p in range(P):
-        if split[c, p] >= 0 and s[p] != split[c, p]:
-            return False
-    if round_fixed[c] != 0 and rn != round_fixed[c]:
-        return False
-    return True
 
 
 @njit(cache=True, nogil=True)
@@ -88,107 +86,232 @@ def _logf(c, s, rn, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, 
     return out
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def chain(seats, rnd, perms, U, m, req, exact, notmask, split, round_fixed,
-          h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR, mean_form, W,
-          log_int, split_rounds, list_move, burn, thin, out_seats, out_rnd):
-    """Run every chain in place: ``seats (N, C, P)``, ``rnd (N, C)``, recording draws.
-
-    ``perms (N, sweeps, C)``, ``U (N, sweeps, H, 5)`` (``U[..., 4]`` is log u).
-    Chain ``b`` records its state into ``out_seats[b, r]``, ``out_rnd[b, r]`` after
-    ``burn + r * thin`` sweeps, for ``r < out_seats.shape[1]``.
-    The current log target of each constituency is kept, not recomputed: it is a
-    function of the constituency's state, so the value is the same.
-    """
-    N, C, P = seats.shape
+@njit(cache=True, nogil=True)
+def _one_chain(b, seats, rnd, perms, U, m, req, exact, notmask, split, split_p, split_n, round_fixed,
+               h_on, h_req, h_exact, h_round, h_split, h_split_p, h_split_n, log_hint, log_size, d, rc, TD, TR,
+               mean_form, W, log_int, split_rounds, list_move, burn, thin, out_seats, out_rnd):
+    """Chain ``b`` of :func:`chain`."""
+    C, P = seats.shape[1], seats.shape[2]
     sweeps = perms.shape[1]
     H = C // 2
+    R = out_seats.shape[1]
+    L = log_size.shape[1]
     h_any = False
     for c in range(C):
         if h_on[c]:
             h_any = True
-    R = out_seats.shape[1]
-    for b in prange(N):
-        nA = np.empty(P, np.int64)
-        nB = np.empty(P, np.int64)
-        cur = np.empty(C)
-        for c in range(C):
-            cur[c] = _logf(c, seats[b, c], rnd[b, c], P, h_any, h_on, h_req, h_exact, h_round, h_split,
-                           log_hint, log_size, d, rc, TD, TR, mean_form, W)
-        if burn == 0:
-            out_seats[b, 0] = seats[b]
-            out_rnd[b, 0] = rnd[b]
-        for t in range(sweeps):
-            perm = perms[b, t]
-            for h in range(H):
-                cA = perm[2 * h]
-                cB = perm[2 * h + 1]
-                u = U[b, t, h]
-                sA = seats[b, cA]
-                sB = seats[b, cB]
-                rA = rnd[b, cA]
-                rB = rnd[b, cB]
-                mA = m[cA]
-                mB = m[cB]
-                is_list = u[0] < list_move
-                hast = 0.0
-                if is_list:
-                    round_only = (not split_rounds) and u[3] < 0.5
-                    if round_only:
-                        for p in range(P):
-                            nA[p] = sA[p]
-                            nB[p] = sB[p]
-                    else:
-                        for p in range(P):
-                            nA[p] = sB[p]
-                            nB[p] = sA[p]
-                    nrA = rB
-                    nrB = rA
-                    if mA != mB:
-                        continue
-                    changed = nrA != rA
-                    for p in range(P):
-                        if nA[p] != sA[p]:
-                            changed = True
-                    if not changed:
-                        continue
+    S = seats[b]
+    rb = rnd[b]
+    mk = np.zeros(C, np.int64)
+    cur = np.empty(C)
+    for c in range(C):
+        mk[c] = _mask(S[c], P)
+        cur[c] = _logf(c, S[c], rb[c], P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d,
+                       rc, TD, TR, mean_form, W)
+    if burn == 0:
+        out_seats[b, 0] = S
+        out_rnd[b, 0] = rb
+    for t in range(sweeps):
+        for h in range(H):
+            cA = np.int64(perms[b, t, 2 * h])
+            cB = np.int64(perms[b, t, 2 * h + 1])
+            rA = rb[cA]
+            rB = rb[cB]
+            mA = m[cA]
+            mB = m[cB]
+            # The proposal: cA's new list is row lA of S after one seat of party `minus` goes
+            # to party `plus` (-1: none), with new mask nmA and round nrA; cB's is row lB
+            # after a seat of `plus` goes to `minus`.
+            if U[b, t, h, 0] < list_move:
+                # list swap (or round swap, keeping the lists)
+                if mA != mB:
+                    continue
+                if (not split_rounds) and U[b, t, h, 3] < 0.5:
+                    whole = False
+                    lA = cA
+                    lB = cB
+                    changed = rB != rA
                 else:
-                    kA = np.int64(np.floor(u[1] * mA))
-                    kB = np.int64(np.floor(u[2] * mB))
-                    pp = _seat_party(sA, kA, P)
-                    qq = _seat_party(sB, kB, P)
-                    if pp == qq:
-                        continue
-                    if split_rounds and rA != rB:
-                        continue
-                    for x in range(P):
-                        nA[x] = sA[x]
-                        nB[x] = sB[x]
-                    nA[pp] -= 1
-                    nA[qq] += 1
-                    nB[qq] -= 1
-                    nB[pp] += 1
-                    nrA = rA
-                    nrB = rB
-                    hast = log_int[(sA[qq] + 1) * (sB[pp] + 1)] - log_int[max(sA[pp] * sB[qq], 1)]
-                if not _valid(cA, nA, nrA, P, req, exact, notmask, split, round_fixed):
+                    whole = True
+                    lA = cB
+                    lB = cA
+                    changed = rB != rA or mk[cA] != mk[cB]
+                    if not changed:
+                        bits = mk[cA]
+                        while bits != 0:
+                            p = _ctz(bits)
+                            if S[cA, p] != S[cB, p]:
+                                changed = True
+                                break
+                            bits &= bits - 1
+                if not changed:
                     continue
-                if not _valid(cB, nB, nrB, P, req, exact, notmask, split, round_fixed):
+                nmA = mk[lA]
+                nmB = mk[lB]
+                nrA = rB
+                nrB = rA
+                minus = np.int64(-1)
+                plus = np.int64(-1)
+                hast = 0.0
+            else:
+                # seat swap: seat kA of cA (party `minus`) and seat kB of cB (party `plus`),
+                # counted in party order, change places (only within a round where the
+                # round-1 totals per party are facts)
+                if split_rounds and rA != rB:
                     continue
-                a1 = _logf(cA, nA, nrA, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR, mean_form, W)
-                a2 = _logf(cB, nB, nrB, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR, mean_form, W)
-                dlog = a1 + a2 - cur[cA] - cur[cB]
-                dlog = dlog + hast
-                if u[4] < dlog:
+                kA = np.int64(np.floor(U[b, t, h, 1] * mA))
+                kB = np.int64(np.floor(U[b, t, h, 2] * mB))
+                minus = np.int64(P)
+                cum = np.int64(0)
+                bits = mk[cA]
+                while bits != 0:
+                    p = _ctz(bits)
+                    cum += S[cA, p]
+                    if cum > kA:
+                        minus = p
+                        break
+                    bits &= bits - 1
+                plus = np.int64(P)
+                cum = np.int64(0)
+                bits = mk[cB]
+                while bits != 0:
+                    p = _ctz(bits)
+                    cum += S[cB, p]
+                    if cum > kB:
+                        plus = p
+                        break
+                    bits &= bits - 1
+                if minus == plus:
+                    continue
+                whole = False
+                lA = cA
+                lB = cB
+                sAp = S[cA, minus]
+                sBq = S[cB, plus]
+                nmA = mk[cA] | (np.int64(1) << plus)
+                if sAp == 1:
+                    nmA &= ~(np.int64(1) << minus)
+                nmB = mk[cB] | (np.int64(1) << minus)
+                if sBq == 1:
+                    nmB &= ~(np.int64(1) << plus)
+                nrA = rA
+                nrB = rB
+                hast = log_int[(S[cA, plus] + 1) * (S[cB, minus] + 1)] - log_int[max(sAp * sBq, 1)]
+            # the hard facts of both new lists (as _chain.Target.valid)
+            ok = True
+            for side in range(2):
+                if side == 0:
+                    c, nm, row, mi, pl, rn = cA, nmA, lA, minus, plus, nrA
+                else:
+                    c, nm, row, mi, pl, rn = cB, nmB, lB, plus, minus, nrB
+                rq = req[c]
+                rf = round_fixed[c]
+                if (nm & rq) != rq or (exact[c] and nm != rq) or nm == notmask[c] or (rf != 0 and rn != rf):
+                    ok = False
+                    break
+                for i in range(split_n[c]):
+                    x = split_p[c, i]
+                    v = S[row, x]
+                    if x == mi:
+                        v -= 1
+                    if x == pl:
+                        v += 1
+                    if v != split[c, x]:
+                        ok = False
+                        break
+                if not ok:
+                    break
+            if not ok:
+                continue
+            # their log targets (as _logf, from the masks)
+            a1 = 0.0
+            a2 = 0.0
+            for side in range(2):
+                if side == 0:
+                    c, nm, row, mi, pl, rn = cA, nmA, lA, minus, plus, nrA
+                else:
+                    c, nm, row, mi, pl, rn = cB, nmB, lB, plus, minus, nrB
+                ds = np.int64(0)
+                rs = np.int64(0)
+                k = np.int64(0)
+                total = 0.0
+                bits = nm
+                while bits != 0:
+                    p = _ctz(bits)
+                    ds += d[c, p]
+                    rs += rc[c, p]
+                    k += 1
+                    total += W[c, p]
+                    bits &= bits - 1
+                if mean_form:
+                    out = total / max(k, 1)
+                else:
+                    out = TD[c, ds] + TR[c, rs]
+                out = out + log_size[c, min(k, L - 1)]
+                if h_any:
+                    hold = h_on[c] and rn == h_round[c]
+                    if hold:
+                        if h_exact[c]:
+                            hold = nm == h_req[c]
+                        else:
+                            hold = (nm & h_req[c]) == h_req[c]
+                    if hold:
+                        for i in range(h_split_n[c]):
+                            x = h_split_p[c, i]
+                            v = S[row, x]
+                            if x == mi:
+                                v -= 1
+                            if x == pl:
+                                v += 1
+                            if v != h_split[c, x]:
+                                hold = False
+                                break
+                    out = out + (log_hint if hold else 0.0)
+                if side == 0:
+                    a1 = out
+                else:
+                    a2 = out
+            dlog = a1 + a2 - cur[cA] - cur[cB]
+            dlog = dlog + hast
+            if U[b, t, h, 4] < dlog:
+                if minus >= 0:
+                    S[cA, minus] -= 1
+                    S[cA, plus] += 1
+                    S[cB, plus] -= 1
+                    S[cB, minus] += 1
+                elif whole:
                     for x in range(P):
-                        seats[b, cA, x] = nA[x]
-                        seats[b, cB, x] = nB[x]
-                    rnd[b, cA] = nrA
-                    rnd[b, cB] = nrB
-                    cur[cA] = a1
-                    cur[cB] = a2
-            done = t + 1 - burn
-            if done >= 0 and done % thin == 0 and done // thin < R:
-                out_seats[b, done // thin] = seats[b]
-                out_rnd[b, done // thin] = rnd[b]
+                        v = S[cA, x]
+                        S[cA, x] = S[cB, x]
+                        S[cB, x] = v
+                mk[cA] = nmA
+                mk[cB] = nmB
+                rb[cA] = nrA
+                rb[cB] = nrB
+                cur[cA] = a1
+                cur[cB] = a2
+        done = t + 1 - burn
+        if done >= 0 and done % thin == 0 and done // thin < R:
+            out_seats[b, done // thin] = S
+            out_rnd[b, done // thin] = rb
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def chain(seats, rnd, perms, U, m, req, exact, notmask, split, split_p, split_n, round_fixed,
+          h_on, h_req, h_exact, h_round, h_split, h_split_p, h_split_n, log_hint, log_size, d, rc, TD, TR,
+          mean_form, W, log_int, split_rounds, list_move, burn, thin, out_seats, out_rnd):
+    """Run every chain in place: ``seats (N, C, P)``, ``rnd (N, C)``, recording draws.
+
+    ``perms (N, sweeps, C)``, ``U (N, sweeps, H, 5)`` (``U[..., 4]`` is log u).
+    Chain ``b`` records its state into ``out_seats[b, r]``, ``out_rnd[b, r]`` after
+    ``burn + r * thin`` sweeps, for ``r < out_seats.shape[1]``. ``split_p[c, :split_n[c]]``
+    (``h_split_p``, ``h_split_n``): the parties whose seats at ``c`` a fact (a hint) fixes,
+    in party order. Every list's seats must sum to its constituency's magnitude.
+    The current log target of each constituency is kept, not recomputed: it is a
+    function of the constituency's state, so the value is the same.
+    """
+    for b in prange(seats.shape[0]):
+        _one_chain(b, seats, rnd, perms, U, m, req, exact, notmask, split, split_p, split_n, round_fixed,
+                   h_on, h_req, h_exact, h_round, h_split, h_split_p, h_split_n, log_hint, log_size, d, rc, TD, TR,
+                   mean_form, W, log_int, split_rounds, list_move, burn, thin, out_seats, out_rnd)
     return seats, rnd
