@@ -444,47 +444,155 @@ def _rosters(rng, live, perm, m, women, members, nmem, seats, out, backend):
 
     ``perm``: the logical slot of each shuffled slot; ``women``: women per shuffled
     slot; ``out``: optional arrays to write into (see :func:`sample_block`).
+
+    One uniform integer per live list, ``rng.integers`` below the product of its
+    radices, read as mixed-radix digits, the least significant first: a losing list's
+    party at each place from its ``nm`` members on (radix ``nm``; the first ``nm``
+    places hold the members once each, and the winner's places its seat split), the
+    forward Fisher-Yates swaps that shuffle the places (radix ``m - i`` at step
+    ``i``), then the rank of the women's places among the ``C(m, w)`` subsets,
+    unranked place by place. (The digits go on to a second word where the product
+    would pass ``2**62``: never below magnitude 14.) Integer arithmetic only, the same
+    in the numba kernel, so both backends give identical arrays.
     """
     B, C, K = live.shape
     M = int(m.max())
-    b_i, c_i, j_i = np.nonzero(live)
-    k_i = perm[b_i, c_i, j_i]  # the list's logical slot (0 = the winner)
-    L = len(b_i)
-    mi = m[c_i]
-    pos = np.arange(M)
-    inside = pos < mi[:, None]
-    u_pick = rng.random((L, M))
-    keys1 = np.where(inside, rng.random((L, M)), np.inf)
-    keys2 = np.where(inside, rng.random((L, M)), np.inf)
-    w_l = women[b_i, c_i, j_i]
+    if M > 60:  # pragma: no cover - the shipped layouts have magnitudes up to 7
+        raise ValueError(f"internal: rosters of {M} places (at most 60)")
+    LIMIT = 1 << 62
+    from math import comb, factorial
+
+    # a list's radices multiply to base[m, w] = m! C(m, w), times power[nm, m - nm] =
+    # nm**(m - nm) for a losing list (exact integers, 0 past LIMIT; and as floats)
+    N = max(M, members.shape[-1]) + 1
+    binom = np.array([[comb(a, b) for b in range(M + 1)] for a in range(M + 1)], np.int64)
+    base = [[factorial(a) * comb(a, b) for b in range(N)] for a in range(N)]
+    power = [[r**e for e in range(N)] for r in range(N)]
+    base_f, power_f = np.array(base, float), np.array(power, float)
+    base = np.array([[v if v <= LIMIT else 0 for v in row] for row in base], np.int64)
+    power = np.array([[v if v <= LIMIT else 0 for v in row] for row in power], np.int64)
     out = out or {}
     roster_party = out.get("roster_party")
     roster_party = np.full((B, C, K, M), -1, dtype=np.int16) if roster_party is None else roster_party
     roster_female = out.get("roster_female")
     roster_female = np.zeros((B, C, K, M), dtype=bool) if roster_female is None else roster_female
-    if backend == "numba":
-        from malivote.reconstruct._sample_numba import fill_rosters
 
-        fill_rosters(roster_party, roster_female, members, nmem, seats, m, b_i, c_i, j_i, k_i, w_l,
-                     u_pick, keys1, keys2)
+    def lists():
+        """The live lists, in (draw, constituency, shuffled slot) order, and their radices."""
+        counts = live.sum(-1).ravel()  # the live lists of each (draw, constituency)
+        flat = np.flatnonzero(live)
+        bc = np.repeat(np.arange(B * C), counts)
+        k_i = perm.reshape(-1)[flat]  # the list's logical slot (0 = the winner)
+        c_i = np.repeat(np.tile(np.arange(C), B), counts)
+        lk = bc * K + k_i
+        mi = m[c_i]
+        nm = nmem.reshape(-1)[lk]
+        win = k_i == 0
+        w = np.minimum(np.maximum(women.reshape(-1)[flat], 0), mi)
+        r_pick = np.where(win, 1, np.maximum(nm, 1))  # the radix of a drawn party
+        n_pick = np.where(win, 0, np.maximum(mi - nm, 0))  # the places with a drawn party
+        return {"flat": flat, "bc": bc, "lk": lk, "mi": mi, "nm": nm, "win": win, "w": w, "r_pick": r_pick,
+                "n_pick": n_pick, "r_women": binom[mi, w]}
+
+    def radices(ls):
+        """Each digit's radix per list, in the order they are read (1: no digit)."""
+        mi, nm = ls["mi"], ls["nm"]
+        for p in range(M):
+            yield np.where((nm <= p) & (p < mi), ls["r_pick"], 1)
+        for i in range(M - 1):
+            yield np.maximum(mi - i, 1)
+        yield ls["r_women"]
+
+    def draw_words(ls):
+        """``(L, R)`` words: a new one wherever the product of the radices would pass LIMIT."""
+        ib, ip = ls["mi"] * N + ls["w"], ls["r_pick"] * N + ls["n_pick"]
+        if (base_f.reshape(-1)[ib] * power_f.reshape(-1)[ip] < 2.0**60).all():
+            return rng.integers(0, base.reshape(-1)[ib] * power.reshape(-1)[ip])[:, None]  # one word each
+        L = len(ib)
+        highs = np.ones((L, 2 * M), np.int64)
+        wi, prod = np.zeros(L, np.int64), np.ones(L, np.int64)
+        for r in radices(ls):
+            sw = prod > LIMIT // r
+            highs[np.flatnonzero(sw), wi[sw]] = prod[sw]
+            wi, prod = wi + sw, np.where(sw, 1, prod) * r
+        highs[np.arange(L), wi] = prod
+        return rng.integers(0, highs[:, : wi.max(initial=0) + 1])
+
+    if backend == "numba":
+        from malivote.reconstruct._rosters_numba import fill_rosters, list_highs
+
+        start, high, ok = list_highs(live, perm, m, women, nmem, base, base_f, power, power_f)
+        words = rng.integers(0, high)[:, None] if ok else draw_words(lists())
+        fill_rosters(roster_party, roster_female, live, perm, members, nmem, women, seats, m, start, words, binom)
+        return roster_party, roster_female
+
+    ls = lists()
+    words = draw_words(ls)
+    L, R = words.shape
+    mi, nm, lk, win = ls["mi"], ls["nm"], ls["lk"], ls["win"]
+    x = words[:, 0].copy()
+    wi, prod = np.zeros(L, np.int64), np.ones(L, np.int64)
+    digits = radices(ls)
+
+    def digit():
+        nonlocal x, wi, prod
+        r = next(digits)
+        if R > 1:
+            sw = prod > LIMIT // r
+            wi, prod = wi + sw, np.where(sw, 1, prod) * r
+            x = np.where(sw, words[np.arange(L), wi], x)
+        q = x // r
+        d = x - q * r
+        x = q
+        return d
+
+    # the party of each place, before the shuffle (-1 past the magnitude)
+    S = members.shape[-1]
+    mem, row = members.reshape(-1), lk * S
+    roster = np.empty((L, M), np.int16)
+    for p in range(M):
+        pick = np.where(p < nm, p, digit())
+        roster[:, p] = np.where(p < mi, mem[row + pick], -1)  # (pick < max(nm, 1) <= S)
+    # the winners' seat splits, parties in index order (P past the split)
+    won = np.flatnonzero(win)
+    split = seats.reshape(B * C, -1)[ls["bc"][won]]
+    P = split.shape[-1]
+    filled = split.sum(-1)
+    parties = np.append(np.repeat(np.tile(np.arange(P), len(won)), split.ravel()), P)
+    first = np.cumsum(filled) - filled
+    m_won = mi[won]
+    for p in range(M):
+        got = parties[np.minimum(first + p, len(parties) - 1)]
+        roster[won, p] = np.where(p < np.minimum(filled, m_won), got, np.where(p < m_won, P, -1))
+    # forward Fisher-Yates: place i swaps with a place in [i, m)
+    flat_r = roster.reshape(-1)
+    base = np.arange(L) * M
+    for i in range(M - 1):
+        other = base + i + digit()
+        a = roster[:, i].copy()
+        roster[:, i] = flat_r[other]
+        flat_r[other] = a
+    # the women: the rank of their places among the C(m, w) subsets, place by place
+    rank = digit()
+    female = np.zeros((L, M), dtype=bool)
+    # cut[M + m - p, r] = C(m - p - 1, r - 1), the subsets with a woman at place p when
+    # r are left to place (0 past the magnitude or with none left)
+    cut_tab = np.zeros((2 * M + 1, M + 1), np.int64)
+    cut_tab[M + 1 :, 1:] = binom[:M, :M]
+    cut_tab = cut_tab.reshape(-1)
+    at = mi * (M + 1) + ls["w"]
+    for p in range(M):
+        cut = cut_tab[at + (M - p) * (M + 1)]
+        female[:, p] = f = rank < cut
+        at = at - f
+        rank = rank - cut * ~f
+    if roster_party.flags.c_contiguous and roster_female.flags.c_contiguous:
+        roster_party.reshape(-1, M)[ls["flat"]] = roster
+        roster_female.reshape(-1, M)[ls["flat"]] = female
     else:
-        mem = members[b_i, c_i, k_i]  # (L, S)
-        nm = nmem[b_i, c_i, k_i]
-        rows_l = np.arange(L)[:, None]
-        S = mem.shape[1]
-        pick_m = np.floor(u_pick * np.maximum(nm, 1)[:, None]).astype(np.int64)
-        pick_m = np.where(pos < nm[:, None], pos, pick_m)
-        roster = mem.reshape(-1)[rows_l * S + np.minimum(pick_m, S - 1)].astype(np.int16)
-        w_i = k_i == 0
-        cum = np.cumsum(seats[b_i[w_i], c_i[w_i]], axis=-1)  # (Lw, P)
-        roster[w_i] = (cum[:, None, :] <= pos[None, :, None]).sum(-1)
-        roster = roster.reshape(-1)[rows_l * M + np.argsort(keys1, axis=1)]
-        roster = np.where(inside, roster, -1)
-        # the women are the w smallest of the row's keys (distinct doubles: no ties)
-        kth = np.sort(keys2, axis=1)[np.arange(L), np.maximum(w_l - 1, 0)]
-        female = (keys2 <= kth[:, None]) & (w_l > 0)[:, None] & inside
-        roster_party[b_i, c_i, j_i] = roster
-        roster_female[b_i, c_i, j_i] = female
+        idx = np.unravel_index(ls["flat"], (B, C, K))
+        roster_party[idx] = roster
+        roster_female[idx] = female
     return roster_party, roster_female
 
 

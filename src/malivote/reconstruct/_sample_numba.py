@@ -1,6 +1,7 @@
 """Parts of :mod:`malivote.reconstruct._sample`, compiled (``malivote[fast]``).
 
-The known shares, list members, women, slot order and rosters: loops over rows,
+The known shares, list members, women and slot order (the rosters are in
+:mod:`~malivote.reconstruct._rosters_numba`): loops over rows,
 constituencies or lists, in parallel. They read the same random numbers, drawn by
 NumPy in the same order, and make the same comparisons as the NumPy code (integer
 arithmetic, and no floating-point operation beyond one product and its floor, which
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["allocate", "fill_members", "fill_rosters", "share_search", "shuffle_slots"]
+__all__ = ["allocate", "fill_members", "share_search", "shuffle_slots"]
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -84,57 +85,6 @@ def _insertion_order(keys, n, order):
             order[j + 1] = order[j]
             j -= 1
         order[j + 1] = cur
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def fill_rosters(roster_party, roster_female, members, nmem, seats, m, b_i, c_i, j_i, k_i, women_l,
-                 u_pick, keys1, keys2):
-    """Each live list's roster (party per position) and women, in place.
-
-    ``members``/``nmem`` by logical slot (0 = the winner); ``b_i, c_i, j_i``: the live
-    lists' draw, constituency and physical slot; ``k_i`` their logical slot;
-    ``women_l`` their women; ``u_pick``, ``keys1``, ``keys2 (L, M)``: uniforms (the
-    party of each position beyond the members, the position order, the women).
-    Lists are taken in chunks, each with its own small buffers (no allocation per list).
-    """
-    L, M = u_pick.shape
-    S = members.shape[3]
-    P = seats.shape[2]
-    chunk = 512
-    for ch in prange((L + chunk - 1) // chunk):
-        r0 = np.empty(M, np.int16)
-        order = np.empty(M, np.int64)
-        for li in range(ch * chunk, min(L, (ch + 1) * chunk)):
-            b, c, j, k = b_i[li], c_i[li], j_i[li], k_i[li]
-            nm = nmem[b, c, k]
-            mi = m[c]
-            for p in range(M):
-                if p < nm:
-                    pick = p
-                else:
-                    pick = int(np.floor(u_pick[li, p] * max(nm, 1)))
-                r0[p] = members[b, c, k, min(pick, S - 1)]
-            if k == 0:
-                for p in range(M):
-                    cnt = 0
-                    cum = 0
-                    for q in range(P):
-                        cum += seats[b, c, q]
-                        if cum <= p:
-                            cnt += 1
-                    r0[p] = cnt
-            _insertion_order(keys1[li], mi, order)
-            for p in range(mi):
-                roster_party[b, c, j, p] = r0[order[p]]
-            w = women_l[li]
-            if w > 0:
-                # the w smallest keys: those with fewer than w smaller ones
-                for p in range(mi):
-                    smaller = 0
-                    for q in range(mi):
-                        if keys2[li, q] < keys2[li, p]:
-                            smaller += 1
-                    roster_female[b, c, j, p] = smaller < w
 
 
 @njit(cache=True, nogil=True, parallel=True)
