@@ -159,13 +159,18 @@ def _f_range(s2, k, pr):
     return lo, hi
 
 
-def _others_needed(s2, kmax, pr):
+def _others_needed(s2, kmax, pr, backend="numpy"):
     """Fewest eliminated lists ``k`` (1 to ``kmax``) giving a coherent round 1 for ``s2``.
 
     Returns ``(k, s2_cap)``: where even ``kmax`` lists leave no room (a landslide
     beyond what any round 1 explains), ``s2`` is capped at the largest share ``kmax``
     lists allow (found by bisection), so no draw sits outside the model.
+    ``backend="numba"`` gives the same arrays compiled.
     """
+    if backend == "numba":
+        from malivote.reconstruct._votes_numba import others_needed, params
+
+        return others_needed(s2, kmax, params(pr))
     k = np.ones(s2.shape, np.int64)
     cap = np.full(s2.shape, 0.999)
     lo, hi = _f_range(s2, 1.0, pr)
@@ -188,23 +193,23 @@ def _others_needed(s2, kmax, pr):
     return k.astype(np.int64), cap
 
 
-def _finalists(rng, s2, k, pr):
+def _finalists(s2, k, pr, u_f, u_psi):
     """Round-1 shares of the runoff winner and loser, and of the eliminated lists.
 
-    ``F`` (the finalists' share) is drawn in its feasible interval (Beta
+    ``F`` (the finalists' share) is drawn in its feasible interval (``u_f``: Beta
     ``finalists_a``, ``finalists_b``), then ``psi`` in its feasible interval at that
-    ``F`` (Beta ``transfer_a``, ``transfer_b``, kept ``transfer_margin`` away from
-    either end), so no
-    draw sits at a bound and every constraint of :func:`_psi_bounds` holds.
+    ``F`` (``u_psi``: Beta ``transfer_a``, ``transfer_b``, kept ``transfer_margin``
+    away from either end), so no draw sits at a bound and every constraint of
+    :func:`_psi_bounds` holds.
     """
     lo, hi = _f_range(s2, k, pr)
     hi = np.maximum(hi, lo)
-    F = lo + (hi - lo) * rng.beta(pr.finalists_a, pr.finalists_b, s2.shape)
+    F = lo + (hi - lo) * u_f
     e = 1.0 - F
     low, up = _psi_bounds(s2, F, k, pr)
     up = np.maximum(up, low)
     margin = pr.transfer_margin
-    pe = low + (up - low) * (margin + (1.0 - 2.0 * margin) * rng.beta(pr.transfer_a, pr.transfer_b, s2.shape))
+    pe = low + (up - low) * (margin + (1.0 - 2.0 * margin) * u_psi)
     a_w = s2 - pe
     return a_w, F - a_w, e
 
@@ -256,7 +261,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     s2_draw = 0.5 + 0.5 * _beta(rng, pw.round2_a * tilt, pw.round2_b, (B, C))
     s2_draw = np.where(runoff & (share_P >= 0), share_P / 10000.0, s2_draw)
     # (only runoff districts need eliminated lists; the others' s2 is never used)
-    k_need, s2_cap = _others_needed(np.where(runoff, s2_draw, 0.5), K - 2, pr)
+    k_need, s2_cap = _others_needed(np.where(runoff, s2_draw, 0.5), K - 2, pr, backend)
     s2_draw = np.minimum(s2_draw, s2_cap)
     lb = np.where(runoff, 2 + k_need, 2)
     sole = share_P == 10000
@@ -300,7 +305,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         raise ValueError("internal: negative invalid ballots after share adjustment")
 
     # ---- 5-6. votes of both rounds per logical slot (slot 0 winner, slot 1 the other finalist / second list)
-    first, second = _votes(rng, n, valid, runoff, has_share, v_known, s2_draw, tilt, K, pw, pr)
+    first, second = _votes(rng, n, valid, runoff, has_share, v_known, s2_draw, tilt, K, pw, pr, backend)
     live = np.arange(K)[None, None, :] < n[..., None]
 
     # ---- 7. list parties
@@ -363,23 +368,42 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     )
 
 
-def _votes(rng, n, valid, runoff, has_share, v_known, s2_draw, tilt, K, pw, pr):
+def _votes(rng, n, valid, runoff, has_share, v_known, s2_draw, tilt, K, pw, pr, backend="numpy"):
     """Round-1 and round-2 votes ``(B, C, K)`` per logical slot, given the list counts.
 
     Slot 0 is the winner, slot 1 the other finalist (or the second list); ``valid``
     ``(B, C, 2)``: valid votes of each round; ``v_known``: the winner's votes where a
     share is known (``has_share``); ``s2_draw``: the runoff winner's round-2 share.
+    ``backend="numba"``: the same arrays from one compiled pass.
     """
     B, C = n.shape
+    # every draw first, in the order the steps below use them: both backends read them
+    u_win = _beta(rng, pw.round1_a * tilt, pw.round1_b, (B, C))
+    g_dec = rng.gamma(pw.others_alpha, 1.0, (B, C, K))
+    u_fin = rng.beta(pr.finalists_a, pr.finalists_b, (B, C))
+    u_psi = rng.beta(pr.transfer_a, pr.transfer_b, (B, C))
+    g_oth = rng.gamma(pw.others_alpha, 1.0, (B, C, K))
+    u_shrink = rng.random((B, C))
+    if backend == "numba":
+        from malivote.reconstruct._votes_numba import params, votes
+        from malivote.rounding import check_status
+
+        first, second, worst = votes(n, valid, runoff, has_share, v_known, s2_draw,
+                                     (u_win, g_dec, u_fin, u_psi, g_oth, u_shrink), params(pr))
+        check_status(int(worst[0]))  # the roundings' errors, in the NumPy code's order
+        check_status(int(worst[1]))
+        if worst[2]:  # pragma: no cover
+            raise ValueError("internal: could not separate the finalists from the third list")
+        return first, second
     slot = np.arange(K)
     live = slot[None, None, :] < n[..., None]
     V1, V2 = valid[..., 0], valid[..., 1]
     # decided in round 1: winner's share 0.5 + 0.5 Beta, the rest Dirichlet
-    s_w = 0.5 + 0.5 * _beta(rng, pw.round1_a * tilt, pw.round1_b, (B, C))
+    s_w = 0.5 + 0.5 * u_win
     vw = np.maximum(np.floor(s_w * V1).astype(np.int64), V1 // 2 + 1)
     vw = np.where(has_share & ~runoff, v_known, vw)
     vw = np.minimum(vw, V1 - (n - 1))
-    g = rng.gamma(pw.others_alpha, 1.0, (B, C, K)) * (live & (slot >= 1))
+    g = g_dec * (live & (slot >= 1))
     rest = apportion((V1 - vw - (n - 1)).reshape(-1), g.reshape(-1, K)).reshape(B, C, K)
     dec = np.where(slot == 0, vw[..., None], rest + 1) * live
     # runoff: round 2 first (the winner's share), then a round 1 coherent with it
@@ -390,18 +414,18 @@ def _votes(rng, n, valid, runoff, has_share, v_known, s2_draw, tilt, K, pw, pr):
     s2 = np.where(V2 > 0, w2 / np.maximum(V2, 1), s2)
     s2 = np.where(runoff, np.clip(s2, 0.5, 0.999), 0.55)
     k = np.maximum(n - 2, 1)
-    a_w, a_l, e = _finalists(rng, s2, k, pr)
+    a_w, a_l, e = _finalists(s2, k, pr, u_fin, u_psi)
     # the other lists split e: Dirichlet, shrunk towards an even split by a random
     # amount only where one would come within `others_below` of a finalist
     others = live & (slot >= 2)
-    g = rng.gamma(pw.others_alpha, 1.0, (B, C, K)) * others
+    g = g_oth * others
     g_sum = np.cumsum(g, axis=-1)[..., -1]
     gn = g / np.maximum(g_sum, 1e-300)[..., None]
     cap = pr.others_below * np.minimum(a_w, a_l) / np.maximum(e, 1e-300)
     even = 1.0 / k
     top = gn.max(-1)
     lam_max = np.where(top > cap, (cap - even) / np.maximum(top - even, 1e-300), np.inf)
-    lam = np.minimum(1.0, lam_max * (pr.shrink_low + (1.0 - pr.shrink_low) * rng.random((B, C))))
+    lam = np.minimum(1.0, lam_max * (pr.shrink_low + (1.0 - pr.shrink_low) * u_shrink))
     osh = (lam[..., None] * gn + ((1.0 - lam) * even)[..., None]) * others * e[..., None]
     sh = np.where(slot == 0, a_w[..., None], np.where(slot == 1, a_l[..., None], osh)) * live
     ro = apportion((V1 - n).reshape(-1), sh.reshape(-1, K)).reshape(B, C, K) + live

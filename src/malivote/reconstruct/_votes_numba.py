@@ -1,0 +1,433 @@
+"""The vote stage of :mod:`malivote.reconstruct._sample`, compiled (``malivote[fast]``).
+
+:func:`votes` is ``_votes`` once its random numbers are drawn (by NumPy, in the same
+order): both rounds' votes of a constituency in one pass, with no temporaries the size
+of the block. :func:`others_needed` is ``_others_needed``. They make the NumPy code's
+floating-point operations in its order (no fastmath, no transcendental function), take
+minima and maxima as ``np.minimum`` and ``np.maximum`` do (NaN wins) and round with the
+kernels of :mod:`malivote._rounding_numba` (NumPy's pairwise sums), so both paths give
+identical arrays (tested in ``tests/test_votes_kernel.py``). Imported only when the
+backend is ``"numba"``.
+
+The draws of a block run in parallel (``prange``) when called from the main thread,
+one after the other from a worker thread: on 2 cores the parallel loop was the faster
+end to end with ``simulate(workers=1)``, the serial one with ``workers=2`` (the other
+worker keeps the second core busy). Both give the same arrays.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from numba import njit, prange
+
+from malivote._rounding_numba import _INT64_LIMIT, CANNOT, NOT_FINITE, OK, _pairwise_sum
+
+__all__ = ["others_needed", "params", "votes"]
+
+_BIG = np.iinfo(np.int64).max
+_TRIES = 200  # separation passes, as in the NumPy loop
+
+
+def params(pr):
+    """The runoff priors as the kernels' float tuple (the derived constants computed as
+    the NumPy code computes them)."""
+    g, c = float(pr.max_gain), float(pr.others_below)
+    flo, fhi = pr.finalists_share
+    margin, low = float(pr.transfer_margin), float(pr.shrink_low)
+    return (g, c, 1 - 1 / g, float(flo), float(fhi), margin, 1.0 - 2.0 * margin, low, 1.0 - low)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _max(a, b):
+    """``np.maximum(a, b)`` of two floats."""
+    return a if (a >= b or np.isnan(a)) else b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _min(a, b):
+    """``np.minimum(a, b)`` of two floats."""
+    return a if (a <= b or np.isnan(a)) else b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _cut(lo, hi, a, b, gm, d):
+    """One (lower bound ``a + b F``, upper bound ``gm + d F``) pair of ``_f_range``:
+    ``A + D F > 0`` bounds ``F`` below (``D > 0``) or above, or rules it out."""
+    A = gm - a
+    D = (d - b) + 0.0 * A
+    root = -A / (1.0 if D == 0 else D)
+    if D > 0:
+        lo = _max(lo, root)
+    if D < 0:
+        hi = _min(hi, root)
+    if D == 0 and A <= 0:
+        hi = -np.inf
+    return lo, hi
+
+
+# The pairs whose d - b is -1, 0 or 1, exactly: with a finite A, D is that constant and
+# -A / D is A or -A (no division); a NaN or infinite A makes D NaN, and NumPy then
+# leaves lo and hi alone.
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _cut_down(lo, hi, a, gm):
+    """:func:`_cut` where ``d - b == -1``."""
+    A = gm - a
+    if A - A == 0.0:
+        hi = _min(hi, A)
+    return lo, hi
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _cut_flat(lo, hi, a, gm):
+    """:func:`_cut` where ``d - b == 0``."""
+    A = gm - a
+    if A - A == 0.0 and A <= 0:
+        hi = -np.inf
+    return lo, hi
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _cut_up(lo, hi, a, gm):
+    """:func:`_cut` where ``d - b == 1``."""
+    A = gm - a
+    if A - A == 0.0:
+        lo = _max(lo, -A)
+    return lo, hi
+
+
+@njit(cache=True, nogil=True)
+def _f_range(s2, k, par):
+    """``_f_range`` of one share ``s2`` and ``k`` (float) eliminated lists."""
+    g, c, omg, flo, fhi = par[0], par[1], par[2], par[3], par[4]
+    inv = 1.0 / (c * k)
+    # the upper bounds gm + d F, d = -1, 0, -1, 0, inv; every pair in NumPy's order
+    u0, u1, u2, u3, u4 = 1.0 + 0.0 * s2, s2, 0.5 + s2, s2 * omg, s2 - inv
+    lo, hi = flo, fhi
+    for a in (0.0 * s2, s2 - 0.5):  # b = 0
+        lo, hi = _cut_down(lo, hi, a, u0)
+        lo, hi = _cut_flat(lo, hi, a, u1)
+        lo, hi = _cut_down(lo, hi, a, u2)
+        lo, hi = _cut_flat(lo, hi, a, u3)
+        lo, hi = _cut(lo, hi, a, 0.0, u4, inv)
+    for a in (s2, (1.0 - s2) / g + s2):  # b = -1
+        lo, hi = _cut_flat(lo, hi, a, u0)
+        lo, hi = _cut_up(lo, hi, a, u1)
+        lo, hi = _cut_flat(lo, hi, a, u2)
+        lo, hi = _cut_up(lo, hi, a, u3)
+        lo, hi = _cut(lo, hi, a, -1.0, u4, inv)
+    a, b = inv + s2, -1.0 - inv
+    lo, hi = _cut(lo, hi, a, b, u0, -1.0)
+    lo, hi = _cut(lo, hi, a, b, u1, 0.0)
+    lo, hi = _cut(lo, hi, a, b, u2, -1.0)
+    lo, hi = _cut(lo, hi, a, b, u3, 0.0)
+    return _cut(lo, hi, a, b, u4, inv)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _finalists(s2, k, u_f, u_psi, par):
+    """``_finalists`` (with ``_psi_bounds``) of one constituency, given its two Beta draws."""
+    g, c, omg, margin, spread = par[0], par[1], par[2], par[5], par[6]
+    lo, hi = _f_range(s2, k, par)
+    hi = _max(hi, lo)
+    F = lo + (hi - lo) * u_f
+    e = 1.0 - F
+    t = (1.0 - F) / (c * k)
+    # np.maximum.reduce / np.minimum.reduce: the first bound, then each next one
+    low = _max(_max(_max(_max(0.0, (s2 - 0.5) + 0.0 * F), s2 - F), ((1.0 - s2) / g - F) + s2), (t - F) + s2)
+    up = _min(_min(_min(_min(1.0 - F, s2 + 0.0 * F), (0.5 - F) + s2), s2 * omg + 0.0 * F), s2 - t)
+    up = _max(up, low)
+    pe = low + (up - low) * (margin + spread * u_psi)
+    a_w = s2 - pe
+    return a_w, F - a_w, e
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _give(keys, m, count, slot, out, step):
+    """``step`` to ``out[slot[i]]`` for the ``count`` entries first in a stable descending
+    sort of ``keys[:m]``: those of rank below ``count`` (larger keys first, then lower
+    ``i``). ``_first_in_order``'s choice, from branch-free ranks: its scans branch on
+    every comparison, at random."""
+    if count <= 0:
+        return
+    for i in range(m):
+        ki = keys[i]
+        r = 0
+        for j in range(m):
+            r += (keys[j] > ki) | ((keys[j] == ki) & (j < i))
+        out[slot[i]] += step * (r < count)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _shares(row, n, total, out, values, slot, keys, spare):
+    """``round_shares`` of one row: ``share_rows`` (SHARES mode) with ``_compact`` and
+    ``_round_compact`` (:mod:`malivote._rounding_numba`), the same operations; returns
+    the row's status."""
+    s = _pairwise_sum(row, n)
+    if not s > 0:  # every share 0, total 0
+        for k in range(n):
+            out[k] = 0
+        return OK
+    t = np.float64(total)
+    m = 0
+    for k in range(n):
+        out[k] = 0
+        w = row[k]
+        if w == 0.0:  # its share is a zero, which _compact skips (no division)
+            continue
+        r = (w / s) * t
+        if not (r < np.inf and r > -np.inf):
+            return NOT_FINITE
+        if r > 0.0:
+            values[m] = r
+            slot[m] = k
+            m += 1
+    floors = 0
+    for j in range(m):
+        r = values[j]
+        if r >= _INT64_LIMIT:
+            return CANNOT
+        b = np.int64(np.floor(r))
+        out[slot[j]] = b
+        floors += b
+    left = total - floors
+    if left > 0:
+        # one unit each to the largest fractions, lower slot first
+        for j in range(m):
+            keys[j] = values[j] - np.floor(values[j])
+        _give(keys, m, left, slot, out, 1)
+        return OK if left <= m else CANNOT
+    if left < 0:
+        # floating-point slack: one unit each back from the smallest fractions (negated)
+        # of the entries above 0, lower slot first
+        e = 0
+        for j in range(m):
+            if out[slot[j]] > 0:
+                keys[e] = -(values[j] - np.floor(values[j]))
+                spare[e] = slot[j]
+                e += 1
+        _give(keys, e, -left, spare, out, -1)
+        return OK if -left <= e else CANNOT
+    return OK
+
+
+@njit(cache=True, nogil=True)
+def _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g_dec, u_fin, u_psi, g_oth, u_shrink,
+          par, first, second, status, w, values, slot, keys, spare, dec, ro):
+    """Both rounds' votes of draw ``b`` (``_votes`` for one draw: one call per draw, as
+    a call passes every array)."""
+    K = first.shape[2]
+    for c in range(first.shape[1]):
+        nl = n[b, c]
+        V1 = valid[b, c, 0]
+        V2 = valid[b, c, 1]
+        is_ro = runoff[b, c]
+        known = has_share[b, c]
+        # decided in round 1: the winner's votes, the others' split of the rest
+        s_w = 0.5 + 0.5 * u_win[b, c]
+        vw = max(np.int64(np.floor(s_w * V1)), V1 // 2 + 1)
+        if known and not is_ro:
+            vw = v_known[b, c]
+        vw = min(vw, V1 - (nl - 1))
+        for k in range(K):
+            w[k] = g_dec[b, c, k] * (1.0 if (k >= 1 and k < nl) else 0.0)
+        st1 = _shares(w, K, V1 - vw - (nl - 1), dec, values, slot, keys, spare)
+        for k in range(K):
+            dec[k] = (vw if k == 0 else dec[k] + 1) * (1 if k < nl else 0)
+
+        # runoff: round 2 first (the winner's share), then a round 1 coherent with it
+        s2 = s2_draw[b, c]
+        w2 = max(np.int64(np.floor(s2 * V2)), V2 // 2 + 1)
+        if known and is_ro:
+            w2 = v_known[b, c]
+        w2 = min(w2, max(V2 - 1, 0))
+        if V2 > 0:
+            s2 = w2 / max(V2, 1)
+        s2 = _min(_max(s2, 0.5), 0.999) if is_ro else 0.55
+        kk = max(nl - 2, 1)
+        a_w, a_l, e = _finalists(s2, np.float64(kk), u_fin[b, c], u_psi[b, c], par)
+        # the eliminated lists' Dirichlet split (a cumsum's sum: sequential), shrunk as in NumPy
+        total = 0.0
+        for k in range(K):
+            x = g_oth[b, c, k] * (1.0 if (k >= 2 and k < nl) else 0.0)
+            w[k] = x
+            total = x if k == 0 else total + x
+        den = _max(total, 1e-300)
+        top = 0.0
+        for k in range(K):
+            if not (w[k] == 0.0 and not np.isnan(den)):  # (a zero divided by den is itself)
+                w[k] = w[k] / den
+            top = w[k] if k == 0 else _max(top, w[k])
+        cap = par[1] * _min(a_w, a_l) / _max(e, 1e-300)
+        even = 1.0 / kk
+        lam_max = (cap - even) / _max(top - even, 1e-300) if top > cap else np.inf
+        lam = _min(1.0, lam_max * (par[7] + par[8] * u_shrink[b, c]))
+        for k in range(K):
+            if k == 0:
+                x = a_w
+            elif k == 1:
+                x = a_l
+            else:
+                x = ((lam * w[k] + (1.0 - lam) * even) * (1.0 if k < nl else 0.0)) * e
+            w[k] = x * (1.0 if k < nl else 0.0)
+        st2 = _shares(w, K, V1 - nl, ro, values, slot, keys, spare)
+        for k in range(nl):
+            ro[k] += 1
+
+        failed = False
+        if is_ro:
+            # rounding may leave another list level with a finalist (small constituencies):
+            # the NumPy loop's moves, row by row (a row once separated is never touched again)
+            failed = True
+            for _ in range(_TRIES):
+                fm = min(ro[0], ro[1])
+                j = 2
+                tm = ro[2] if 2 < nl else 0
+                for k in range(3, K):
+                    v = ro[k] if k < nl else 0
+                    if v > tm:
+                        tm = v
+                        j = k
+                if not fm <= tm:
+                    failed = False
+                    break
+                f = 0 if ro[0] <= ro[1] else 1
+                kd = 2
+                rmin = ro[2] if (2 < nl and j != 2) else _BIG
+                for k in range(3, K):
+                    v = ro[k] if (k < nl and k != j) else _BIG
+                    if v < rmin:
+                        rmin = v
+                        kd = k
+                need = tm - fm + 1
+                # (n > 3 first: with one other list, NumPy's sum wraps but is then ignored)
+                spread = nl > 3 and rmin + need <= fm - 1
+                amt = need if spread else (tm - fm) // 2 + 1
+                dest = kd if spread else f
+                ro[j] -= amt
+                ro[dest] += amt
+
+        for k in range(K):
+            first[b, c, k] = ro[k] if is_ro else dec[k]
+            second[b, c, k] = 0
+        if is_ro:
+            second[b, c, 0] = w2
+            second[b, c, 1] = V2 - w2
+        status[b, c, 0] = st1
+        status[b, c, 1] = st2
+        status[b, c, 2] = failed
+
+
+@njit(cache=True, nogil=True)
+def _worst(status):
+    """The block's statuses: each rounding's (NOT_FINITE before CANNOT, as NumPy checks
+    every value first), and whether a row could not be separated."""
+    B, C, _ = status.shape
+    out = np.zeros(3, np.int64)
+    for j in range(2):
+        for b in range(B):
+            for c in range(C):
+                s = status[b, c, j]
+                if s == NOT_FINITE or (s == CANNOT and out[j] == OK):
+                    out[j] = s
+    for b in range(B):
+        for c in range(C):
+            if status[b, c, 2]:
+                out[2] = 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _votes_serial(n, valid, runoff, has_share, v_known, s2_draw, u_win, g_dec, u_fin, u_psi, g_oth, u_shrink,
+                  par, first, second, status):
+    """Every row of the block, one after the other (one set of scratch rows)."""
+    B, K = first.shape[0], first.shape[2]
+    w, values, keys = np.empty(K), np.empty(K), np.empty(K)
+    slot, spare = np.empty(K, np.int64), np.empty(K, np.int64)
+    dec, ro = np.empty(K, np.int64), np.empty(K, np.int64)
+    for b in range(B):
+        _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g_dec, u_fin, u_psi, g_oth, u_shrink,
+              par, first, second, status, w, values, slot, keys, spare, dec, ro)
+    return _worst(status)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _votes_parallel(n, valid, runoff, has_share, v_known, s2_draw, u_win, g_dec, u_fin, u_psi, g_oth, u_shrink,
+                    par, first, second, status):
+    """Every row of the block, the draws in parallel (scratch rows per draw)."""
+    B, K = first.shape[0], first.shape[2]
+    for b in prange(B):
+        w, values, keys = np.empty(K), np.empty(K), np.empty(K)
+        slot, spare = np.empty(K, np.int64), np.empty(K, np.int64)
+        dec, ro = np.empty(K, np.int64), np.empty(K, np.int64)
+        _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g_dec, u_fin, u_psi, g_oth, u_shrink,
+              par, first, second, status, w, values, slot, keys, spare, dec, ro)
+    return _worst(status)
+
+
+def votes(n, valid, runoff, has_share, v_known, s2_draw, draws, par, parallel=None):
+    """Round-1 and round-2 votes ``(B, C, K)`` of ``_votes``, from its draws.
+
+    ``draws``: ``(u_win, g_dec, u_fin, u_psi, g_oth, u_shrink)`` as ``_votes`` draws
+    them. Returns ``(first, second, worst)``: ``worst`` holds the status of each of the
+    two roundings (:mod:`malivote._rounding_numba`) and 1 where a runoff's finalists
+    could not be separated from the third list. ``parallel``: whether the draws run in
+    parallel (default: on the main thread only).
+    """
+    u_win, g_dec, u_fin, u_psi, g_oth, u_shrink = draws
+    B, C, K = g_dec.shape
+    first = np.empty((B, C, K), np.int64)
+    second = np.empty((B, C, K), np.int64)
+    status = np.empty((B, C, 3), np.int8)
+    if parallel is None:
+        parallel = threading.current_thread() is threading.main_thread()
+    run = _votes_parallel if parallel else _votes_serial
+    worst = run(np.ascontiguousarray(n, np.int64), np.ascontiguousarray(valid, np.int64),
+                np.ascontiguousarray(runoff, np.bool_), np.ascontiguousarray(has_share, np.bool_),
+                np.ascontiguousarray(v_known, np.int64), np.ascontiguousarray(s2_draw, np.float64),
+                u_win, g_dec, u_fin, u_psi, g_oth, u_shrink, par, first, second, status)
+    return first, second, worst
+
+
+@njit(cache=True, nogil=True)
+def _others_needed(s2, kmax, par, k_out, cap_out):
+    """``_others_needed`` of the flat shares ``s2``, into ``k_out`` and ``cap_out``."""
+    for i in range(s2.size):
+        x = s2[i]
+        k_out[i] = 1
+        cap_out[i] = 0.999
+        lo, hi = _f_range(x, 1.0, par)
+        if hi - lo > 0.01:
+            continue
+        found = False
+        for k in range(1, kmax + 1):
+            lo, hi = _f_range(x, np.float64(k), par)
+            if hi - lo > 0.01:
+                k_out[i] = k
+                found = True
+                break
+        if found:
+            continue
+        k_out[i] = kmax
+        # the largest share kmax lists allow, by bisection
+        a, b = 0.5, x
+        for _ in range(40):
+            mid = (a + b) / 2
+            l2, h2 = _f_range(mid, np.float64(kmax), par)
+            if h2 - l2 > 0.01:
+                a = mid
+            else:
+                b = mid
+        cap_out[i] = a
+
+
+def others_needed(s2, kmax, par):
+    """``_others_needed``: ``(k, s2_cap)`` of the shares ``s2``."""
+    flat = np.ascontiguousarray(s2, np.float64).reshape(-1)
+    k = np.empty(flat.size, np.int64)
+    cap = np.empty(flat.size, np.float64)
+    _others_needed(flat, int(kmax), par, k, cap)
+    return k.reshape(np.shape(s2)), cap.reshape(np.shape(s2))
