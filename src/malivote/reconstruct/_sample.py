@@ -81,31 +81,48 @@ def share_delta(V, P, majority, n_lists, backend="numpy"):
 
     Returns ``(delta, v)``: with ``V + delta`` valid votes, ``v`` votes give the share
     (strictly within half a hundredth), with ``2 v > V + delta`` when ``majority`` and
-    at least ``n_lists - 1`` votes left for the other lists.
+    at least ``n_lists - 1`` votes left for the other lists. ``V`` of any shape
+    (``P`` and ``n_lists`` broadcast to it); the changes are tried in the order 0, +1,
+    -1, +2, -2, ... up to 399 (NumPy: the first 33 for every entry, all of them for
+    the few entries the first 33 do not settle).
     """
+    V = np.asarray(V, np.int64)
+    shape = V.shape
+    P = np.ascontiguousarray(np.broadcast_to(P, shape), np.int64).reshape(-1)
+    nl = np.ascontiguousarray(np.broadcast_to(n_lists, shape), np.int64).reshape(-1)
+    V = V.reshape(-1)
     if backend == "numba":
         from malivote.reconstruct._sample_numba import share_search
 
-        d, v, found = share_search(np.ascontiguousarray(V, np.int64), np.ascontiguousarray(np.broadcast_to(P, V.shape), np.int64),
-                                   bool(majority), np.ascontiguousarray(n_lists, np.int64), 400)
+        d, v, found = share_search(V, P, bool(majority), nl, 400)
         if not found.all():
             raise ValueError("share_delta: could not match a known vote share")
-        return d, v
+        return d.reshape(shape), v.reshape(shape)
     deltas = np.array([0] + [s * k for k in range(1, 400) for s in (1, -1)])
-    Vd = V[:, None] + deltas[None, :]
-    P = np.asarray(P)
-    P = P[:, None] if P.ndim == 1 else P
-    v = (P * Vd + 5000) // 10000
-    ok = 2 * np.abs(10000 * v - P * Vd) < Vd
-    if majority:
-        ok &= 2 * v > Vd
-    ok &= (Vd - v) >= (n_lists[:, None] - 1)
-    ok &= (v >= 1) & (Vd >= 1)
-    if not ok.any(axis=1).all():
-        raise ValueError("share_delta: could not match a known vote share")
-    j = ok.argmax(axis=1)
-    rows = np.arange(len(V))
-    return deltas[j], v[rows, j]
+
+    def first_ok(rows, dl):
+        Vd = V[rows, None] + dl[None, :]
+        Pr = P[rows, None]
+        v = (Pr * Vd + 5000) // 10000
+        ok = 2 * np.abs(10000 * v - Pr * Vd) < Vd
+        if majority:
+            ok &= 2 * v > Vd
+        ok &= (Vd - v) >= (nl[rows, None] - 1)
+        ok &= (v >= 1) & (Vd >= 1)
+        j = ok.argmax(axis=1)
+        return ok.any(axis=1), j, v[np.arange(len(rows)), j]
+
+    d, v = np.zeros(V.size, np.int64), np.zeros(V.size, np.int64)
+    rows = np.arange(V.size)
+    found, j, vj = first_ok(rows, deltas[:33])
+    d[found], v[found] = deltas[j[found]], vj[found]
+    rows = rows[~found]
+    if rows.size:
+        found, j, vj = first_ok(rows, deltas)
+        if not found.all():
+            raise ValueError("share_delta: could not match a known vote share")
+        d[rows], v[rows] = deltas[j], vj
+    return d.reshape(shape), v.reshape(shape)
 
 
 # ------------------------------------------------------------------- the block
@@ -267,7 +284,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     sole = share_P == 10000
     lb = np.where(sole, 1, lb)
     ub = np.where(sole, 1, K)
-    n = _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors)
+    n = _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend)
 
     # ---- 3. turnout
     reg, cast, inv = _turnout(facts, rng, m, rnd, B, pt)
@@ -290,17 +307,18 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         if cand.size == 0:  # pragma: no cover - every shipped layout has one
             raise ValueError("internal: no slack constituency for the known shares")
         slack = cand[np.argmax(m[cand] * 1_000_000 + (C - cand))]
-        for c in cols:
-            on = has_share[:, c] & (rnd[:, c] == rd)
-            nl = n[:, c] if rd == 1 else np.full(B, 2)
-            Pc = np.where(on, share_P[:, c], 5500)
-            d, v = share_delta(valid[:, c, rd - 1], Pc, True, np.where(on, nl, 1), backend)
-            d = np.where(on, d, 0)
-            valid[:, c, rd - 1] += d
-            inv[:, c, rd - 1] -= d
-            valid[:, slack, rd - 1] -= d
-            inv[:, slack, rd - 1] += d
-            v_known[:, c] = np.where(on, v, v_known[:, c])
+        # every known-share constituency of the round at once (each reads only its own
+        # valid votes; the slack one, never among them, takes the sum of the changes)
+        on = has_share[:, cols] & (rnd[:, cols] == rd)
+        nl = n[:, cols] if rd == 1 else 2
+        Pc = np.where(on, share_P[:, cols], 5500)
+        d, v = share_delta(valid[:, cols, rd - 1], Pc, True, np.where(on, nl, 1), backend)
+        d = np.where(on, d, 0)
+        valid[:, cols, rd - 1] += d
+        inv[:, cols, rd - 1] -= d
+        valid[:, slack, rd - 1] -= d.sum(1)
+        inv[:, slack, rd - 1] += d.sum(1)
+        v_known[:, cols] = np.where(on, v, v_known[:, cols])
     if (inv < 0).any():
         raise ValueError("internal: negative invalid ballots after share adjustment")
 
@@ -314,12 +332,12 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
 
     # ---- 8. women per list
     mm = np.broadcast_to(m[None, :, None], (B, C, K))
-    if facts.gender_law:
-        lo = np.where(mm >= 3, (3 * mm + 9) // 10, 0)
-        hi = np.where(mm >= 3, (7 * mm) // 10, mm)
+    if facts.gender_law:  # (per constituency, then per live list)
+        lo_c = np.where(m >= 3, (3 * m + 9) // 10, 0)
+        hi_c = np.where(m >= 3, (7 * m) // 10, m)
     else:
-        lo, hi = np.zeros_like(mm), mm.copy()
-    lo, hi = lo * live, hi * live
+        lo_c, hi_c = np.zeros_like(m), m
+    lo, hi = lo_c[None, :, None] * live, hi_c[None, :, None] * live
     women = np.zeros((B, C, K), dtype=np.int64)
     if facts.women_elected is not None:
         women[..., 0] = allocate_units(np.full(B, facts.women_elected), lo[..., 0], hi[..., 0], rng, backend=backend)
@@ -335,12 +353,15 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo[..., 1:], hi[..., 1:]) * live[..., 1:]
 
     # ---- 9. shuffle the list slots: the n lists of a constituency take slots 0..n-1
-    keys = np.where(live, rng.random((B, C, K)), np.inf)
+    keys = rng.random((B, C, K))
     if backend == "numba":
         from malivote.reconstruct._sample_numba import shuffle_slots
 
+        # (in place: first and second must not share memory)
+        second = second.copy() if np.may_share_memory(first, second) else second
         perm, first, second, member_mask, women = shuffle_slots(keys, n, first, second, member_mask, women)
     else:
+        keys = np.where(live, keys, np.inf)
         # (the empty slots, all zeros, may land in any order among themselves)
         perm = np.argsort(keys, axis=-1)
         take = lambda a: np.take_along_axis(a, perm, axis=-1)  # noqa: E731
@@ -623,7 +644,11 @@ def _rosters(rng, live, perm, m, women, members, nmem, seats, out, backend):
 # ------------------------------------------------------------- sub-samplers
 
 
-def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors):
+def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend="numpy"):
+    """Lists per constituency ``(B, C)`` in ``[lb, ub]`` matching the national list or
+    candidate count: :func:`select_units` on weighted random keys (``backend="numba"``:
+    the same counts from a compiled quickselect, with no full sort), drawn again for
+    the draws whose counts leave the women counts infeasible."""
     B, C = lb.shape
     K = int(ub.max())
     cap = ub - lb
@@ -648,10 +673,19 @@ def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors):
             break
         w = np.sqrt(m)[None, :] * rng.lognormal(0.0, priors.lists.count_sigma, (rows.size, C))
         keys = -np.log(rng.random((rows.size, C, U))) / w[..., None]
-        keys = np.where(unit_ok[rows], keys, np.inf).reshape(rows.size, -1)
-        c_cost = np.where(unit_ok[rows], cost[rows], 10**6).reshape(rows.size, -1)
-        sel = select_units(c_cost, keys, R[rows]).reshape(rows.size, C, U)
-        n[rows] = lb[rows] + sel.sum(-1)
+        if backend == "numba":
+            from malivote.reconstruct._sample_numba import list_counts
+
+            cnt, good = list_counts(keys, np.ascontiguousarray(cap[rows], np.int64),
+                                    np.ascontiguousarray(cost[0, :, 0], np.int64), np.ascontiguousarray(R[rows], np.int64))
+            if not good.all():
+                raise ValueError("select_units: not enough single-seat constituencies to match the count")
+            n[rows] = lb[rows] + cnt
+        else:
+            keys = np.where(unit_ok[rows], keys, np.inf).reshape(rows.size, -1)
+            c_cost = np.where(unit_ok[rows], cost[rows], 10**6).reshape(rows.size, -1)
+            sel = select_units(c_cost, keys, R[rows]).reshape(rows.size, C, U)
+            n[rows] = lb[rows] + sel.sum(-1)
         todo[rows] = ~_women_feasible(facts, n[rows], m)
     if todo.any():
         raise ValueError(
@@ -746,13 +780,10 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl,
     for c, (mem, on) in ru_members.items():
         members[:, c, 1, : len(mem)] = np.where(on[:, None], np.asarray(mem), members[:, c, 1, : len(mem)])
     # the losing lists: disjoint chunks of a weighted random order of the other parties
-    taken = ((win_mask | ru_mask)[..., None] >> np.arange(P, dtype=np.int64)) & 1 == 1  # (B, C, P)
     rep = np.zeros(P, dtype=bool)
     rep[list(facts.repeatable)] = True
-    usable = ~taken & ~rep[None, None, :]
     w = facts.final_totals.clip(0) + pl.party_weight_offset
-    keys = np.where(usable, np.log(rng.random((B, C, P))) / w, -np.inf)
-    n_avail = usable.sum(-1)
+    lw = np.log(rng.random((B, C, P))) / w
     sp = np.asarray(pl.size_probs, float)
     cum_probs = (np.cumsum(sp) / sp.sum())[:-1]
     u_size = rng.random((B, C, K))
@@ -761,32 +792,44 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl,
     if backend == "numba":
         from malivote.reconstruct._sample_numba import fill_members
 
-        nmem, mask = fill_members(members, seats, keys, u_size, cum_probs, fill, reps, n, known_ru,
-                                  n_avail, m, sp.size)
+        nmem, mask = fill_members(members, seats, lw, np.ascontiguousarray(win_mask | ru_mask, np.int64), rep,
+                                  u_size, cum_probs, fill, reps, n, known_ru, m, sp.size)
         return members, nmem, mask
+    taken = ((win_mask | ru_mask)[..., None] >> np.arange(P, dtype=np.int64)) & 1 == 1  # (B, C, P)
+    usable = ~taken & ~rep[None, None, :]
+    keys = np.where(usable, lw, -np.inf)
+    n_avail = usable.sum(-1)
     # winners: their parties in index order
     order = np.argsort(seats <= 0, axis=-1, kind="stable")[..., :Smax]
     got = np.take_along_axis(seats, order, axis=-1) > 0
     members[:, :, 0, :] = np.where(got, order, -1)
     porder = np.argsort(-keys, axis=-1)
     # 1 + the number of cumulative probabilities below u
-    size = 1 + np.searchsorted(cum_probs, u_size, side="left")
+    size = np.ones(u_size.shape, np.int64)
+    for cp in cum_probs:  # (np.searchsorted(cum_probs, u_size, side="left"), one probability at a time)
+        size += u_size > cp
     size = np.minimum(size, m[None, :, None])
     slot = np.arange(K)
     sampled = (slot >= 1) & (slot < n[..., None])
     sampled &= ~((slot == 1) & known_ru[..., None])
     size = size * sampled
     start = np.cumsum(size, axis=-1) - size
-    j = np.arange(min(Smax, sp.size), dtype=np.int32)  # a losing list has at most sp.size parties
-    idx = start.astype(np.int32)[..., None] + j  # (B, C, K, J): the list's places in the party order
-    ok = (j < size[..., None]) & (idx < n_avail[..., None, None])
-    flat = (np.arange(B * C, dtype=np.int32) * P).reshape(B, C, 1, 1) + np.minimum(idx, P - 1)
-    part = members[..., : j.size]
-    members[..., : j.size] = np.where(ok, porder.astype(np.int8).reshape(-1)[flat], part)
+    # the list's places in the party order, place by place (a losing list has at most
+    # sp.size parties)
+    pk = porder.astype(np.int8).reshape(-1)
+    row = (np.arange(B * C) * P).reshape(B, C, 1)
+    for j in range(min(Smax, sp.size)):
+        idx = start + j
+        ok = (j < size) & (idx < n_avail[..., None])
+        members[..., j] = np.where(ok, pk[row + np.minimum(idx, P - 1)], members[..., j])
     if reps.size:
         empty = sampled & (members[..., 0] < 0)
         members[..., 0] = np.where(empty, reps[fill], members[..., 0])
-    nmem = (members >= 0).sum(-1)
     bit_of = np.concatenate([[0], np.int64(1) << np.arange(P, dtype=np.int64)])  # index: party + 1
-    mask = bit_of[members.astype(np.intp) + 1].sum(-1)
+    nmem = np.zeros((B, C, K), np.int64)
+    mask = np.zeros((B, C, K), np.int64)
+    for pos in range(Smax):  # (place by place: small temporaries)
+        mj = members[..., pos]
+        nmem += mj >= 0
+        mask += bit_of[mj.astype(np.intp) + 1]
     return members, nmem, mask

@@ -1,75 +1,366 @@
 """Parts of :mod:`malivote.reconstruct._sample`, compiled (``malivote[fast]``).
 
-The known shares, list members, women and slot order (the rosters are in
-:mod:`~malivote.reconstruct._rosters_numba`): loops over rows,
-constituencies or lists, in parallel. They read the same random numbers, drawn by
+The list counts, known shares, list members, women and slot order (the rosters are
+in :mod:`~malivote.reconstruct._rosters_numba`): serial loops over rows,
+constituencies or lists (a parallel loop ran 10-50 times slower whenever the other
+core of a 2-core machine was busy). They read the same random numbers, drawn by
 NumPy in the same order, and make the same comparisons as the NumPy code (integer
 arithmetic, and no floating-point operation beyond one product and its floor, which
-IEEE 754 rounds alike), so both paths give identical arrays (tested in
-``tests/test_reconstruct.py``). Imported only when the backend is ``"numba"``.
+IEEE 754 rounds alike; the quickselects' pivots come from a float estimate, but any
+pivots give the same result), so both paths give identical arrays (tested in
+``tests/test_reconstruct.py`` and ``tests/test_sampler_stages.py``). Imported only
+when the backend is ``"numba"``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-__all__ = ["allocate", "fill_members", "share_search", "shuffle_slots"]
+__all__ = ["allocate", "fill_members", "list_counts", "share_search", "shuffle_slots"]
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def fill_members(members, seats, keys, u_size, cum_probs, fill, reps, n, known_ru, taken_usable, m, n_draw_parties):
+@njit(cache=True, nogil=True)
+def _pivot_last(kv, ci, lo, hi):
+    """Moves the median of ``kv[lo]``, ``kv[mid]``, ``kv[hi - 1]`` to ``hi - 1`` (``ci``
+    along, when it has entries) and returns it."""
+    mid = (lo + hi) >> 1
+    a, b, c = kv[lo], kv[mid], kv[hi - 1]
+    q = hi - 1
+    if a < b:
+        if b < c:
+            q = mid
+        elif a < c:
+            q = hi - 1
+        else:
+            q = lo
+    else:
+        if a < c:
+            q = lo
+        elif b < c:
+            q = hi - 1
+        else:
+            q = mid
+    p = kv[q]
+    kv[q] = kv[hi - 1]
+    kv[hi - 1] = p
+    if ci.size:
+        t = ci[q]
+        ci[q] = ci[hi - 1]
+        ci[hi - 1] = t
+    return p
+
+
+@njit(cache=True, nogil=True)
+def _split(kv, lo, hi, p):
+    """Moves the keys of ``kv[lo:hi]`` below ``p`` to the front, without branches;
+    returns their end."""
+    j = lo
+    for i in range(lo, hi):
+        x = kv[i]
+        t = x < p
+        kv[i] = kv[j]
+        kv[j] = x
+        j += t
+    return j
+
+
+@njit(cache=True, nogil=True)
+def _kth(kv, lo, hi, k):
+    """The ``k``-th smallest of ``kv[lo:hi]`` (``lo <= k < hi``, reordering it): a
+    quickselect, the value a full sort would put at ``k``."""
+    none = np.empty(0, np.int64)
+    while hi - lo > 1:
+        p = _pivot_last(kv, none, lo, hi)
+        j = _split(kv, lo, hi - 1, p)
+        kv[hi - 1] = kv[j]
+        kv[j] = p
+        if k < j:
+            hi = j
+        elif k == j:
+            return p
+        else:
+            lo = j + 1
+    return kv[lo]
+
+
+@njit(cache=True, nogil=True)
+def _split_out(ka, ia, kb, ib, costu, lo, hi, p):
+    """Writes ``ka[lo:hi - 1]`` (``ia`` along) to ``kb[lo:hi]``: the keys below ``p``
+    to the front, the others from the back, without branches (nor a chain through
+    memory); returns the free slot between them and the front's cost ``costu[ia]``."""
+    nl = lo
+    nh = hi - 1
+    cl = 0
+    for i in range(lo, hi - 1):
+        x = ka[i]
+        c = ia[i]
+        t = x < p
+        kb[nl] = x
+        ib[nl] = c
+        kb[nh] = x
+        ib[nh] = c
+        cl += costu[c] * t
+        nl += t
+        nh -= 1 - t
+    return nl, cl
+
+
+@njit(cache=True, nogil=True)
+def _split3(ka, ia, kb, ib, km, im, costu, lo, hi, p1, p2):
+    """Writes ``ka[lo:hi]`` (``ia`` along) to ``kb[lo:hi]``: the keys below ``p1`` to
+    the front, those above ``p2`` from the back, the others in between (via
+    ``km``/``im``), without branches; returns the middle's start and end and the
+    costs of the front and of the middle."""
+    nl, nh, nm = lo, hi - 1, 0
+    cl, cm = 0, 0
+    for i in range(lo, hi):
+        x = ka[i]
+        c = ia[i]
+        a = x < p1
+        z = x > p2
+        kb[nl] = x
+        ib[nl] = c
+        kb[nh] = x
+        ib[nh] = c
+        km[nm] = x
+        im[nm] = c
+        w = costu[c]
+        cl += w * a
+        cm += w * (1 - a - z)
+        nl += a
+        nh -= z
+        nm += 1 - a - z
+    for i in range(nm):
+        kb[nl + i] = km[i]
+        ib[nl + i] = im[i]
+    return nl, nl + nm, cl, cm
+
+
+@njit(cache=True, nogil=True)
+def _sample_pivots(ka, ia, costu, lo, hi, share, sk, sc):
+    """Two keys of ``ka[lo:hi]`` likely to bracket the point where the running cost
+    (in ascending key order) reaches ``share`` of the range's cost: read off a sorted
+    sample of 32 keys (``sk``, ``sc``: scratch)."""
+    s = sk.size
+    step = (hi - lo) // s
+    tot = 0
+    for i in range(s):
+        x = ka[lo + i * step]
+        w = costu[ia[lo + i * step]]
+        tot += w
+        j = i
+        while j > 0 and sk[j - 1] > x:
+            sk[j] = sk[j - 1]
+            sc[j] = sc[j - 1]
+            j -= 1
+        sk[j] = x
+        sc[j] = w
+    q, run = 0, sc[0]
+    while q < s - 1 and run < share * tot:
+        q += 1
+        run += sc[q]
+    return sk[max(q - 5, 0)], sk[min(q + 5, s - 1)]
+
+
+@njit(cache=True, nogil=True)
+def _cost_prefix(k0, i0, k1, i1, km, im, sk, sc, costu, n, total, budget, taken):
+    """Marks in ``taken`` the units ``i0[:n]`` (keys ``k0[:n]``, costs ``costu``
+    summing to ``total``) that come first in ascending key order, the longest such
+    run whose costs sum to at most ``budget``; returns their cost. A quickselect
+    partitioning between the buffers ``k0``/``i0`` and ``k1``/``i1`` in turn (both
+    overwritten; ``km``, ``im``, ``sk``, ``sc``: scratch), its first pass (on 256 units
+    or more) split three ways around two keys of a sample that likely bracket the end
+    of the run. Any pivots give the same run."""
+    acc = 0
+    lo, hi = 0, n
+    flip = False
+    if n >= 256 and budget < total:
+        p1, p2 = _sample_pivots(k0, i0, costu, lo, hi, budget / total, sk, sc)
+        a, b, cl, cm = _split3(k0, i0, k1, i1, km, im, costu, lo, hi, p1, p2)
+        flip = True
+        if cl > budget:
+            hi = a
+        elif cl + cm <= budget:
+            acc = cl + cm
+            for i in range(lo, b):
+                taken[i1[i]] = True
+            lo = b
+        else:
+            acc = cl
+            for i in range(lo, a):
+                taken[i1[i]] = True
+            lo, hi = a, b
+    while lo < hi:
+        if flip:
+            ka, ia, kb, ib = k1, i1, k0, i0
+        else:
+            ka, ia, kb, ib = k0, i0, k1, i1
+        flip = not flip
+        p = _pivot_last(ka, ia, lo, hi)
+        j, cl = _split_out(ka, ia, kb, ib, costu, lo, hi, p)
+        kb[j] = p
+        ib[j] = ia[hi - 1]
+        if acc + cl > budget:
+            hi = j  # the run ends before the pivot (j > lo: cl > 0)
+            continue
+        acc += cl
+        for i in range(lo, j):
+            taken[ib[i]] = True
+        cp = costu[ib[j]]
+        if acc + cp > budget:
+            return acc
+        acc += cp
+        taken[ib[j]] = True
+        lo = j + 1
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def list_counts(keys, cap, costc, R):
+    """:func:`~malivote.reconstruct._sample.select_units` counted per constituency.
+
+    ``keys (rows, C, U)``: the units' order keys (unit ``u`` of constituency ``c``
+    exists where ``u < cap[r, c]``); ``costc (C,)``: a unit's cost; ``R (rows,)``.
+    The units are taken in key order while the running cost fits ``R``, then the next
+    cost-1 units fill the remainder: found by a quickselect on the costs, then one on
+    the cost-1 units left, with no full sort. Returns the chosen units per
+    constituency ``(rows, C)`` and ``ok (rows,)``, False where the cost-1 units do not
+    suffice."""
+    rows, C, U = keys.shape
+    cnt = np.zeros((rows, C), np.int64)
+    ok = np.ones(rows, np.bool_)
+    N = C * U
+    key, cu, costu = np.empty(N), np.empty(N, np.int64), np.empty(N, np.int64)
+    k0, k1 = np.empty(N), np.empty(N)
+    i0, i1 = np.empty(N, np.int64), np.empty(N, np.int64)
+    km, im = np.empty(N), np.empty(N, np.int64)
+    sk, sc = np.empty(32), np.empty(32, np.int64)
+    taken = np.zeros(N, np.bool_)
+    for r in range(rows):
+        nv = 0
+        total = 0
+        for c in range(C):
+            for u in range(min(cap[r, c], U)):
+                key[nv] = keys[r, c, u]
+                cu[nv] = c
+                costu[nv] = costc[c]
+                total += costc[c]
+                nv += 1
+        for i in range(nv):
+            k0[i] = key[i]
+            i0[i] = i
+            taken[i] = False
+        acc = _cost_prefix(k0, i0, k1, i1, km, im, sk, sc, costu, nv, total, R[r], taken)
+        left = R[r] - acc
+        if left > 0:
+            # then the `left` cost-1 units of smallest keys among the others
+            n1 = 0
+            for i in range(nv):
+                if costu[i] == 1 and not taken[i]:
+                    k0[n1] = key[i]
+                    i0[n1] = i
+                    n1 += 1
+            if n1 < left:
+                ok[r] = False
+                continue
+            _cost_prefix(k0, i0, k1, i1, km, im, sk, sc, costu, n1, n1, left, taken)
+        for i in range(nv):
+            cnt[r, cu[i]] += taken[i]
+    return cnt, ok
+
+
+@njit(cache=True, nogil=True)
+def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, fill, reps, n, known_ru, m, n_draw_parties):
     """Winners' parties (slot 0) and the losing lists' parties, in place.
 
     ``members (B, C, K, S)`` int8, ``-1`` where empty (a known runner-up's parties are
-    already in slot 1); ``keys (B, C, P)``: the weighted order keys (``-inf`` where a
-    party is not usable); ``u_size (B, C, K)``: uniforms for the list sizes;
-    ``fill (B, C, K)``: index into ``reps`` for a list left without a party;
-    ``taken_usable (B, C)``: the number of usable parties. Returns ``nmem (B, C, K)``
-    and the member bit masks ``(B, C, K)``.
+    already in slot 1); ``lw (B, C, P)``: the weighted order keys of the parties,
+    read where a party is usable: not in ``taken (B, C)`` (a bit mask) nor ``rep``
+    (P,); ``u_size (B, C, K)``: uniforms for the list sizes; ``fill (B, C, K)``:
+    index into ``reps`` for a list left without a party. The losing lists take
+    disjoint chunks of the usable parties in descending key order (each party's
+    place counted without branches, not sorted). Returns ``nmem (B, C, K)`` and the
+    member bit masks ``(B, C, K)``.
     """
     B, C, K, S = members.shape
     P = seats.shape[2]
-    nmem = np.zeros((B, C, K), np.int64)
-    mask = np.zeros((B, C, K), np.int64)
-    for bc in prange(B * C):
-        b = bc // C
-        c = bc % C
-        # winners: parties with seats, in index order
-        j = 0
-        for p in range(P):
-            if seats[b, c, p] > 0 and j < S:
-                members[b, c, 0, j] = p
-                j += 1
-        order = np.argsort(-keys[b, c])
-        n_avail = taken_usable[b, c]
-        start = 0
-        for k in range(1, K):
-            sampled = k < n[b, c] and not (k == 1 and known_ru[b, c])
-            if not sampled:
-                continue
-            size = 1
-            for q in range(cum_probs.size):
-                if u_size[b, c, k] > cum_probs[q]:
-                    size += 1
-            size = min(size, m[c])
-            for j in range(min(S, n_draw_parties)):
-                idx = start + j
-                if j < size and idx < n_avail:
-                    members[b, c, k, j] = order[min(idx, P - 1)]
-            start += size
-            if members[b, c, k, 0] < 0 and reps.size > 0:
-                members[b, c, k, 0] = reps[fill[b, c, k]]
-        for k in range(K):
-            cnt = 0
+    nmem = np.empty((B, C, K), np.int64)
+    mask = np.empty((B, C, K), np.int64)
+    kq = np.empty(P)
+    kp = np.empty(P, np.int64)
+    order = np.empty(P, np.int64)
+    J = min(S, n_draw_parties)
+    one = np.int64(1)
+    for b in range(B):
+        for c in range(C):
+            # winners: parties with seats, in index order
+            j = 0
             bits = np.int64(0)
-            for j in range(S):
-                p = members[b, c, k, j]
-                if p >= 0:
-                    cnt += 1
-                    bits += np.int64(1) << np.int64(p)
-            nmem[b, c, k] = cnt
-            mask[b, c, k] = bits
+            for p in range(P):
+                if seats[b, c, p] > 0 and j < S:
+                    members[b, c, 0, j] = p
+                    bits += one << np.int64(p)
+                    j += 1
+            nmem[b, c, 0] = j
+            mask[b, c, 0] = bits
+            # the usable parties' keys, and each one's place in their descending order
+            # (ties: index order), counted without branches
+            tk = taken[b, c]
+            n_avail = 0
+            for p in range(P):
+                kq[n_avail] = lw[b, c, p]
+                kp[n_avail] = p
+                n_avail += ((tk >> np.int64(p)) & 1) == 0 and not rep[p]
+            if n[b, c] > 1:
+                for i in range(n_avail):
+                    x = kq[i]
+                    r = 0
+                    for q in range(n_avail):
+                        r += np.int64(kq[q] > x)
+                    for q in range(i):
+                        r += np.int64(kq[q] == x)
+                    order[r] = kp[i]
+            start = 0
+            for k in range(1, K):
+                if k >= n[b, c] or (k == 1 and known_ru[b, c]):
+                    if k == 1:  # a known runner-up's parties, or none
+                        cnt = 0
+                        bits = np.int64(0)
+                        for j in range(S):
+                            p = members[b, c, k, j]
+                            if p >= 0:
+                                cnt += 1
+                                bits += one << np.int64(p)
+                        nmem[b, c, k] = cnt
+                        mask[b, c, k] = bits
+                    else:
+                        nmem[b, c, k] = 0
+                        mask[b, c, k] = 0
+                    continue
+                # the size: 1 + the cumulative probabilities below u, at most m
+                size = 1
+                for q in range(cum_probs.size):
+                    if u_size[b, c, k] > cum_probs[q]:
+                        size += 1
+                size = min(size, m[c])
+                cnt = 0
+                bits = np.int64(0)
+                for j in range(J):
+                    idx = start + j
+                    if j < size and idx < n_avail:
+                        p = order[idx]
+                        members[b, c, k, j] = p
+                        bits += one << np.int64(p)
+                        cnt += 1
+                start += size
+                if cnt == 0 and reps.size > 0:
+                    p = reps[fill[b, c, k]]
+                    members[b, c, k, 0] = p
+                    bits = one << np.int64(p)
+                    cnt = 1
+                nmem[b, c, k] = cnt
+                mask[b, c, k] = bits
     return nmem, mask
 
 
@@ -80,43 +371,40 @@ def _insertion_order(keys, n, order):
         order[i] = i
     for i in range(1, n):
         cur = order[i]
+        x = keys[cur]
         j = i - 1
-        while j >= 0 and keys[order[j]] > keys[cur]:
+        while j >= 0 and keys[order[j]] > x:
             order[j + 1] = order[j]
             j -= 1
         order[j + 1] = cur
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def allocate(lo, cap, keys, R):
     """Units of :func:`~malivote.reconstruct._sample.allocate_units`: ``lo`` plus, per
-    row, the ``R`` unit places (``u < cap``) with the smallest keys. ``lo``, ``cap``
-    ``(B, L)``, ``keys (B, L, U)``, ``R (B,)``."""
+    row, the unit places (``u < cap``) with keys up to the ``R``-th smallest (found by
+    a quickselect). ``lo``, ``cap`` ``(B, L)``, ``keys (B, L, U)``, ``R (B,)``."""
     B, L, U = keys.shape
     out = lo.copy()
-    for b in prange(B):
+    vals = np.empty(L * U)
+    for b in range(B):
         if R[b] <= 0:
             continue
-        n = 0
-        for i in range(L):
-            n += min(cap[b, i], U)
-        vals = np.empty(n)
         n = 0
         for i in range(L):
             for u in range(min(cap[b, i], U)):
                 vals[n] = keys[b, i, u]
                 n += 1
-        thr = np.sort(vals)[R[b] - 1]
+        thr = _kth(vals, 0, n, R[b] - 1)
         for i in range(L):
             cnt = 0
             for u in range(min(cap[b, i], U)):
-                if keys[b, i, u] <= thr:
-                    cnt += 1
+                cnt += keys[b, i, u] <= thr
             out[b, i] += cnt
     return out
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def share_search(V, P, majority, n_lists, max_step):
     """:func:`~malivote.reconstruct._sample.share_delta`: the first change of ``V`` in
     the order 0, +1, -1, +2, -2, ... that can give the share; ``found`` per row."""
@@ -124,7 +412,7 @@ def share_search(V, P, majority, n_lists, max_step):
     delta = np.zeros(B, np.int64)
     votes = np.zeros(B, np.int64)
     found = np.zeros(B, np.bool_)
-    for b in prange(B):
+    for b in range(B):
         for i in range(2 * max_step - 1):
             d = 0 if i == 0 else ((i + 1) // 2 if i % 2 == 1 else -(i // 2))
             Vd = V[b] + d
@@ -141,25 +429,33 @@ def share_search(V, P, majority, n_lists, max_step):
     return delta, votes, found
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def shuffle_slots(keys, n, first, second, mask, women):
     """Slot ``j`` of a constituency takes its ``perm[j]``-th list, ``perm`` the order of
-    the ``n`` live lists' keys (the empty slots keep their places and their zeros)."""
+    the ``n`` live lists' keys (only ``keys[..., :n]`` are read; the empty slots keep
+    their places and their zeros). ``first``, ``second``, ``mask`` and ``women``
+    (``B, C, K``, distinct arrays) are permuted in place and returned with ``perm``."""
     B, C, K = keys.shape
     perm = np.empty((B, C, K), np.int64)
-    f2, s2, m2, w2 = np.zeros_like(first), np.zeros_like(second), np.zeros_like(mask), np.zeros_like(women)
-    for bc in prange(B * C):
-        b = bc // C
-        c = bc % C
-        order = np.empty(K, np.int64)
-        _insertion_order(keys[b, c], n[b, c], order)
-        for j in range(n[b, c], K):
-            order[j] = j
-        for j in range(K):
-            k = order[j]
-            perm[b, c, j] = k
-            f2[b, c, j] = first[b, c, k]
-            s2[b, c, j] = second[b, c, k]
-            m2[b, c, j] = mask[b, c, k]
-            w2[b, c, j] = women[b, c, k]
-    return perm, f2, s2, m2, w2
+    order = np.empty(K, np.int64)
+    tf, ts = np.empty(K, first.dtype), np.empty(K, second.dtype)
+    tm, tw = np.empty(K, mask.dtype), np.empty(K, women.dtype)
+    for b in range(B):
+        for c in range(C):
+            nl = n[b, c]
+            _insertion_order(keys[b, c], nl, order)
+            for j in range(nl):
+                tf[j] = first[b, c, j]
+                ts[j] = second[b, c, j]
+                tm[j] = mask[b, c, j]
+                tw[j] = women[b, c, j]
+            for j in range(nl):
+                k = order[j]
+                perm[b, c, j] = k
+                first[b, c, j] = tf[k]
+                second[b, c, j] = ts[k]
+                mask[b, c, j] = tm[k]
+                women[b, c, j] = tw[k]
+            for j in range(nl, K):
+                perm[b, c, j] = j
+    return perm, first, second, mask, women
