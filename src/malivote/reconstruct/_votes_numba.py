@@ -22,7 +22,7 @@ import threading
 import numpy as np
 from numba import njit, prange
 
-from malivote._rounding_numba import _INT64_LIMIT, CANNOT, NOT_FINITE, OK, _pairwise_sum
+from malivote._rounding_numba import CANNOT, NOT_FINITE, OK, _pairwise_sum, _round_compact
 
 __all__ = ["others_needed", "params", "votes"]
 
@@ -146,26 +146,10 @@ def _finalists(s2, k, u_f, u_psi, par):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _give(keys, m, count, slot, out, step):
-    """``step`` to ``out[slot[i]]`` for the ``count`` entries first in a stable descending
-    sort of ``keys[:m]``: those of rank below ``count`` (larger keys first, then lower
-    ``i``). ``_first_in_order``'s choice, from branch-free ranks: its scans branch on
-    every comparison, at random."""
-    if count <= 0:
-        return
-    for i in range(m):
-        ki = keys[i]
-        r = 0
-        for j in range(m):
-            r += (keys[j] > ki) | ((keys[j] == ki) & (j < i))
-        out[slot[i]] += step * (r < count)
-
-
-@njit(cache=True, nogil=True, inline="always")
 def _shares(row, n, total, out, values, slot, keys, spare):
-    """``round_shares`` of one row: ``share_rows`` (SHARES mode) with ``_compact`` and
-    ``_round_compact`` (:mod:`malivote._rounding_numba`), the same operations; returns
-    the row's status."""
+    """``round_shares`` of one row: ``share_rows`` (SHARES mode): ``_compact``'s
+    operations, then ``_round_compact`` (:mod:`malivote._rounding_numba`); returns the
+    row's status."""
     s = _pairwise_sum(row, n)
     if not s > 0:  # every share 0, total 0
         for k in range(n):
@@ -185,33 +169,7 @@ def _shares(row, n, total, out, values, slot, keys, spare):
             values[m] = r
             slot[m] = k
             m += 1
-    floors = 0
-    for j in range(m):
-        r = values[j]
-        if r >= _INT64_LIMIT:
-            return CANNOT
-        b = np.int64(np.floor(r))
-        out[slot[j]] = b
-        floors += b
-    left = total - floors
-    if left > 0:
-        # one unit each to the largest fractions, lower slot first
-        for j in range(m):
-            keys[j] = values[j] - np.floor(values[j])
-        _give(keys, m, left, slot, out, 1)
-        return OK if left <= m else CANNOT
-    if left < 0:
-        # floating-point slack: one unit each back from the smallest fractions (negated)
-        # of the entries above 0, lower slot first
-        e = 0
-        for j in range(m):
-            if out[slot[j]] > 0:
-                keys[e] = -(values[j] - np.floor(values[j]))
-                spare[e] = slot[j]
-                e += 1
-        _give(keys, e, -left, spare, out, -1)
-        return OK if -left <= e else CANNOT
-    return OK
+    return _round_compact(values, slot, m, total, out, keys, spare)
 
 
 @njit(cache=True, nogil=True)
