@@ -140,19 +140,24 @@ def simulate(
 
     def run_chunk(chunk_start: int):
         count = min(chunk_size, draws - chunk_start)
+        end = chunk_start + count
         blocks, tally = [], None
-        for part_start, ensemble in _draw_parts(pipeline.source, chunk_start, count):
-            n = ensemble.n_draws
-            for block_start in range(0, n, RULE_BLOCK):
-                part = slice(block_start, min(block_start + RULE_BLOCK, n))
-                # The block is counted into the chunk's tally as it is decided.
-                changed, decision, tally = pipeline.run_block(
-                    ensemble.take(part), block=(part_start + block_start) // RULE_BLOCK, tally=tally
-                )
-                if keep or on_block is not None:
-                    blocks.append((changed, decision))
-                if bar is not None:
-                    bar.update(part.stop - part.start)  # tqdm takes updates from any thread
+        # The chunk's draws are asked of the source a block at a time: the same draws
+        # (draw i depends only on the seed and i), without chunk-sized arrays to fault
+        # in, copy into and free for every chunk.
+        for first in range(chunk_start, end, RULE_BLOCK):
+            for part_start, ensemble in _draw_parts(pipeline.source, first, min(RULE_BLOCK, end - first)):
+                n = ensemble.n_draws
+                for block_start in range(0, n, RULE_BLOCK):
+                    part = slice(block_start, min(block_start + RULE_BLOCK, n))
+                    # The block is counted into the chunk's tally as it is decided.
+                    changed, decision, tally = pipeline.run_block(
+                        ensemble.take(part), block=(part_start + block_start) // RULE_BLOCK, tally=tally
+                    )
+                    if keep or on_block is not None:
+                        blocks.append((changed, decision))
+                    if bar is not None:
+                        bar.update(part.stop - part.start)  # tqdm takes updates from any thread
         return tally, blocks, (ensemble.parties, ensemble.layout.name, ensemble.notes)
 
     bar = _progress_bar(draws, progress, scenario.name or "malivote")

@@ -274,7 +274,8 @@ def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: 
     n_total = len(rngs) * BLOCK
     C, K, M = facts.layout.n_constituencies, n_slots(facts), int(facts.layout.magnitude.max())
     out = {"roster_party": np.full((n_total, C, K, M), -1, np.int16),
-           "roster_female": np.zeros((n_total, C, K, M), bool)}
+           "roster_female": np.zeros((n_total, C, K, M), bool),
+           "turnout": np.empty((n_total, C, 2, 4), np.int64)}
     written = tuple(out)  # filled in place by sample_block
     for i, rng in enumerate(rngs):
         sl = slice(i * BLOCK, (i + 1) * BLOCK)
@@ -282,6 +283,9 @@ def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: 
                            priors, rng, BLOCK, out={k: out[k][sl] for k in written})
         for k, v in blk.items():
             if k in written:
+                continue
+            if len(rngs) == 1:  # one block: its own arrays, not copies
+                out[k] = v
                 continue
             if k not in out:
                 out[k] = np.empty((n_total,) + v.shape[1:], v.dtype)

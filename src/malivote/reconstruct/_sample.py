@@ -242,7 +242,8 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     slot order and rosters; both
     read the same random numbers and give identical arrays. ``out``: optional
     ``roster_party`` (filled with -1) and ``roster_female`` (False) arrays of the
-    block's shape to write the rosters into.
+    block's shape to write the rosters into, and ``turnout`` (any contents, every
+    entry written).
     """
     if backend is None:
         from malivote.rules._backend import backend as _backend
@@ -337,20 +338,24 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         hi_c = np.where(m >= 3, (7 * m) // 10, m)
     else:
         lo_c, hi_c = np.zeros_like(m), m
-    lo, hi = lo_c[None, :, None] * live, hi_c[None, :, None] * live
+    # the bounds of the winners (slot 0) and of the other lists (slots 1..K-1), each
+    # built contiguous (no strided copies of (B, C, K) bounds)
+    live0, live1 = live[..., 0], live[..., 1:]
+    lo0, hi0 = lo_c[None, :] * live0, hi_c[None, :] * live0
     women = np.zeros((B, C, K), dtype=np.int64)
     if facts.women_elected is not None:
-        women[..., 0] = allocate_units(np.full(B, facts.women_elected), lo[..., 0], hi[..., 0], rng, backend=backend)
+        women[..., 0] = allocate_units(np.full(B, facts.women_elected), lo0, hi0, rng, backend=backend)
     else:
         p = rng.uniform(*priors.women.elected, (B, 1))
-        women[..., 0] = np.clip(rng.binomial(m[None, :], p), lo[..., 0], hi[..., 0])
+        women[..., 0] = np.clip(rng.binomial(m[None, :], p), lo0, hi0)
+    lo1, hi1 = lo_c[None, :, None] * live1, hi_c[None, :, None] * live1
     if facts.women_candidates is not None:
         tot = facts.women_candidates - (facts.women_elected or 0)
-        lo_l, hi_l = lo[..., 1:].reshape(B, -1), hi[..., 1:].reshape(B, -1)
+        lo_l, hi_l = lo1.reshape(B, -1), hi1.reshape(B, -1)
         women[..., 1:] = allocate_units(np.full(B, tot), lo_l, hi_l, rng, backend=backend).reshape(B, C, K - 1)
     else:
         q = rng.uniform(*priors.women.candidates, (B, 1, 1))
-        women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo[..., 1:], hi[..., 1:]) * live[..., 1:]
+        women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo1, hi1) * live1
 
     # ---- 9. shuffle the list slots: the n lists of a constituency take slots 0..n-1
     keys = rng.random((B, C, K))
@@ -370,15 +375,14 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     # ---- 10. rosters, built only for the lists that exist
     roster_party, roster_female = _rosters(rng, live, perm, m, women, members, nmem, seats, out, backend)
 
-    turnout = np.zeros((B, C, 2, 4), dtype=np.int64)
-    turnout[..., 0, 0] = reg
-    turnout[..., 0, 1] = cast[..., 0]
-    turnout[..., 0, 2] = inv[..., 0]
-    turnout[..., 0, 3] = valid[..., 0]
-    turnout[..., 1, 0] = np.where(runoff, reg, 0)
-    turnout[..., 1, 1] = np.where(runoff, cast[..., 1], 0)
-    turnout[..., 1, 2] = np.where(runoff, inv[..., 1], 0)
-    turnout[..., 1, 3] = np.where(runoff, valid[..., 1], 0)
+    # (every entry written: ``out["turnout"]`` may hold anything)
+    turnout = out.get("turnout") if out else None
+    turnout = np.empty((B, C, 2, 4), dtype=np.int64) if turnout is None else turnout
+    turnout[..., 0] = reg[..., None]
+    turnout[..., 1] = cast
+    turnout[..., 2] = inv
+    turnout[..., 3] = valid
+    turnout[..., 1, :] *= runoff[..., None]  # round 2: all 0 where none was held
     return dict(
         first=first,
         second=second,
@@ -783,7 +787,9 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl,
     rep = np.zeros(P, dtype=bool)
     rep[list(facts.repeatable)] = True
     w = facts.final_totals.clip(0) + pl.party_weight_offset
-    lw = np.log(rng.random((B, C, P))) / w
+    lw = rng.random((B, C, P))
+    np.log(lw, out=lw)  # (in place: the same values as np.log(u) / w)
+    lw /= w
     sp = np.asarray(pl.size_probs, float)
     cum_probs = (np.cumsum(sp) / sp.sum())[:-1]
     u_size = rng.random((B, C, K))
