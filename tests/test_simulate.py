@@ -121,6 +121,28 @@ def test_workers_give_identical_results():
     assert (one.seats == two.seats).all() and (one.ensemble.first == two.ensemble.first).all()
 
 
+def test_processes_give_identical_results(tmp_path):
+    # Two spawned processes against one thread: the same draws, lots, tallies, and the
+    # same streamed blocks, in order, for exports.
+    from malivote.report import summarise
+
+    scenario = load_scenario("mali_2013")
+    one = simulate(scenario, draws=500, seed=8, chunk_size=200, workers=1)
+    seen = []
+    two = simulate(scenario, draws=500, seed=8, chunk_size=100, workers=2, processes=True,
+                   on_block=lambda ensemble, decision: seen.append(ensemble.first_draw))
+    assert seen == list(range(0, 500, 100))
+    for name in ("seats", "round", "party_seats", "women"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name
+    for name in ("first", "second", "members", "roster_party", "roster_female", "turnout"):
+        assert np.array_equal(getattr(one.ensemble, name), getattr(two.ensemble, name)), name
+    assert summarise(one) == summarise(two)
+    streamed = simulate(scenario, draws=500, seed=8, chunk_size=100, workers=2, processes=True, keep=False)
+    assert streamed.ensemble is None and summarise(streamed) == summarise(one)
+    with pytest.raises(ValueError, match="processes: expected True or False, found 'yes'"):
+        simulate(scenario, draws=10, processes="yes")
+
+
 def test_tally_quantiles_are_order_statistics():
     from malivote.tally import Tally
 
@@ -164,7 +186,7 @@ def test_streaming_memory_does_not_grow_with_draws():
 
 def test_cli_chunk_size_and_workers(capsys):
     outputs = []
-    for extra in ([], ["--chunk-size", "100", "--workers", "2"]):
+    for extra in ([], ["--chunk-size", "100", "--workers", "2"], ["--workers", "2", "--processes"]):
         assert main(["run", "mali_2013", "--draws", "300", "--format", "json", *extra]) == 0
         outputs.append(json.loads(capsys.readouterr().out))
     assert outputs[0] == outputs[1]

@@ -4,7 +4,7 @@ Commands:
 
 - ``malivote run SCENARIO [--draws N] [--seed S] [--format table|json|csv] [--export DIR]
   [--export-format csv|csv.gz|parquet] [--plot DIR] [--chunk-size N] [--workers N]
-  [--progress/--no-progress]``
+  [--processes] [--progress/--no-progress]``
 - ``malivote compare SCENARIO SCENARIO... [--draws N] [--seed S] [--format table|json|csv] [--plot DIR]``
 - ``malivote validate SCENARIO`` (a scenario or a sweep file)
 - ``malivote sweep FILE [--draws N] [--seed S] [--format table|json] [--out PATH] [--plot DIR]
@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar (default: on a terminal, for long runs)")
     run.add_argument("--chunk-size", type=_chunk, default=1000, metavar="N", help=f"draws made at a time, at most {MAX_CHUNK:,} (default 1000); results do not depend on it")
     run.add_argument("--workers", type=_workers, default=1, metavar="N", help=f"threads drawing chunks at once, at most {MAX_WORKERS} (default 1); results do not depend on it")
+    run.add_argument("--processes", action="store_true", help="run the --workers as processes, not threads: faster for long runs, after a set-up of a few seconds per process; results do not depend on it")
 
     compare = commands.add_parser("compare", help="run several scenarios and show them side by side")
     compare.add_argument("scenarios", metavar="SCENARIO", nargs="+")
@@ -272,7 +273,8 @@ def _run(args) -> int:
         # plots, memory does not grow with the number of draws.
         simulation = simulate(
             scenario, draws=args.draws, seed=args.seed, progress=args.progress,
-            chunk_size=args.chunk_size, workers=args.workers, keep=bool(args.plot), on_block=writer,
+            chunk_size=args.chunk_size, workers=args.workers, processes=args.processes, keep=bool(args.plot),
+            on_block=writer,
         )
         written = writer.commit() if writer is not None else None
     summary = summarise(simulation)

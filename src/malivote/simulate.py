@@ -75,6 +75,49 @@ def _draw_parts(source, first_draw: int, count: int):
         yield start, ensemble
 
 
+def _run_chunk(pipeline, chunk_start: int, count: int, collect: bool, bar=None):
+    """Draw, decide and tally draws ``chunk_start`` to ``chunk_start + count - 1``.
+
+    Returns ``(tally, blocks, about)``: the chunk's :class:`~malivote.tally.Tally`,
+    its ``(ensemble, decision)`` blocks where ``collect``, and the ensemble's parties,
+    layout name and notes.
+    """
+    end = chunk_start + count
+    blocks, tally = [], None
+    # The chunk's draws are asked of the source a block at a time: the same draws
+    # (draw i depends only on the seed and i), without chunk-sized arrays to fault
+    # in, copy into and free for every chunk.
+    for first in range(chunk_start, end, RULE_BLOCK):
+        for part_start, ensemble in _draw_parts(pipeline.source, first, min(RULE_BLOCK, end - first)):
+            n = ensemble.n_draws
+            for block_start in range(0, n, RULE_BLOCK):
+                part = slice(block_start, min(block_start + RULE_BLOCK, n))
+                # The block is counted into the chunk's tally as it is decided.
+                changed, decision, tally = pipeline.run_block(
+                    ensemble.take(part), block=(part_start + block_start) // RULE_BLOCK, tally=tally
+                )
+                if collect:
+                    blocks.append((changed, decision))
+                if bar is not None:
+                    bar.update(part.stop - part.start)  # tqdm takes updates from any thread
+    return tally, blocks, (ensemble.parties, ensemble.layout.name, ensemble.notes)
+
+
+#: The pipeline of a worker process (:func:`_start_process`), compiled once per process.
+_PROCESS_PIPELINE = None
+
+
+def _start_process(scenario, seed: int) -> None:
+    """Compile the scenario and do its set-up once in a worker process."""
+    global _PROCESS_PIPELINE
+    _PROCESS_PIPELINE = compile_scenario(scenario, seed=seed)
+    _PROCESS_PIPELINE.source.prepare()
+
+
+def _process_chunk(chunk_start: int, count: int, collect: bool):
+    return _run_chunk(_PROCESS_PIPELINE, chunk_start, count, collect)
+
+
 def simulate(
     scenario,
     *,
@@ -84,6 +127,7 @@ def simulate(
     progress: bool | None = None,
     keep: bool = True,
     workers: int = 1,
+    processes: bool = False,
     on_block=None,
 ) -> Simulation:
     """Run a scenario.
@@ -106,8 +150,15 @@ def simulate(
         Keep every draw's arrays (for exports, plots, analysis). With False only the
         summaries are kept, in constant memory.
     workers : int, default 1
-        Threads that draw and decide chunks at once. NumPy releases the GIL in its
-        array work, so two workers use both cores of a 2-core machine.
+        Threads (or processes) that draw and decide chunks at once. NumPy and the
+        compiled kernels release the GIL in their array work, so two threads use both
+        cores of a 2-core machine.
+    processes : bool, default False
+        Run the ``workers`` as processes (:class:`concurrent.futures.ProcessPoolExecutor`,
+        started with ``spawn``) instead of threads: no worker waits for another's
+        Python code, at the price of a set-up of about two seconds per process (each
+        compiles the scenario and prepares its source). For long runs. Blocks come back
+        to this process only where ``keep`` or ``on_block`` needs them.
     on_block : callable, optional
         Called as ``on_block(ensemble, decision)`` for every block of draws, in draw
         order, from the calling thread (for streaming exports).
@@ -125,6 +176,8 @@ def simulate(
     for name, value, low in (("draws", draws, 1), ("chunk_size", chunk_size, 1), ("workers", workers, 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{name}: expected a positive whole number, found {value!r}")
+    if not isinstance(processes, (bool, np.bool_)):
+        raise ValueError(f"processes: expected True or False, found {processes!r}")
     seed = seeds.as_seed(seed)
     draws = int(draws)
     chunk_size = -(-int(chunk_size) // RULE_BLOCK) * RULE_BLOCK
@@ -138,27 +191,10 @@ def simulate(
         warm = pipeline.source.draw(0, 1)
         pipeline.rule.decide(pipeline.models.apply(warm, np.random.default_rng(0)), np.random.default_rng(0))
 
+    collect = bool(keep or on_block is not None)
+
     def run_chunk(chunk_start: int):
-        count = min(chunk_size, draws - chunk_start)
-        end = chunk_start + count
-        blocks, tally = [], None
-        # The chunk's draws are asked of the source a block at a time: the same draws
-        # (draw i depends only on the seed and i), without chunk-sized arrays to fault
-        # in, copy into and free for every chunk.
-        for first in range(chunk_start, end, RULE_BLOCK):
-            for part_start, ensemble in _draw_parts(pipeline.source, first, min(RULE_BLOCK, end - first)):
-                n = ensemble.n_draws
-                for block_start in range(0, n, RULE_BLOCK):
-                    part = slice(block_start, min(block_start + RULE_BLOCK, n))
-                    # The block is counted into the chunk's tally as it is decided.
-                    changed, decision, tally = pipeline.run_block(
-                        ensemble.take(part), block=(part_start + block_start) // RULE_BLOCK, tally=tally
-                    )
-                    if keep or on_block is not None:
-                        blocks.append((changed, decision))
-                    if bar is not None:
-                        bar.update(part.stop - part.start)  # tqdm takes updates from any thread
-        return tally, blocks, (ensemble.parties, ensemble.layout.name, ensemble.notes)
+        return _run_chunk(pipeline, chunk_start, min(chunk_size, draws - chunk_start), collect, bar)
 
     bar = _progress_bar(draws, progress, scenario.name or "malivote")
     starts = range(0, draws, chunk_size)
@@ -184,22 +220,45 @@ def simulate(
             for start in starts:
                 absorb(run_chunk(start))
         else:
-            from concurrent.futures import ThreadPoolExecutor
-
             from collections import deque
+            from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
+            if processes:
+                import multiprocessing
+
+                # spawn: a fresh interpreter, never a fork of this one's threads (numba's,
+                # a notebook's); each compiles the scenario once
+                pool = ProcessPoolExecutor(
+                    max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_process, initargs=(scenario, seed),
+                )
+
+                def submit(start):
+                    return pool.submit(_process_chunk, start, min(chunk_size, draws - start), collect)
+
+                def done(result):
+                    if bar is not None:  # a process's bar would not show: moved on per chunk
+                        bar.update(result[0].n_draws)  # (the chunk's own tally, before the fold)
+                    absorb(result)
+            else:
+                pool = ThreadPoolExecutor(max_workers=workers)
+
+                def submit(start):
+                    return pool.submit(run_chunk, start)
+
+                done = absorb
             # At most two chunks per worker in flight: finished chunks wait to be
             # folded in (and exported) in order, so memory stays bounded by the window,
             # not by the number of draws.
             window = 2 * workers
-            with ThreadPoolExecutor(max_workers=workers) as pool:
+            with pool:
                 pending = deque()
                 for start in starts:
-                    pending.append(pool.submit(run_chunk, start))
+                    pending.append(submit(start))
                     if len(pending) >= window:
-                        absorb(pending.popleft().result())
+                        done(pending.popleft().result())
                 while pending:
-                    absorb(pending.popleft().result())
+                    done(pending.popleft().result())
     finally:
         if bar is not None:
             bar.close()
