@@ -107,9 +107,20 @@ def _run_chunk(pipeline, chunk_start: int, count: int, collect: bool, bar=None):
 _PROCESS_PIPELINE = None
 
 
-def _start_process(scenario, seed: int) -> None:
-    """Compile the scenario and do its set-up once in a worker process."""
+def _start_process(scenario, seed: int, workers: int) -> None:
+    """Compile the scenario and do its set-up once in a worker process.
+
+    The compiled kernels' threads are shared out among the processes: ``workers``
+    processes with every core's threads each would oversubscribe the cores.
+    """
     global _PROCESS_PIPELINE
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("numba") is not None:
+        import numba
+
+        numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS, (os.cpu_count() or 1) // workers)))
     _PROCESS_PIPELINE = compile_scenario(scenario, seed=seed)
     _PROCESS_PIPELINE.source.prepare()
 
@@ -230,7 +241,7 @@ def simulate(
                 # a notebook's); each compiles the scenario once
                 pool = ProcessPoolExecutor(
                     max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_process, initargs=(scenario, seed),
+                    initializer=_start_process, initargs=(scenario, seed, workers),
                 )
 
                 def submit(start):
