@@ -185,10 +185,16 @@ def test_shuffle_slots_in_place_matches_argsort():
     n = rng.integers(1, K + 1, (B, C))
     live = np.arange(K) < n[..., None]
     arrays = [rng.integers(0, 10**6, (B, C, K)) * live for _ in range(4)]
-    keys = rng.random((B, C, K))
-    perm_np = np.argsort(np.where(live, keys, np.inf), axis=-1)
+    keys = rng.random(int(n.sum()))  # one per live list, in (draw, constituency, slot) order
+    full = np.full((B, C, K), np.inf)
+    full[live] = keys
+    perm_np = np.argsort(full, axis=-1)
     want = [np.take_along_axis(a, perm_np, axis=-1) for a in arrays]
     got = shuffle_slots(keys, n, *[a.copy() for a in arrays])
+    # the first list of each constituency takes the slot of its smallest key
+    at = np.cumsum(n.ravel()) - n.ravel()
+    for i in range(0, B * C, 97):
+        assert got[0].reshape(-1, K)[i, 0] == np.argmin(keys[at[i]:at[i] + n.ravel()[i]])
     assert np.array_equal(np.where(live, got[0], 0), np.where(live, perm_np, 0))
     for a, b in zip(got[1:], want):
         assert np.array_equal(a, b)

@@ -358,7 +358,8 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo1, hi1) * live1
 
     # ---- 9. shuffle the list slots: the n lists of a constituency take slots 0..n-1
-    keys = rng.random((B, C, K))
+    # in the order of their keys (one per list, flat in (draw, constituency, slot) order)
+    keys = rng.random(int(n.sum()))
     if backend == "numba":
         from malivote.reconstruct._sample_numba import shuffle_slots
 
@@ -366,9 +367,10 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         second = second.copy() if np.may_share_memory(first, second) else second
         perm, first, second, member_mask, women = shuffle_slots(keys, n, first, second, member_mask, women)
     else:
-        keys = np.where(live, keys, np.inf)
+        slot_keys = np.full((B, C, K), np.inf)
+        slot_keys[live] = keys
         # (the empty slots, all zeros, may land in any order among themselves)
-        perm = np.argsort(keys, axis=-1)
+        perm = np.argsort(slot_keys, axis=-1)
         take = lambda a: np.take_along_axis(a, perm, axis=-1)  # noqa: E731
         first, second, member_mask, women = take(first), take(second), take(member_mask), take(women)
 

@@ -432,18 +432,21 @@ def share_search(V, P, majority, n_lists, max_step):
 @njit(cache=True, nogil=True)
 def shuffle_slots(keys, n, first, second, mask, women):
     """Slot ``j`` of a constituency takes its ``perm[j]``-th list, ``perm`` the order of
-    the ``n`` live lists' keys (only ``keys[..., :n]`` are read; the empty slots keep
-    their places and their zeros). ``first``, ``second``, ``mask`` and ``women``
-    (``B, C, K``, distinct arrays) are permuted in place and returned with ``perm``."""
-    B, C, K = keys.shape
+    the ``n`` live lists' keys (``keys``: flat, one per live list in (draw,
+    constituency, slot) order; the empty slots keep their places and their zeros).
+    ``first``, ``second``, ``mask`` and ``women`` (``B, C, K``, distinct arrays) are
+    permuted in place and returned with ``perm``."""
+    B, C, K = first.shape
     perm = np.empty((B, C, K), np.int64)
     order = np.empty(K, np.int64)
     tf, ts = np.empty(K, first.dtype), np.empty(K, second.dtype)
     tm, tw = np.empty(K, mask.dtype), np.empty(K, women.dtype)
+    at = 0
     for b in range(B):
         for c in range(C):
             nl = n[b, c]
-            _insertion_order(keys[b, c], nl, order)
+            _insertion_order(keys[at:at + nl], nl, order)
+            at += nl
             for j in range(nl):
                 tf[j] = first[b, c, j]
                 ts[j] = second[b, c, j]
