@@ -799,7 +799,14 @@ def _turnout(facts, rng, m, rnd, B, pt):
 
 
 def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl, backend="numpy"):
-    """Party indices of each list's members, (B, C, K, S) int8 with -1 padding, counts, masks."""
+    """Party indices of each list's members, (B, C, K, S) int8 with -1 padding, counts, masks.
+
+    The random numbers, in this order: the parties' order keys ``(B, C, P)``; one
+    uniform per drawn losing list (its size), flat in (draw, constituency, slot) order:
+    slots 1 to n - 1, less slot 1 where the runner-up is known; then, where the
+    repeatable parties exist, one integer per drawn list left without a party (the
+    parties ran out), in the same order, to pick the repeatable party it takes.
+    """
     B, C, P = seats.shape
     Smax = int(m.max())  # a list has at most as many parties as candidates
     members = np.full((B, C, K, Smax), -1, dtype=np.int8)
@@ -815,14 +822,20 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl,
     lw /= w
     sp = np.asarray(pl.size_probs, float)
     cum_probs = (np.cumsum(sp) / sp.sum())[:-1]
-    u_size = rng.random((B, C, K))
+    u_size = rng.random(int(np.maximum(n - 1, 0).sum() - (known_ru & (n > 1)).sum()))
     reps = np.array(facts.repeatable, dtype=np.int8)
-    fill = rng.integers(len(reps), size=(B, C, K)) if reps.size else np.zeros((B, C, K), np.int64)
     if backend == "numba":
         from malivote.reconstruct._sample_numba import fill_members
 
-        nmem, mask = fill_members(members, seats, lw, np.ascontiguousarray(win_mask | ru_mask, np.int64), rep,
-                                  u_size, cum_probs, fill, reps, n, known_ru, m, sp.size)
+        nmem, mask, empty = fill_members(members, seats, lw, np.ascontiguousarray(win_mask | ru_mask, np.int64), rep,
+                                         u_size, cum_probs, n, known_ru, m, sp.size)
+        if reps.size and empty.size:
+            # the lists the parties ran out for take a repeatable one (OTHER, IND): one
+            # member each, as the NumPy code counts it
+            fill = reps[rng.integers(len(reps), size=empty.size)]
+            members.reshape(-1, Smax)[empty, 0] = fill
+            nmem.reshape(-1)[empty] = 1
+            mask.reshape(-1)[empty] = np.int64(1) << fill.astype(np.int64)
         return members, nmem, mask
     taken = ((win_mask | ru_mask)[..., None] >> np.arange(P, dtype=np.int64)) & 1 == 1  # (B, C, P)
     usable = ~taken & ~rep[None, None, :]
@@ -833,14 +846,16 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl,
     got = np.take_along_axis(seats, order, axis=-1) > 0
     members[:, :, 0, :] = np.where(got, order, -1)
     porder = np.argsort(-keys, axis=-1)
-    # 1 + the number of cumulative probabilities below u
-    size = np.ones(u_size.shape, np.int64)
-    for cp in cum_probs:  # (np.searchsorted(cum_probs, u_size, side="left"), one probability at a time)
-        size += u_size > cp
-    size = np.minimum(size, m[None, :, None])
     slot = np.arange(K)
     sampled = (slot >= 1) & (slot < n[..., None])
     sampled &= ~((slot == 1) & known_ru[..., None])
+    u = np.zeros((B, C, K))
+    u[sampled] = u_size  # (C order: the order of u_size)
+    # 1 + the number of cumulative probabilities below u
+    size = np.ones((B, C, K), np.int64)
+    for cp in cum_probs:  # (np.searchsorted(cum_probs, u, side="left"), one probability at a time)
+        size += u > cp
+    size = np.minimum(size, m[None, :, None])
     size = size * sampled
     start = np.cumsum(size, axis=-1) - size
     # the list's places in the party order, place by place (a losing list has at most
@@ -852,8 +867,9 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl,
         ok = (j < size) & (idx < n_avail[..., None])
         members[..., j] = np.where(ok, pk[row + np.minimum(idx, P - 1)], members[..., j])
     if reps.size:
-        empty = sampled & (members[..., 0] < 0)
-        members[..., 0] = np.where(empty, reps[fill], members[..., 0])
+        empty = np.flatnonzero(sampled & (members[..., 0] < 0))
+        if empty.size:
+            members.reshape(-1, Smax)[empty, 0] = reps[rng.integers(len(reps), size=empty.size)]
     bit_of = np.concatenate([[0], np.int64(1) << np.arange(P, dtype=np.int64)])  # index: party + 1
     nmem = np.zeros((B, C, K), np.int64)
     mask = np.zeros((B, C, K), np.int64)
