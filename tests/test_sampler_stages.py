@@ -185,10 +185,74 @@ def test_shuffle_slots_in_place_matches_argsort():
     n = rng.integers(1, K + 1, (B, C))
     live = np.arange(K) < n[..., None]
     arrays = [rng.integers(0, 10**6, (B, C, K)) * live for _ in range(4)]
-    keys = rng.random((B, C, K))
-    perm_np = np.argsort(np.where(live, keys, np.inf), axis=-1)
+    keys = rng.random(int(n.sum()))  # one per live list, in (draw, constituency, slot) order
+    full = np.full((B, C, K), np.inf)
+    full[live] = keys
+    perm_np = np.argsort(full, axis=-1)
     want = [np.take_along_axis(a, perm_np, axis=-1) for a in arrays]
     got = shuffle_slots(keys, n, *[a.copy() for a in arrays])
+    # the first list of each constituency takes the slot of its smallest key
+    at = np.cumsum(n.ravel()) - n.ravel()
+    for i in range(0, B * C, 97):
+        assert got[0].reshape(-1, K)[i, 0] == np.argmin(keys[at[i]:at[i] + n.ravel()[i]])
     assert np.array_equal(np.where(live, got[0], 0), np.where(live, perm_np, 0))
     for a, b in zip(got[1:], want):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("year, layout, seed", [(2020, "mali-55", 1), (2013, "mali-55", 5), (2007, "mali-125", 4)])
+def test_list_members_draw_only_for_drawn_lists(year, layout, seed):
+    """``_list_members`` draws one size per drawn losing list (slots 1 to n - 1, less
+    a known runner-up), then one repeatable party per list the parties ran out for,
+    each flat in (draw, constituency, slot) order: the same on both backends."""
+    pr = Priors()
+    prep = _prepare(year, layout, "final", seed, pr, frozenset())
+    _, seats, rnd = _outcomes(prep, seed, 0, 1, pr)
+    active = row_holds(prep.rows, seats, rnd)
+    calls = []
+    real = _sample._list_members
+    with pytest.MonkeyPatch.context() as mp:
+        def spy(facts, rng, *args):
+            calls.append((rng.bit_generator.state, args[:-1]))
+            return real(facts, rng, *args)
+
+        mp.setattr(_sample, "_list_members", spy)
+        rng = seeds.block_rng(seed, seeds.Stage.RECONSTRUCT, 0)
+        _sample.sample_block(prep.facts, prep.rows, seats, rnd, active, prep.target.geo_weight(seats), pr,
+                             rng, seats.shape[0], backend="numpy")
+    state, args = calls[0]
+    seats_, win_mask, ru_mask, ru_members, n, m, K, pl = args
+    out = {}
+    for backend in ("numpy", "numba") if _has_numba() else ("numpy",):
+        rng = np.random.default_rng()
+        rng.bit_generator.state = state
+        out[backend] = real(prep.facts, rng, *args, backend=backend) + (rng.random(),)
+    if "numba" in out:
+        for a, b in zip(out["numpy"], out["numba"]):
+            assert np.array_equal(a, b)
+    members, nmem, _, after = out["numpy"]
+    # the documented draws, replayed
+    B, C, P = seats_.shape
+    slot = np.arange(K)
+    drawn = (slot >= 1) & (slot < n[..., None]) & ~((slot == 1) & (ru_mask > 0)[..., None])
+    reps = np.array(prep.facts.repeatable)
+    filled = drawn & np.isin(members[..., 0], reps)  # (a repeatable party is never drawn in order)
+    rng = np.random.default_rng()
+    rng.bit_generator.state = state
+    rng.random((B, C, P))
+    u = rng.random(int(drawn.sum()))
+    f = rng.integers(len(reps), size=int(filled.sum()))
+    assert rng.random() == after
+    assert filled.sum() > 0 and (members[filled][:, 0] == reps[f]).all() and (nmem[filled] == 1).all()
+    assert (nmem[drawn] >= 1).all()
+    sp = np.asarray(pl.size_probs)
+    size = np.minimum(1 + (u[:, None] > (np.cumsum(sp) / sp.sum())[:-1]).sum(-1), np.broadcast_to(m[:, None], (B, C, K))[drawn])
+    assert (nmem[drawn] <= size).all() and (nmem[drawn] == size).mean() > 0.5
+
+
+def _has_numba():
+    try:
+        import numba  # noqa: F401
+    except ImportError:  # pragma: no cover
+        return False
+    return True

@@ -101,11 +101,13 @@ def test_votes_kernel_separates_the_finalists_as_numpy(seed, monkeypatch):
     out = _votes_both(rng.bit_generator.state, args + (PRIORS.winner_share, PRIORS.runoff))
     for a, b in zip(out["numpy"], out["numba"]):
         assert np.array_equal(a, b)
-    # the separation loop ran: the runoff round 1 as rounded left a third list level
+    # the separation loop ran: the runoff round 1 as rounded (the runoff rows only)
+    # left a third list level
     n, K, runoff = args[0], args[-1], args[2]
-    ro = rounded[1].reshape(n.shape + (K,)) + (np.arange(K) < n[..., None])
-    third = np.where(np.arange(2, K) < n[..., None], ro[..., 2:], 0).max(-1)
-    assert (runoff & (np.minimum(ro[..., 0], ro[..., 1]) <= third)).sum() > 10
+    nr = n[runoff]
+    ro = rounded[1] + (np.arange(K) < nr[:, None])
+    third = np.where(np.arange(2, K) < nr[:, None], ro[:, 2:], 0).max(-1)
+    assert (np.minimum(ro[:, 0], ro[:, 1]) <= third).sum() > 10
     first = out["numba"][0]
     third = np.where(np.arange(2, K) < n[..., None], first[..., 2:], 0).max(-1)
     assert (np.minimum(first[..., 0], first[..., 1]) > third)[runoff].all()
@@ -128,10 +130,68 @@ def test_parallel_kernel_equals_serial():
     n, valid, runoff, has_share, v_known, s2, _, K = _small(7)
     rng = np.random.default_rng(7)
     B, C = n.shape
-    draws = (rng.random((B, C)), rng.exponential(1.0, (B, C, K)), rng.random((B, C)), rng.random((B, C)),
-             rng.exponential(1.0, (B, C, K)), rng.random((B, C)))
+    g = rng.exponential(1.0, int(np.maximum(n - np.where(runoff, 2, 1), 0).sum()))
+    draws = (rng.random((B, C)), g, rng.random((B, C)), rng.random((B, C)), rng.random((B, C)))
     par = _votes_numba.params(PRIORS.runoff)
-    serial = _votes_numba.votes(n, valid, runoff, has_share, v_known, s2, draws, par, parallel=False)
-    parallel = _votes_numba.votes(n, valid, runoff, has_share, v_known, s2, draws, par, parallel=True)
+    serial = _votes_numba.votes(n, valid, runoff, has_share, v_known, s2, draws, par, K, parallel=False)
+    parallel = _votes_numba.votes(n, valid, runoff, has_share, v_known, s2, draws, par, K, parallel=True)
     for a, b in zip(serial, parallel):
         assert np.array_equal(a, b)
+
+
+def _edge_rows(seed, B=40, K=24):
+    """Constituencies at the edges of the compact gammas, with large valid votes (no
+    rounding ties): decided with n = 1, 2, 3 and K lists, runoffs with 2, 3 and K."""
+    g = np.random.default_rng(seed)
+    n = np.array([1, 2, 3, K, 2, 3, K])
+    runoff = np.array([False, False, False, False, True, True, True])
+    C = n.size
+    n, runoff = np.broadcast_to(n, (B, C)).copy(), np.broadcast_to(runoff, (B, C)).copy()
+    valid = np.stack([g.integers(200_000, 400_000, (B, C)), g.integers(100_000, 200_000, (B, C))], -1)
+    has_share = np.zeros((B, C), bool)
+    s2 = 0.5 + 0.5 * g.beta(0.755, 7.9, (B, C))
+    return n, valid, runoff, has_share, np.zeros((B, C), np.int64), s2, g.uniform(0.5, 2.0, (B, C)), K
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_votes_read_one_gamma_per_split_list(seed):
+    """``_votes`` draws one gamma per list of a Dirichlet split, in (draw,
+    constituency, slot) order (slots 1 to n - 1 decided in round 1, 2 to n - 1 in a
+    runoff), and gives each list the share of its own gamma: both backends."""
+    args = _edge_rows(seed)
+    n, runoff, K = args[0], args[2], args[-1]
+    pw, pr = PRIORS.winner_share, PRIORS.runoff
+    lead = np.where(runoff, 2, 1)
+    # the documented draws, replayed
+    rng = np.random.default_rng(seed)
+    rng.beta(pw.round1_a * args[6], pw.round1_b, n.shape)
+    g = rng.gamma(pw.others_alpha, 1.0, int(np.maximum(n - lead, 0).sum()))
+    rng.beta(pr.finalists_a, pr.finalists_b, n.shape)
+    rng.beta(pr.transfer_a, pr.transfer_b, n.shape)
+    rng.random(n.shape)
+    after = rng.random()
+    assert g.size == n.shape[0] * (0 + 1 + 2 + (K - 1) + 0 + 1 + (K - 2))
+    slot = np.arange(K)
+    split = (slot >= lead[..., None]) & (slot < n[..., None])
+    gam = np.full(n.shape + (K,), np.nan)
+    gam[split] = g
+    out = _votes_both(np.random.default_rng(seed).bit_generator.state, args + (pw, pr))
+    for a, b in zip(out["numpy"], out["numba"]):
+        assert np.array_equal(a, b)
+    first, second, rng_after = out["numba"]
+    assert rng_after == after
+    live = slot < n[..., None]
+    assert (first[~live] == 0).all() and (first[live] > 0).all()
+    assert ((first.sum(-1) == args[1][..., 0]) | (n == 1)).all()  # (a sole list gets only its share)
+    assert (second[~runoff] == 0).all() and (second[runoff][:, 2:] == 0).all()
+    assert (second[runoff].sum(-1) == args[1][..., 1][runoff]).all()
+    # within a split, more gamma never means fewer votes (a runoff's split is shrunk
+    # towards an even one, which keeps the order)
+    for b, c in np.ndindex(n.shape):
+        ks = np.flatnonzero(split[b, c])
+        gi, vi = gam[b, c, ks], first[b, c, ks]
+        o = np.argsort(gi)
+        assert (np.diff(vi[o]) >= 0).all()
+        if not runoff[b, c] and ks.size > 1:  # a decided split: the rest, as the gammas
+            rest = first[b, c, ks] - 1
+            assert np.abs(rest / rest.sum() - gi / gi.sum()).max() < 1e-4

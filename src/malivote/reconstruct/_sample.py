@@ -358,7 +358,8 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo1, hi1) * live1
 
     # ---- 9. shuffle the list slots: the n lists of a constituency take slots 0..n-1
-    keys = rng.random((B, C, K))
+    # in the order of their keys (one per list, flat in (draw, constituency, slot) order)
+    keys = rng.random(int(n.sum()))
     if backend == "numba":
         from malivote.reconstruct._sample_numba import shuffle_slots
 
@@ -366,9 +367,10 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         second = second.copy() if np.may_share_memory(first, second) else second
         perm, first, second, member_mask, women = shuffle_slots(keys, n, first, second, member_mask, women)
     else:
-        keys = np.where(live, keys, np.inf)
+        slot_keys = np.full((B, C, K), np.inf)
+        slot_keys[live] = keys
         # (the empty slots, all zeros, may land in any order among themselves)
-        perm = np.argsort(keys, axis=-1)
+        perm = np.argsort(slot_keys, axis=-1)
         take = lambda a: np.take_along_axis(a, perm, axis=-1)  # noqa: E731
         first, second, member_mask, women = take(first), take(second), take(member_mask), take(women)
 
@@ -400,65 +402,87 @@ def _votes(rng, n, valid, runoff, has_share, v_known, s2_draw, tilt, K, pw, pr, 
     ``(B, C, 2)``: valid votes of each round; ``v_known``: the winner's votes where a
     share is known (``has_share``); ``s2_draw``: the runoff winner's round-2 share.
     ``backend="numba"``: the same arrays from one compiled pass.
+
+    A constituency's votes come from its own case only: decided in round 1 (the
+    winner's share, then the other lists' split) or a runoff (both finalists' shares,
+    then the eliminated lists' split); the other case is neither computed nor
+    checked. The random numbers, in this order: ``u_win`` (B, C), the Dirichlet
+    gammas ``g``, ``u_fin``, ``u_psi`` and ``u_shrink`` (B, C). ``g`` is flat: one
+    Gamma(``others_alpha``) per list that takes a Dirichlet share, in (draw,
+    constituency, slot) order: slots 1 to n - 1 of a constituency decided in round 1,
+    2 to n - 1 of a runoff one (none past the lists that exist).
     """
     B, C = n.shape
     # every draw first, in the order the steps below use them: both backends read them
+    lead = np.where(runoff, 2, 1)  # the lists before the Dirichlet split: the winner, a runoff's loser
+    need = np.maximum(n - lead, 0)
     u_win = _beta(rng, pw.round1_a * tilt, pw.round1_b, (B, C))
-    g_dec = rng.gamma(pw.others_alpha, 1.0, (B, C, K))
+    g = rng.gamma(pw.others_alpha, 1.0, int(need.sum()))
     u_fin = rng.beta(pr.finalists_a, pr.finalists_b, (B, C))
     u_psi = rng.beta(pr.transfer_a, pr.transfer_b, (B, C))
-    g_oth = rng.gamma(pw.others_alpha, 1.0, (B, C, K))
     u_shrink = rng.random((B, C))
     if backend == "numba":
         from malivote.reconstruct._votes_numba import params, votes
         from malivote.rounding import check_status
 
         first, second, worst = votes(n, valid, runoff, has_share, v_known, s2_draw,
-                                     (u_win, g_dec, u_fin, u_psi, g_oth, u_shrink), params(pr))
+                                     (u_win, g, u_fin, u_psi, u_shrink), params(pr), K)
         check_status(int(worst[0]))  # the roundings' errors, in the NumPy code's order
         check_status(int(worst[1]))
         if worst[2]:  # pragma: no cover
             raise ValueError("internal: could not separate the finalists from the third list")
         return first, second
     slot = np.arange(K)
-    live = slot[None, None, :] < n[..., None]
-    V1, V2 = valid[..., 0], valid[..., 1]
+    gam = np.zeros((B, C, K))
+    gam[(slot >= lead[..., None]) & (slot < n[..., None])] = g  # (C order: the order of g)
+    # each case on its own rows (flat draw-constituency indices)
+    n, runoff, has_share, v_known = n.reshape(-1), runoff.reshape(-1), has_share.reshape(-1), v_known.reshape(-1)
+    V1, V2 = valid[..., 0].reshape(-1), valid[..., 1].reshape(-1)
+    gam = gam.reshape(-1, K)
+    first = np.zeros((B * C, K), np.int64)
+    second = np.zeros((B * C, K), np.int64)
+
     # decided in round 1: winner's share 0.5 + 0.5 Beta, the rest Dirichlet
-    s_w = 0.5 + 0.5 * u_win
-    vw = np.maximum(np.floor(s_w * V1).astype(np.int64), V1 // 2 + 1)
-    vw = np.where(has_share & ~runoff, v_known, vw)
-    vw = np.minimum(vw, V1 - (n - 1))
-    g = g_dec * (live & (slot >= 1))
-    rest = apportion((V1 - vw - (n - 1)).reshape(-1), g.reshape(-1, K)).reshape(B, C, K)
-    dec = np.where(slot == 0, vw[..., None], rest + 1) * live
+    d = np.flatnonzero(~runoff)
+    nd, V1d = n[d], V1[d]
+    s_w = 0.5 + 0.5 * u_win.reshape(-1)[d]
+    vw = np.maximum(np.floor(s_w * V1d).astype(np.int64), V1d // 2 + 1)
+    vw = np.where(has_share[d], v_known[d], vw)
+    vw = np.minimum(vw, V1d - (nd - 1))
+    rest = apportion(V1d - vw - (nd - 1), gam[d])
+    first[d] = np.where(slot == 0, vw[:, None], rest + 1) * (slot < nd[:, None])
+
     # runoff: round 2 first (the winner's share), then a round 1 coherent with it
-    s2 = s2_draw
-    w2 = np.maximum(np.floor(s2 * V2).astype(np.int64), V2 // 2 + 1)
-    w2 = np.where(has_share & runoff, v_known, w2)
-    w2 = np.minimum(w2, np.maximum(V2 - 1, 0))
-    s2 = np.where(V2 > 0, w2 / np.maximum(V2, 1), s2)
-    s2 = np.where(runoff, np.clip(s2, 0.5, 0.999), 0.55)
-    k = np.maximum(n - 2, 1)
-    a_w, a_l, e = _finalists(s2, k, pr, u_fin, u_psi)
+    r = np.flatnonzero(runoff)
+    nr, V1r, V2r = n[r], V1[r], V2[r]
+    s2 = s2_draw.reshape(-1)[r]
+    w2 = np.maximum(np.floor(s2 * V2r).astype(np.int64), V2r // 2 + 1)
+    w2 = np.where(has_share[r], v_known[r], w2)
+    w2 = np.minimum(w2, np.maximum(V2r - 1, 0))
+    s2 = np.where(V2r > 0, w2 / np.maximum(V2r, 1), s2)
+    s2 = np.clip(s2, 0.5, 0.999)
+    k = np.maximum(nr - 2, 1)
+    a_w, a_l, e = _finalists(s2, k, pr, u_fin.reshape(-1)[r], u_psi.reshape(-1)[r])
     # the other lists split e: Dirichlet, shrunk towards an even split by a random
     # amount only where one would come within `others_below` of a finalist
+    live = slot < nr[:, None]
     others = live & (slot >= 2)
-    g = g_oth * others
+    g = gam[r]
     g_sum = np.cumsum(g, axis=-1)[..., -1]
     gn = g / np.maximum(g_sum, 1e-300)[..., None]
     cap = pr.others_below * np.minimum(a_w, a_l) / np.maximum(e, 1e-300)
     even = 1.0 / k
     top = gn.max(-1)
     lam_max = np.where(top > cap, (cap - even) / np.maximum(top - even, 1e-300), np.inf)
-    lam = np.minimum(1.0, lam_max * (pr.shrink_low + (1.0 - pr.shrink_low) * u_shrink))
+    lam = np.minimum(1.0, lam_max * (pr.shrink_low + (1.0 - pr.shrink_low) * u_shrink.reshape(-1)[r]))
     osh = (lam[..., None] * gn + ((1.0 - lam) * even)[..., None]) * others * e[..., None]
     sh = np.where(slot == 0, a_w[..., None], np.where(slot == 1, a_l[..., None], osh)) * live
-    ro = apportion((V1 - n).reshape(-1), sh.reshape(-1, K)).reshape(B, C, K) + live
+    ro = apportion(V1r - nr, sh) + live
     for _ in range(200):
-        fin_min = np.minimum(ro[..., 0], ro[..., 1])
-        third = np.where(slot[2:] < n[..., None], ro[..., 2:], 0)
+        fin_min = np.minimum(ro[:, 0], ro[:, 1])
+        third = np.where(slot[2:] < nr[:, None], ro[:, 2:], 0)
         tmax = third.max(-1)
-        bad = runoff & (fin_min <= tmax)
+        bad = fin_min <= tmax
         if not bad.any():
             break
         # rounding left another list level with a finalist (small constituencies only):
@@ -466,26 +490,25 @@ def _votes(rng, n, valid, runoff, has_share, v_known, s2_draw, tilt, K, pw, pr, 
         # (and so every transfer bound) intact; with one other list, move half the gap
         # to the weaker finalist
         j = third.argmax(-1) + 2
-        f = np.where(ro[..., 0] <= ro[..., 1], 0, 1)
-        b_i, c_i = np.nonzero(bad)
-        fm, tm, jj = fin_min[b_i, c_i], tmax[b_i, c_i], j[b_i, c_i]
-        rest = np.where((slot[2:] < n[b_i, c_i, None]) & (slot[2:] != jj[:, None]), ro[b_i, c_i, 2:], np.iinfo(np.int64).max)
+        f = np.where(ro[:, 0] <= ro[:, 1], 0, 1)
+        i = np.flatnonzero(bad)
+        fm, tm, jj = fin_min[i], tmax[i], j[i]
+        rest = np.where((slot[2:] < nr[i, None]) & (slot[2:] != jj[:, None]), ro[i, 2:], np.iinfo(np.int64).max)
         kk = rest.argmin(-1) + 2
         need = tm - fm + 1
-        spread = (rest.min(-1) + need <= fm - 1) & (n[b_i, c_i] > 3)
+        spread = (rest.min(-1) + need <= fm - 1) & (nr[i] > 3)
         amt = np.where(spread, need, (tm - fm) // 2 + 1)
-        dest = np.where(spread, kk, f[b_i, c_i])
-        ro[b_i, c_i, jj] -= amt
-        ro[b_i, c_i, dest] += amt
+        dest = np.where(spread, kk, f[i])
+        ro[i, jj] -= amt
+        ro[i, dest] += amt
     else:  # pragma: no cover
         raise ValueError("internal: could not separate the finalists from the third list")
-    first = np.where(runoff[..., None], ro, dec)
+    first[r] = ro
 
     # ---- 6. round-2 votes
-    second = np.zeros((B, C, K), dtype=np.int64)
-    second[..., 0] = np.where(runoff, w2, 0)
-    second[..., 1] = np.where(runoff, V2 - w2, 0)
-    return first, second
+    second[r, 0] = w2
+    second[r, 1] = V2r - w2
+    return first.reshape(B, C, K), second.reshape(B, C, K)
 
 
 def _rosters(rng, live, perm, m, women, members, nmem, seats, out, backend):
@@ -776,7 +799,14 @@ def _turnout(facts, rng, m, rnd, B, pt):
 
 
 def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl, backend="numpy"):
-    """Party indices of each list's members, (B, C, K, S) int8 with -1 padding, counts, masks."""
+    """Party indices of each list's members, (B, C, K, S) int8 with -1 padding, counts, masks.
+
+    The random numbers, in this order: the parties' order keys ``(B, C, P)``; one
+    uniform per drawn losing list (its size), flat in (draw, constituency, slot) order:
+    slots 1 to n - 1, less slot 1 where the runner-up is known; then, where the
+    repeatable parties exist, one integer per drawn list left without a party (the
+    parties ran out), in the same order, to pick the repeatable party it takes.
+    """
     B, C, P = seats.shape
     Smax = int(m.max())  # a list has at most as many parties as candidates
     members = np.full((B, C, K, Smax), -1, dtype=np.int8)
@@ -792,14 +822,20 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl,
     lw /= w
     sp = np.asarray(pl.size_probs, float)
     cum_probs = (np.cumsum(sp) / sp.sum())[:-1]
-    u_size = rng.random((B, C, K))
+    u_size = rng.random(int(np.maximum(n - 1, 0).sum() - (known_ru & (n > 1)).sum()))
     reps = np.array(facts.repeatable, dtype=np.int8)
-    fill = rng.integers(len(reps), size=(B, C, K)) if reps.size else np.zeros((B, C, K), np.int64)
     if backend == "numba":
         from malivote.reconstruct._sample_numba import fill_members
 
-        nmem, mask = fill_members(members, seats, lw, np.ascontiguousarray(win_mask | ru_mask, np.int64), rep,
-                                  u_size, cum_probs, fill, reps, n, known_ru, m, sp.size)
+        nmem, mask, empty = fill_members(members, seats, lw, np.ascontiguousarray(win_mask | ru_mask, np.int64), rep,
+                                         u_size, cum_probs, n, known_ru, m, sp.size)
+        if reps.size and empty.size:
+            # the lists the parties ran out for take a repeatable one (OTHER, IND): one
+            # member each, as the NumPy code counts it
+            fill = reps[rng.integers(len(reps), size=empty.size)]
+            members.reshape(-1, Smax)[empty, 0] = fill
+            nmem.reshape(-1)[empty] = 1
+            mask.reshape(-1)[empty] = np.int64(1) << fill.astype(np.int64)
         return members, nmem, mask
     taken = ((win_mask | ru_mask)[..., None] >> np.arange(P, dtype=np.int64)) & 1 == 1  # (B, C, P)
     usable = ~taken & ~rep[None, None, :]
@@ -810,14 +846,16 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl,
     got = np.take_along_axis(seats, order, axis=-1) > 0
     members[:, :, 0, :] = np.where(got, order, -1)
     porder = np.argsort(-keys, axis=-1)
-    # 1 + the number of cumulative probabilities below u
-    size = np.ones(u_size.shape, np.int64)
-    for cp in cum_probs:  # (np.searchsorted(cum_probs, u_size, side="left"), one probability at a time)
-        size += u_size > cp
-    size = np.minimum(size, m[None, :, None])
     slot = np.arange(K)
     sampled = (slot >= 1) & (slot < n[..., None])
     sampled &= ~((slot == 1) & known_ru[..., None])
+    u = np.zeros((B, C, K))
+    u[sampled] = u_size  # (C order: the order of u_size)
+    # 1 + the number of cumulative probabilities below u
+    size = np.ones((B, C, K), np.int64)
+    for cp in cum_probs:  # (np.searchsorted(cum_probs, u, side="left"), one probability at a time)
+        size += u > cp
+    size = np.minimum(size, m[None, :, None])
     size = size * sampled
     start = np.cumsum(size, axis=-1) - size
     # the list's places in the party order, place by place (a losing list has at most
@@ -829,8 +867,9 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl,
         ok = (j < size) & (idx < n_avail[..., None])
         members[..., j] = np.where(ok, pk[row + np.minimum(idx, P - 1)], members[..., j])
     if reps.size:
-        empty = sampled & (members[..., 0] < 0)
-        members[..., 0] = np.where(empty, reps[fill], members[..., 0])
+        empty = np.flatnonzero(sampled & (members[..., 0] < 0))
+        if empty.size:
+            members.reshape(-1, Smax)[empty, 0] = reps[rng.integers(len(reps), size=empty.size)]
     bit_of = np.concatenate([[0], np.int64(1) << np.arange(P, dtype=np.int64)])  # index: party + 1
     nmem = np.zeros((B, C, K), np.int64)
     mask = np.zeros((B, C, K), np.int64)

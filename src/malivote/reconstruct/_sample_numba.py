@@ -271,22 +271,26 @@ def list_counts(keys, cap, costc, R):
 
 
 @njit(cache=True, nogil=True)
-def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, fill, reps, n, known_ru, m, n_draw_parties):
+def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, n, known_ru, m, n_draw_parties):
     """Winners' parties (slot 0) and the losing lists' parties, in place.
 
     ``members (B, C, K, S)`` int8, ``-1`` where empty (a known runner-up's parties are
     already in slot 1); ``lw (B, C, P)``: the weighted order keys of the parties,
     read where a party is usable: not in ``taken (B, C)`` (a bit mask) nor ``rep``
-    (P,); ``u_size (B, C, K)``: uniforms for the list sizes; ``fill (B, C, K)``:
-    index into ``reps`` for a list left without a party. The losing lists take
+    (P,); ``u_size``: one uniform per drawn losing list for its size (flat, in (draw,
+    constituency, slot) order, as ``_list_members`` draws them). The losing lists take
     disjoint chunks of the usable parties in descending key order (each party's
-    place counted without branches, not sorted). Returns ``nmem (B, C, K)`` and the
-    member bit masks ``(B, C, K)``.
+    place counted without branches, not sorted). Returns ``nmem (B, C, K)``, the
+    member bit masks ``(B, C, K)`` and the flat (draw, constituency, slot) indices of
+    the drawn lists left without a party (counted 0 members, for the caller to fill).
     """
     B, C, K, S = members.shape
     P = seats.shape[2]
     nmem = np.empty((B, C, K), np.int64)
     mask = np.empty((B, C, K), np.int64)
+    empty = np.empty(B * C * K, np.int64)
+    n_empty = 0
+    at = 0  # the next list size's uniform
     kq = np.empty(P)
     kp = np.empty(P, np.int64)
     order = np.empty(P, np.int64)
@@ -339,9 +343,11 @@ def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, fill, reps, 
                         mask[b, c, k] = 0
                     continue
                 # the size: 1 + the cumulative probabilities below u, at most m
+                u = u_size[at]
+                at += 1
                 size = 1
                 for q in range(cum_probs.size):
-                    if u_size[b, c, k] > cum_probs[q]:
+                    if u > cum_probs[q]:
                         size += 1
                 size = min(size, m[c])
                 cnt = 0
@@ -354,14 +360,12 @@ def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, fill, reps, 
                         bits += one << np.int64(p)
                         cnt += 1
                 start += size
-                if cnt == 0 and reps.size > 0:
-                    p = reps[fill[b, c, k]]
-                    members[b, c, k, 0] = p
-                    bits = one << np.int64(p)
-                    cnt = 1
+                if cnt == 0:
+                    empty[n_empty] = (b * C + c) * K + k
+                    n_empty += 1
                 nmem[b, c, k] = cnt
                 mask[b, c, k] = bits
-    return nmem, mask
+    return nmem, mask, empty[:n_empty]
 
 
 @njit(cache=True, nogil=True)
@@ -432,18 +436,21 @@ def share_search(V, P, majority, n_lists, max_step):
 @njit(cache=True, nogil=True)
 def shuffle_slots(keys, n, first, second, mask, women):
     """Slot ``j`` of a constituency takes its ``perm[j]``-th list, ``perm`` the order of
-    the ``n`` live lists' keys (only ``keys[..., :n]`` are read; the empty slots keep
-    their places and their zeros). ``first``, ``second``, ``mask`` and ``women``
-    (``B, C, K``, distinct arrays) are permuted in place and returned with ``perm``."""
-    B, C, K = keys.shape
+    the ``n`` live lists' keys (``keys``: flat, one per live list in (draw,
+    constituency, slot) order; the empty slots keep their places and their zeros).
+    ``first``, ``second``, ``mask`` and ``women`` (``B, C, K``, distinct arrays) are
+    permuted in place and returned with ``perm``."""
+    B, C, K = first.shape
     perm = np.empty((B, C, K), np.int64)
     order = np.empty(K, np.int64)
     tf, ts = np.empty(K, first.dtype), np.empty(K, second.dtype)
     tm, tw = np.empty(K, mask.dtype), np.empty(K, women.dtype)
+    at = 0
     for b in range(B):
         for c in range(C):
             nl = n[b, c]
-            _insertion_order(keys[b, c], nl, order)
+            _insertion_order(keys[at:at + nl], nl, order)
+            at += nl
             for j in range(nl):
                 tf[j] = first[b, c, j]
                 ts[j] = second[b, c, j]

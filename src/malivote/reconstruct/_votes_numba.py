@@ -173,10 +173,11 @@ def _shares(row, n, total, out, values, slot, keys, spare):
 
 
 @njit(cache=True, nogil=True)
-def _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g_dec, u_fin, u_psi, g_oth, u_shrink,
-          par, first, second, status, w, values, slot, keys, spare, dec, ro):
+def _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi, u_shrink,
+          par, first, second, status, w, values, slot, keys, spare, ro):
     """Both rounds' votes of draw ``b`` (``_votes`` for one draw: one call per draw, as
-    a call passes every array)."""
+    a call passes every array). A constituency's gammas are ``g[start[b, c]:]``, one
+    per list of its Dirichlet split (slots 1 or 2 to ``n - 1``)."""
     K = first.shape[2]
     for c in range(first.shape[1]):
         nl = n[b, c]
@@ -184,33 +185,43 @@ def _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g_dec, u_fin,
         V2 = valid[b, c, 1]
         is_ro = runoff[b, c]
         known = has_share[b, c]
-        # decided in round 1: the winner's votes, the others' split of the rest
-        s_w = 0.5 + 0.5 * u_win[b, c]
-        vw = max(np.int64(np.floor(s_w * V1)), V1 // 2 + 1)
-        if known and not is_ro:
-            vw = v_known[b, c]
-        vw = min(vw, V1 - (nl - 1))
+        s = start[b, c]
+        st1, st2, failed = OK, OK, False
         for k in range(K):
-            w[k] = g_dec[b, c, k] * (1.0 if (k >= 1 and k < nl) else 0.0)
-        st1 = _shares(w, K, V1 - vw - (nl - 1), dec, values, slot, keys, spare)
-        for k in range(K):
-            dec[k] = (vw if k == 0 else dec[k] + 1) * (1 if k < nl else 0)
+            second[b, c, k] = 0
+        if not is_ro:
+            # decided in round 1: the winner's votes, the others' split of the rest
+            s_w = 0.5 + 0.5 * u_win[b, c]
+            vw = max(np.int64(np.floor(s_w * V1)), V1 // 2 + 1)
+            if known:
+                vw = v_known[b, c]
+            vw = min(vw, V1 - (nl - 1))
+            for k in range(K):
+                w[k] = g[s + k - 1] if (k >= 1 and k < nl) else 0.0
+            st1 = _shares(w, K, V1 - vw - (nl - 1), ro, values, slot, keys, spare)
+            for k in range(K):
+                first[b, c, k] = (vw if k == 0 else ro[k] + 1) * (1 if k < nl else 0)
+            status[b, c, 0] = st1
+            status[b, c, 1] = st2
+            status[b, c, 2] = failed
+            continue
 
         # runoff: round 2 first (the winner's share), then a round 1 coherent with it
         s2 = s2_draw[b, c]
         w2 = max(np.int64(np.floor(s2 * V2)), V2 // 2 + 1)
-        if known and is_ro:
+        if known:
             w2 = v_known[b, c]
         w2 = min(w2, max(V2 - 1, 0))
         if V2 > 0:
             s2 = w2 / max(V2, 1)
-        s2 = _min(_max(s2, 0.5), 0.999) if is_ro else 0.55
+        s2 = _min(_max(s2, 0.5), 0.999)
         kk = max(nl - 2, 1)
         a_w, a_l, e = _finalists(s2, np.float64(kk), u_fin[b, c], u_psi[b, c], par)
-        # the eliminated lists' Dirichlet split (a cumsum's sum: sequential), shrunk as in NumPy
+        # the eliminated lists' Dirichlet split (a cumsum's sum: sequential, its zeros
+        # exact), shrunk as in NumPy
         total = 0.0
         for k in range(K):
-            x = g_oth[b, c, k] * (1.0 if (k >= 2 and k < nl) else 0.0)
+            x = g[s + k - 2] if (k >= 2 and k < nl) else 0.0
             w[k] = x
             total = x if k == 0 else total + x
         den = _max(total, 1e-300)
@@ -235,45 +246,41 @@ def _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g_dec, u_fin,
         for k in range(nl):
             ro[k] += 1
 
-        failed = False
-        if is_ro:
-            # rounding may leave another list level with a finalist (small constituencies):
-            # the NumPy loop's moves, row by row (a row once separated is never touched again)
-            failed = True
-            for _ in range(_TRIES):
-                fm = min(ro[0], ro[1])
-                j = 2
-                tm = ro[2] if 2 < nl else 0
-                for k in range(3, K):
-                    v = ro[k] if k < nl else 0
-                    if v > tm:
-                        tm = v
-                        j = k
-                if not fm <= tm:
-                    failed = False
-                    break
-                f = 0 if ro[0] <= ro[1] else 1
-                kd = 2
-                rmin = ro[2] if (2 < nl and j != 2) else _BIG
-                for k in range(3, K):
-                    v = ro[k] if (k < nl and k != j) else _BIG
-                    if v < rmin:
-                        rmin = v
-                        kd = k
-                need = tm - fm + 1
-                # (n > 3 first: with one other list, NumPy's sum wraps but is then ignored)
-                spread = nl > 3 and rmin + need <= fm - 1
-                amt = need if spread else (tm - fm) // 2 + 1
-                dest = kd if spread else f
-                ro[j] -= amt
-                ro[dest] += amt
+        # rounding may leave another list level with a finalist (small constituencies):
+        # the NumPy loop's moves, row by row (a row once separated is never touched again)
+        failed = True
+        for _ in range(_TRIES):
+            fm = min(ro[0], ro[1])
+            j = 2
+            tm = ro[2] if 2 < nl else 0
+            for k in range(3, K):
+                v = ro[k] if k < nl else 0
+                if v > tm:
+                    tm = v
+                    j = k
+            if not fm <= tm:
+                failed = False
+                break
+            f = 0 if ro[0] <= ro[1] else 1
+            kd = 2
+            rmin = ro[2] if (2 < nl and j != 2) else _BIG
+            for k in range(3, K):
+                v = ro[k] if (k < nl and k != j) else _BIG
+                if v < rmin:
+                    rmin = v
+                    kd = k
+            need = tm - fm + 1
+            # (n > 3 first: with one other list, NumPy's sum wraps but is then ignored)
+            spread = nl > 3 and rmin + need <= fm - 1
+            amt = need if spread else (tm - fm) // 2 + 1
+            dest = kd if spread else f
+            ro[j] -= amt
+            ro[dest] += amt
 
         for k in range(K):
-            first[b, c, k] = ro[k] if is_ro else dec[k]
-            second[b, c, k] = 0
-        if is_ro:
-            second[b, c, 0] = w2
-            second[b, c, 1] = V2 - w2
+            first[b, c, k] = ro[k]
+        second[b, c, 0] = w2
+        second[b, c, 1] = V2 - w2
         status[b, c, 0] = st1
         status[b, c, 1] = st2
         status[b, c, 2] = failed
@@ -299,54 +306,60 @@ def _worst(status):
 
 
 @njit(cache=True, nogil=True)
-def _votes_serial(n, valid, runoff, has_share, v_known, s2_draw, u_win, g_dec, u_fin, u_psi, g_oth, u_shrink,
+def _votes_serial(n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi, u_shrink,
                   par, first, second, status):
     """Every row of the block, one after the other (one set of scratch rows)."""
     B, K = first.shape[0], first.shape[2]
     w, values, keys = np.empty(K), np.empty(K), np.empty(K)
-    slot, spare = np.empty(K, np.int64), np.empty(K, np.int64)
-    dec, ro = np.empty(K, np.int64), np.empty(K, np.int64)
+    slot, spare, ro = np.empty(K, np.int64), np.empty(K, np.int64), np.empty(K, np.int64)
     for b in range(B):
-        _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g_dec, u_fin, u_psi, g_oth, u_shrink,
-              par, first, second, status, w, values, slot, keys, spare, dec, ro)
+        _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi, u_shrink,
+              par, first, second, status, w, values, slot, keys, spare, ro)
     return _worst(status)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _votes_parallel(n, valid, runoff, has_share, v_known, s2_draw, u_win, g_dec, u_fin, u_psi, g_oth, u_shrink,
+def _votes_parallel(n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi, u_shrink,
                     par, first, second, status):
     """Every row of the block, the draws in parallel (scratch rows per draw)."""
     B, K = first.shape[0], first.shape[2]
     for b in prange(B):
         w, values, keys = np.empty(K), np.empty(K), np.empty(K)
-        slot, spare = np.empty(K, np.int64), np.empty(K, np.int64)
-        dec, ro = np.empty(K, np.int64), np.empty(K, np.int64)
-        _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g_dec, u_fin, u_psi, g_oth, u_shrink,
-              par, first, second, status, w, values, slot, keys, spare, dec, ro)
+        slot, spare, ro = np.empty(K, np.int64), np.empty(K, np.int64), np.empty(K, np.int64)
+        _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi, u_shrink,
+              par, first, second, status, w, values, slot, keys, spare, ro)
     return _worst(status)
 
 
-def votes(n, valid, runoff, has_share, v_known, s2_draw, draws, par, parallel=None):
+def votes(n, valid, runoff, has_share, v_known, s2_draw, draws, par, K, parallel=None):
     """Round-1 and round-2 votes ``(B, C, K)`` of ``_votes``, from its draws.
 
-    ``draws``: ``(u_win, g_dec, u_fin, u_psi, g_oth, u_shrink)`` as ``_votes`` draws
-    them. Returns ``(first, second, worst)``: ``worst`` holds the status of each of the
-    two roundings (:mod:`malivote._rounding_numba`) and 1 where a runoff's finalists
-    could not be separated from the third list. ``parallel``: whether the draws run in
-    parallel (default: on the main thread only).
+    ``draws``: ``(u_win, g, u_fin, u_psi, u_shrink)`` as ``_votes`` draws them (``g``
+    flat: the gammas of each constituency's Dirichlet split, in (draw, constituency,
+    slot) order). Returns ``(first, second, worst)``: ``worst`` holds the status of
+    each of the two roundings (:mod:`malivote._rounding_numba`) and 1 where a runoff's
+    finalists could not be separated from the third list. ``parallel``: whether the
+    draws run in parallel (default: on the main thread only).
     """
-    u_win, g_dec, u_fin, u_psi, g_oth, u_shrink = draws
-    B, C, K = g_dec.shape
+    u_win, g, u_fin, u_psi, u_shrink = draws
+    B, C = u_win.shape
+    n = np.ascontiguousarray(n, np.int64)
+    runoff = np.ascontiguousarray(runoff, np.bool_)
+    # each constituency's first gamma: the split takes its lists from slot 2 in a
+    # runoff, from slot 1 otherwise
+    need = np.maximum(n - np.where(runoff, 2, 1), 0).reshape(-1)
+    if g.size != need.sum():
+        raise ValueError(f"votes: {g.size} gammas for {need.sum()} lists")
+    start = (np.cumsum(need) - need).reshape(B, C)
     first = np.empty((B, C, K), np.int64)
     second = np.empty((B, C, K), np.int64)
     status = np.empty((B, C, 3), np.int8)
     if parallel is None:
         parallel = threading.current_thread() is threading.main_thread()
     run = _votes_parallel if parallel else _votes_serial
-    worst = run(np.ascontiguousarray(n, np.int64), np.ascontiguousarray(valid, np.int64),
-                np.ascontiguousarray(runoff, np.bool_), np.ascontiguousarray(has_share, np.bool_),
+    worst = run(n, np.ascontiguousarray(valid, np.int64), runoff, np.ascontiguousarray(has_share, np.bool_),
                 np.ascontiguousarray(v_known, np.int64), np.ascontiguousarray(s2_draw, np.float64),
-                u_win, g_dec, u_fin, u_psi, g_oth, u_shrink, par, first, second, status)
+                u_win, np.ascontiguousarray(g, np.float64), start, u_fin, u_psi, u_shrink, par, first, second, status)
     return first, second, worst
 
 
