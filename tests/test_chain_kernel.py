@@ -84,3 +84,28 @@ def test_chain_kernel_matches_numpy_at_the_move_extremes(list_move):
                for b in ("numpy", "numba")]
         assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
         assert not np.array_equal(out[0][0][0::5], out[0][0][4::5])  # the chains moved
+
+
+def test_chain_writes_into_given_arrays():
+    """``out=``: the chains fill the given arrays (a block's slice of the outcomes) and
+    return them, with the same values as fresh arrays; wrong arrays are refused."""
+    from malivote import seeds
+    from malivote.reconstruct import _prepare
+    from malivote.reconstruct._chain import draw_randoms, run_chain
+    from malivote.reconstruct.priors import Priors
+
+    pr = Priors.model_validate({"outcome": {"sweeps": 6}})
+    prep = _prepare(2020, "mali-55", "final", 2, pr)
+    P = prep.pool.seats.shape[-1]
+    rand = draw_randoms(seeds.block_rng(2, seeds.Stage.RECONSTRUCT, 0), 4, 55, 12, prep.pool.seats.shape[0])
+    for backend in ("numpy", "numba"):
+        seats, rnd = np.full((30, 55, P), -7, np.int64), np.full((30, 55), -7, np.int64)
+        got = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, backend=backend, burn=6, thin=2,
+                        records=4, out=(seats[10:26], rnd[10:26]))
+        want = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, backend=backend, burn=6, thin=2,
+                         records=4)
+        assert np.shares_memory(got[0], seats) and np.array_equal(seats[10:26], want[0])
+        assert np.array_equal(rnd[10:26], want[1]) and (seats[:10] == -7).all() and (rnd[26:] == -7).all()
+        with pytest.raises(ValueError, match="out arrays"):
+            run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, backend=backend, burn=6, thin=2,
+                      records=4, out=(seats[10:25], rnd[10:25]))

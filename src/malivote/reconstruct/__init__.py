@@ -191,16 +191,19 @@ def _outcomes(prep: _Prepared, seed: int, first_block: int, last_block: int, pri
     o = priors.outcome
     per, thin = o.draws_per_chain, o.thin
     total = o.sweeps + (per - 1) * thin
-    rngs, seats, rnd = [], [], []
-    for b in range(first_block, last_block):
+    n = (last_block - first_block) * BLOCK
+    # every block's chains write straight into the outcome arrays (no concatenation)
+    seats = np.empty((n, C, prep.pool.seats.shape[-1]), np.int64)
+    rnd = np.empty((n, C), np.int64)
+    rngs = []
+    for i, b in enumerate(range(first_block, last_block)):
         rng = seeds.block_rng(int(seed), seeds.Stage.RECONSTRUCT, b)
         rand = draw_randoms(rng, BLOCK // per, C, total, prep.pool.seats.shape[0])
-        s, r = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, stats,
-                         burn=o.sweeps, thin=thin, records=per)
+        sl = slice(i * BLOCK, (i + 1) * BLOCK)
+        run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, stats,
+                  burn=o.sweeps, thin=thin, records=per, out=(seats[sl], rnd[sl]))
         rngs.append(rng)
-        seats.append(s)
-        rnd.append(r)
-    return rngs, np.concatenate(seats), np.concatenate(rnd)
+    return rngs, seats, rnd
 
 
 def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: int = 0,

@@ -228,7 +228,7 @@ def seat_pair(v, mA, mB):
 
 
 def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=None, burn=None, thin=1,
-              records=1):
+              records=1, out=None):
     """Run the chains at once; returns ``(seats (N * records, C, P), rnd (N * records, C))``.
 
     Chain ``b`` (``N`` of them, one per row of ``rand``) records ``records`` draws,
@@ -236,7 +236,9 @@ def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=
     sweeps; draw ``b * records + r`` is chain ``b``'s ``r``-th record. ``rand`` must
     hold ``burn + (records - 1) * thin`` sweeps. ``backend``: ``"numpy"`` or
     ``"numba"`` (default: :func:`malivote.rules._backend.backend`; ``stats`` always
-    uses NumPy). Both give identical arrays.
+    uses NumPy). Both give identical arrays. ``out``: optional ``(seats, rnd)`` arrays
+    ``(N * records, C, P)`` and ``(N * records, C)``, C-contiguous int64, written and
+    returned (so that blocks can fill one array without a copy).
     """
     sweeps = rand["move"].shape[1]
     burn = sweeps if burn is None else int(burn)
@@ -245,8 +247,13 @@ def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=
     seats = start_seats[rand["start"]].astype(np.int64)
     rnd = start_rnd[rand["start"]].astype(np.int64)
     N, C, P = seats.shape
-    out_seats = np.empty((N, records, C, P), np.int64)
-    out_rnd = np.empty((N, records, C), np.int64)
+    if out is None:
+        out = np.empty((N * records, C, P), np.int64), np.empty((N * records, C), np.int64)
+    for a, shape in zip(out, ((N * records, C, P), (N * records, C))):
+        if a.shape != shape or a.dtype != np.int64 or not a.flags.c_contiguous:
+            raise ValueError(f"internal: out arrays must be C-contiguous int64 of shape {shape}")
+    out_seats = out[0].reshape(N, records, C, P)
+    out_rnd = out[1].reshape(N, records, C)
     if backend is None:
         from malivote.rules._backend import backend as _backend
 
@@ -268,7 +275,7 @@ def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=
               burn, int(thin), out_seats, out_rnd)
     else:
         _run_numpy(target, seats, rnd, rand, stats, burn, int(thin), out_seats, out_rnd)
-    return out_seats.reshape(N * records, C, P), out_rnd.reshape(N * records, C)
+    return out
 
 
 def _fixed_parties(split):
