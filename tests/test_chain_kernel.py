@@ -109,3 +109,21 @@ def test_chain_writes_into_given_arrays():
         with pytest.raises(ValueError, match="out arrays"):
             run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, backend=backend, burn=6, thin=2,
                       records=4, out=(seats[10:25], rnd[10:25]))
+
+
+def test_outcomes_numpy_batches_blocks_with_the_same_draws(monkeypatch):
+    """The NumPy chain runs several blocks' chains at once (each on its own block's
+    randoms): the outcomes equal the compiled chain's, block by block, and a batch
+    boundary inside the range changes nothing."""
+    import malivote.reconstruct as R
+    from malivote.reconstruct.priors import Priors
+    from malivote.rules._backend import use_backend
+
+    pr = Priors.model_validate({"outcome": {"sweeps": 20}})
+    prep = R._prepare(2013, "mali-55", "final", 6, pr)
+    with use_backend("numba"):
+        _, s1, r1 = R._outcomes(prep, 6, 1, 4, pr)
+    monkeypatch.setattr(R, "_NUMPY_BLOCKS", 2)
+    with use_backend("numpy"):
+        rngs, s2, r2 = R._outcomes(prep, 6, 1, 4, pr)
+    assert len(rngs) == 3 and np.array_equal(s1, s2) and np.array_equal(r1, r2)
