@@ -30,7 +30,7 @@ log target of a constituency is
 
 Two backends give **identical** results: a NumPy one, vectorised over draws and
 pairs (a Python loop over sweeps only), and a numba one (``malivote[fast]``, chosen
-by :func:`malivote.rules._backend.backend`), one compiled loop per draw, draws in
+by :func:`malivote.rules._backend.backend`), one compiled loop per chain, chains in
 parallel. Both read every random number from the same pre-drawn arrays (and shuffle with the
 same float products), and every
 floating-point value they compare comes from the same tables (geographic weights

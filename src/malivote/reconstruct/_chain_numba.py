@@ -1,6 +1,6 @@
 """The chain of :mod:`malivote.reconstruct._chain` compiled with numba (``malivote[fast]``).
 
-One compiled loop per draw (draws in parallel with ``prange``): the same proposals,
+One compiled loop per chain (chains in parallel with ``prange``): the same proposals,
 read from the same pre-drawn random numbers, the same fact checks and the same log
 target from the same tables, added in the same order as the NumPy path, so both give
 identical arrays (tested). Imported only when the backend is ``"numba"``.
