@@ -181,26 +181,42 @@ def _prepare(year: int, layout: str, result: str, seed: int, priors: Priors | No
 
 
 def _outcomes(prep: _Prepared, seed: int, first_block: int, last_block: int, priors: Priors, stats=None):
-    """Outcomes of every draw of blocks ``[first_block, last_block)``, block by block.
+    """Outcomes of every draw of blocks ``[first_block, last_block)``.
 
     A block's ``BLOCK`` draws come from ``BLOCK // draws_per_chain`` chains, each
     recording ``draws_per_chain`` draws (after ``sweeps`` sweeps, then every ``thin``),
-    all from the block's own stream.
+    all from the block's own stream. The compiled chain runs block by block; the NumPy
+    one (a Python loop over sweeps, vectorised over chains) runs the chains of up to
+    ``_NUMPY_BLOCKS`` blocks at once, each on its own block's random numbers, so the
+    draws are the same.
     """
+    from malivote.rules._backend import backend
+
     C = prep.facts.layout.n_constituencies
     o = priors.outcome
     per, thin = o.draws_per_chain, o.thin
     total = o.sweeps + (per - 1) * thin
-    rngs, seats, rnd = [], [], []
-    for b in range(first_block, last_block):
-        rng = seeds.block_rng(int(seed), seeds.Stage.RECONSTRUCT, b)
-        rand = draw_randoms(rng, BLOCK // per, C, total, prep.pool.seats.shape[0])
-        s, r = run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, stats,
-                         burn=o.sweeps, thin=thin, records=per)
-        rngs.append(rng)
-        seats.append(s)
-        rnd.append(r)
-    return rngs, np.concatenate(seats), np.concatenate(rnd)
+    n = (last_block - first_block) * BLOCK
+    # every block's chains write straight into the outcome arrays (no concatenation)
+    seats = np.empty((n, C, prep.pool.seats.shape[-1]), np.int64)
+    rnd = np.empty((n, C), np.int64)
+    rngs = []
+    batch = _NUMPY_BLOCKS if (stats is not None or backend() == "numpy") else 1
+    for i0 in range(0, last_block - first_block, batch):
+        rands = []
+        for b in range(first_block + i0, min(first_block + i0 + batch, last_block)):
+            rng = seeds.block_rng(int(seed), seeds.Stage.RECONSTRUCT, b)
+            rands.append(draw_randoms(rng, BLOCK // per, C, total, prep.pool.seats.shape[0]))
+            rngs.append(rng)
+        rand = rands[0] if len(rands) == 1 else {k: np.concatenate([r[k] for r in rands]) for k in rands[0]}
+        sl = slice(i0 * BLOCK, (i0 + len(rands)) * BLOCK)
+        run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, stats,
+                  burn=o.sweeps, thin=thin, records=per, out=(seats[sl], rnd[sl]))
+    return rngs, seats, rnd
+
+
+#: Blocks whose chains the NumPy chain runs at once (see :func:`_outcomes`).
+_NUMPY_BLOCKS = 10
 
 
 def reconstruct(year: int, *, layout: str = "mali-55", draws: int = 1000, seed: int = 0,

@@ -3,10 +3,13 @@
 State of one draw: the seats of each party on each constituency's winning list
 ``(C, P)`` and each constituency's deciding round ``(C,)``. Each chain starts from
 one of the integer programme's solutions and records ``draws_per_chain`` draws: after
-``sweeps`` sweeps (its burn-in), then every ``thin`` sweeps. A sweep pairs the constituencies at random and proposes, on each pair ``(c, d)``:
+``sweeps`` sweeps (its burn-in), then every ``thin`` sweeps. A sweep pairs the
+constituencies at random (a Fisher-Yates shuffle, :func:`pairing`) and proposes, on
+each pair ``(c, d)``, from one uniform ``u`` per pair (:func:`draw_randoms`):
 
 - a **seat swap** (probability ``1 - list_move``): one seat of ``c`` (party ``p``,
-  a seat drawn uniformly) and one of ``d`` (party ``q``) change places. Party totals
+  a seat drawn uniformly) and one of ``d`` (party ``q``) change places (the two seats
+  from ``u`` rescaled, :func:`seat_pair`). Party totals
   hold; where the round-1 totals per party are facts, only pairs decided in the same
   round qualify. It moves a seat between members of joint lists, adds a party to a
   list or removes one;
@@ -27,8 +30,9 @@ log target of a constituency is
 
 Two backends give **identical** results: a NumPy one, vectorised over draws and
 pairs (a Python loop over sweeps only), and a numba one (``malivote[fast]``, chosen
-by :func:`malivote.rules._backend.backend`), one compiled loop per draw, draws in
-parallel. Both read every random number from the same pre-drawn arrays, and every
+by :func:`malivote.rules._backend.backend`), one compiled loop per chain, chains in
+parallel. Both read every random number from the same pre-drawn arrays (and shuffle with the
+same float products), and every
 floating-point value they compare comes from the same tables (geographic weights
 per district and summed win count, log list-size weights, ``log k`` for the
 Hastings ratio, ``log u``), added in the same order, so no rounding can differ.
@@ -38,7 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Target", "run_chain", "row_holds", "draw_randoms"]
+__all__ = ["Target", "run_chain", "row_holds", "draw_randoms", "pairing", "seat_pair"]
 
 
 class Target:
@@ -117,6 +121,12 @@ class Target:
         self.split_rounds = facts.round1 is not None
         self.list_move = priors.outcome.list_move
 
+    def fixed_parties(self):
+        """``(split_p, split_n, h_split_p, h_split_n)`` of :func:`_fixed_parties` (made once)."""
+        if getattr(self, "_fixed", None) is None:
+            self._fixed = _fixed_parties(self.split) + _fixed_parties(self.h_split)
+        return self._fixed
+
     def _geo(self, c, mem):
         """Geographic log weight of lists with members ``mem (..., P)`` at ``c``."""
         if self.mean_form:
@@ -169,22 +179,56 @@ def draw_randoms(rng, B, C, sweeps, n_start):
     """The random numbers of one block's chains (drawn first from the block's stream).
 
     ``start (B,)``: each chain's starting outcome;
-    ``perm (B, sweeps, C)``: a random order of the constituencies per sweep (a
-    Fisher-Yates shuffle, ``Generator.permuted``), paired off two by two;
-    ``u (B, sweeps, C // 2, 5)``: per pair, the move kind, the two seats, the
-    round-only swap and ``log u`` of the acceptance test.
+    ``shuffle (B, sweeps, C - 1)``: per sweep, the uniforms of a Fisher-Yates shuffle
+    of the constituencies (:func:`pairing`), paired off two by two;
+    ``move (B, sweeps, C // 2)``: per pair, one uniform ``u`` for the move: a list swap
+    where ``u < list_move`` (of the rounds only where ``u < list_move / 2`` and the
+    round-1 totals per party are unknown), else a seat swap whose two seats come from
+    ``(u - list_move) / (1 - list_move)`` (:func:`seat_pair`);
+    ``logu (B, sweeps, C // 2)``: per pair, ``log u`` of the acceptance test.
+    Every uniform drawn is read (the acceptance's where the proposal keeps the facts).
     """
     H = C // 2
     start = rng.integers(n_start, size=B)
-    # int64: permuted's fast path for pointer-sized items (the same shuffle as int16)
-    perm = rng.permuted(np.broadcast_to(np.arange(C, dtype=np.int64), (B, sweeps, C)), axis=-1)
-    u = rng.random((B, sweeps, H, 5))
-    u[..., 4] = np.log(np.maximum(u[..., 4], 1e-300))
-    return dict(start=start, perm=perm, u=u)
+    shuffle = rng.random((B, sweeps, max(C - 1, 0)))
+    move = rng.random((B, sweeps, H))
+    logu = rng.random((B, sweeps, H))
+    np.log(np.maximum(logu, 1e-300, out=logu), out=logu)
+    return dict(start=start, shuffle=shuffle, move=move, logu=logu)
+
+
+def pairing(shuffle):
+    """The constituency orders ``(..., C)`` of the uniforms ``shuffle (..., C - 1)``.
+
+    A Fisher-Yates shuffle of ``0 .. C-1`` per row: step ``k`` swaps position
+    ``i = C - 1 - k`` with ``min(floor(shuffle[k] * (i + 1)), i)``. The compiled chain
+    does the same steps per sweep (the same float products, so the same orders).
+    """
+    lead = shuffle.shape[:-1]
+    C = shuffle.shape[-1] + 1
+    u = shuffle.reshape(-1, C - 1)
+    n = u.shape[0]
+    order = np.broadcast_to(np.arange(C, dtype=np.int64), (n, C)).copy()
+    rows = np.arange(n)
+    for k in range(C - 1):
+        i = C - 1 - k
+        j = np.minimum(np.floor(u[:, k] * (i + 1)).astype(np.int64), i)
+        a = order[:, i].copy()
+        order[:, i] = order[rows, j]
+        order[rows, j] = a
+    return order.reshape(lead + (C,))
+
+
+def seat_pair(v, mA, mB):
+    """The seats ``(kA, kB)`` of a seat swap from the uniform ``v`` (the rescaled move
+    uniform): ``k = min(floor(v * mA * mB), mA * mB - 1)``, ``kA = k // mB``, ``kB = k % mB``."""
+    n = mA * mB
+    k = np.minimum(np.floor(v * n).astype(np.int64), n - 1)
+    return k // mB, k % mB
 
 
 def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=None, burn=None, thin=1,
-              records=1):
+              records=1, out=None):
     """Run the chains at once; returns ``(seats (N * records, C, P), rnd (N * records, C))``.
 
     Chain ``b`` (``N`` of them, one per row of ``rand``) records ``records`` draws,
@@ -192,17 +236,24 @@ def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=
     sweeps; draw ``b * records + r`` is chain ``b``'s ``r``-th record. ``rand`` must
     hold ``burn + (records - 1) * thin`` sweeps. ``backend``: ``"numpy"`` or
     ``"numba"`` (default: :func:`malivote.rules._backend.backend`; ``stats`` always
-    uses NumPy). Both give identical arrays.
+    uses NumPy). Both give identical arrays. ``out``: optional ``(seats, rnd)`` arrays
+    ``(N * records, C, P)`` and ``(N * records, C)``, C-contiguous int64, written and
+    returned (so that blocks can fill one array without a copy).
     """
-    sweeps = rand["perm"].shape[1]
+    sweeps = rand["move"].shape[1]
     burn = sweeps if burn is None else int(burn)
     if burn + (records - 1) * thin != sweeps:
         raise ValueError(f"internal: {sweeps} sweeps drawn for burn {burn}, {records} records, thin {thin}")
     seats = start_seats[rand["start"]].astype(np.int64)
     rnd = start_rnd[rand["start"]].astype(np.int64)
     N, C, P = seats.shape
-    out_seats = np.empty((N, records, C, P), np.int64)
-    out_rnd = np.empty((N, records, C), np.int64)
+    if out is None:
+        out = np.empty((N * records, C, P), np.int64), np.empty((N * records, C), np.int64)
+    for a, shape in zip(out, ((N * records, C, P), (N * records, C))):
+        if a.shape != shape or a.dtype != np.int64 or not a.flags.c_contiguous:
+            raise ValueError(f"internal: out arrays must be C-contiguous int64 of shape {shape}")
+    out_seats = out[0].reshape(N, records, C, P)
+    out_rnd = out[1].reshape(N, records, C)
     if backend is None:
         from malivote.rules._backend import backend as _backend
 
@@ -216,16 +267,15 @@ def run_chain(target: Target, start_seats, start_rnd, rand, stats=None, backend=
             raise ValueError(f"internal: {P} parties, more than the 64 of a bit mask")
         if not (seats.sum(-1) == t.m).all():
             raise ValueError("internal: a starting list's seats do not sum to its constituency's magnitude")
-        split_p, split_n = _fixed_parties(t.split)
-        h_split_p, h_split_n = _fixed_parties(t.h_split)
-        chain(seats, rnd, rand["perm"], rand["u"],
+        split_p, split_n, h_split_p, h_split_n = t.fixed_parties()
+        chain(seats, rnd, rand["shuffle"], rand["move"], rand["logu"],
               t.m, t.req, t.exact, t.notmask, t.split, split_p, split_n, t.round_fixed,
               t.h_on, t.h_req, t.h_exact, t.h_round, t.h_split, h_split_p, h_split_n, t.log_hint,
-              t.log_size, t.d, t.rc, t.TD, t.TR, t.mean_form, t.W, t.log_int, t.split_rounds, t.list_move,
+              t.log_size, t.d, t.rc, t.TD, t.TR, t.mean_form, t.W, t.log_int, t.split_rounds, t.list_move, t.list_move * 0.5, 1.0 - t.list_move,
               burn, int(thin), out_seats, out_rnd)
     else:
         _run_numpy(target, seats, rnd, rand, stats, burn, int(thin), out_seats, out_rnd)
-    return out_seats.reshape(N * records, C, P), out_rnd.reshape(N * records, C)
+    return out
 
 
 def _fixed_parties(split):
@@ -245,20 +295,25 @@ def _run_numpy(target, seats, rnd, rand, stats, burn, thin, out_seats, out_rnd):
     H = C // 2
     rows = np.arange(N)[:, None]
     pidx = np.arange(P)
-    sweeps = rand["perm"].shape[1]
+    sweeps = rand["move"].shape[1]
     R = out_seats.shape[1]
+    lm = target.list_move
+    half, rest = lm * 0.5, 1.0 - lm
     if burn == 0:
         out_seats[:, 0], out_rnd[:, 0] = seats, rnd
+    order = pairing(rand["shuffle"])
     for t in range(sweeps):
-        perm = rand["perm"][:, t].astype(np.intp)
+        perm = order[:, t].astype(np.intp)
         cA, cB = perm[:, 0 : 2 * H : 2], perm[:, 1 : 2 * H : 2]
-        u = rand["u"][:, t]
+        u = rand["move"][:, t]
         sA, sB = seats[rows, cA], seats[rows, cB]
         rA, rB = rnd[rows, cA], rnd[rows, cB]
         mA, mB = m[cA], m[cB]
-        # seat swap
-        kA = np.floor(u[..., 1] * mA).astype(np.int64)
-        kB = np.floor(u[..., 2] * mB).astype(np.int64)
+        # seat swap (the move uniform rescaled where it is one: u >= list_move)
+        is_list = u < lm
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.where(is_list, 0.0, (u - lm) / rest)
+        kA, kB = seat_pair(v, mA, mB)
         p = (np.cumsum(sA, -1) <= kA[..., None]).sum(-1)
         q = (np.cumsum(sB, -1) <= kB[..., None]).sum(-1)
         eP = pidx == p[..., None]
@@ -274,8 +329,7 @@ def _run_numpy(target, seats, rnd, rand, stats, burn, thin, out_seats, out_rnd):
         sBq = np.take_along_axis(sB, q[..., None], -1)[..., 0]
         hast = target.log_int[(sAq + 1) * (sBp + 1)] - target.log_int[np.maximum(sAp * sBq, 1)]
         # list swap (with rounds), or round swap where rounds are free of party totals
-        is_list = u[..., 0] < target.list_move
-        round_only = is_list & (~target.split_rounds) & (u[..., 3] < 0.5)
+        round_only = is_list & (~target.split_rounds) & (u < half)
         same_m = mA == mB
         nA = np.where(is_list[..., None], np.where(round_only[..., None], sA, sB), nA_seat)
         nB = np.where(is_list[..., None], np.where(round_only[..., None], sB, sA), nB_seat)
@@ -286,7 +340,7 @@ def _run_numpy(target, seats, rnd, rand, stats, burn, thin, out_seats, out_rnd):
         dlog = (target.logf(cA, nA, nrA) + target.logf(cB, nB, nrB)
                 - target.logf(cA, sA, rA) - target.logf(cB, sB, rB))
         dlog = dlog + np.where(is_list, 0.0, hast)
-        acc = ok & (u[..., 4] < dlog)
+        acc = ok & (rand["logu"][:, t] < dlog)
         seats[rows, cA] = np.where(acc[..., None], nA, sA)
         seats[rows, cB] = np.where(acc[..., None], nB, sB)
         rnd[rows, cA] = np.where(acc, nrA, rA)

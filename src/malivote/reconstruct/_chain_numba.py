@@ -1,6 +1,6 @@
 """The chain of :mod:`malivote.reconstruct._chain` compiled with numba (``malivote[fast]``).
 
-One compiled loop per draw (draws in parallel with ``prange``): the same proposals,
+One compiled loop per chain (chains in parallel with ``prange``): the same proposals,
 read from the same pre-drawn random numbers, the same fact checks and the same log
 target from the same tables, added in the same order as the NumPy path, so both give
 identical arrays (tested). Imported only when the backend is ``"numba"``.
@@ -87,12 +87,13 @@ def _logf(c, s, rn, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, 
 
 
 @njit(cache=True, nogil=True)
-def _one_chain(b, seats, rnd, perms, U, m, req, exact, notmask, split, split_p, split_n, round_fixed,
+def _one_chain(b, seats, rnd, shuffle, move, logu, m, req, exact, notmask, split, split_p, split_n, round_fixed,
                h_on, h_req, h_exact, h_round, h_split, h_split_p, h_split_n, log_hint, log_size, d, rc, TD, TR,
-               mean_form, W, log_int, split_rounds, list_move, burn, thin, out_seats, out_rnd):
+               mean_form, W, log_int, split_rounds, list_move, half_move, seat_scale, burn, thin, out_seats,
+               out_rnd):
     """Chain ``b`` of :func:`chain`."""
     C, P = seats.shape[1], seats.shape[2]
-    sweeps = perms.shape[1]
+    sweeps = move.shape[1]
     H = C // 2
     R = out_seats.shape[1]
     L = log_size.shape[1]
@@ -108,13 +109,24 @@ def _one_chain(b, seats, rnd, perms, U, m, req, exact, notmask, split, split_p, 
         mk[c] = _mask(S[c], P)
         cur[c] = _logf(c, S[c], rb[c], P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d,
                        rc, TD, TR, mean_form, W)
+    order = np.empty(C, np.int64)
     if burn == 0:
         out_seats[b, 0] = S
         out_rnd[b, 0] = rb
     for t in range(sweeps):
+        # the sweep's pairs: a Fisher-Yates shuffle of the constituencies (as _chain.pairing)
+        for c in range(C):
+            order[c] = c
+        for k in range(C - 1):
+            i = C - 1 - k
+            j = min(np.int64(np.floor(shuffle[b, t, k] * (i + 1))), i)
+            x = order[i]
+            order[i] = order[j]
+            order[j] = x
         for h in range(H):
-            cA = np.int64(perms[b, t, 2 * h])
-            cB = np.int64(perms[b, t, 2 * h + 1])
+            cA = order[2 * h]
+            cB = order[2 * h + 1]
+            u = move[b, t, h]
             rA = rb[cA]
             rB = rb[cB]
             mA = m[cA]
@@ -122,11 +134,11 @@ def _one_chain(b, seats, rnd, perms, U, m, req, exact, notmask, split, split_p, 
             # The proposal: cA's new list is row lA of S after one seat of party `minus` goes
             # to party `plus` (-1: none), with new mask nmA and round nrA; cB's is row lB
             # after a seat of `plus` goes to `minus`.
-            if U[b, t, h, 0] < list_move:
+            if u < list_move:
                 # list swap (or round swap, keeping the lists)
                 if mA != mB:
                     continue
-                if (not split_rounds) and U[b, t, h, 3] < 0.5:
+                if (not split_rounds) and u < half_move:
                     whole = False
                     lA = cA
                     lB = cB
@@ -159,8 +171,11 @@ def _one_chain(b, seats, rnd, perms, U, m, req, exact, notmask, split, split_p, 
                 # round-1 totals per party are facts)
                 if split_rounds and rA != rB:
                     continue
-                kA = np.int64(np.floor(U[b, t, h, 1] * mA))
-                kB = np.int64(np.floor(U[b, t, h, 2] * mB))
+                # (as _chain.seat_pair, from the move uniform rescaled)
+                n = mA * mB
+                kk = min(np.int64(np.floor((u - list_move) / seat_scale * n)), n - 1)
+                kA = kk // mB
+                kB = kk % mB
                 minus = np.int64(P)
                 cum = np.int64(0)
                 bits = mk[cA]
@@ -273,7 +288,7 @@ def _one_chain(b, seats, rnd, perms, U, m, req, exact, notmask, split, split_p, 
                     a2 = out
             dlog = a1 + a2 - cur[cA] - cur[cB]
             dlog = dlog + hast
-            if U[b, t, h, 4] < dlog:
+            if logu[b, t, h] < dlog:
                 if minus >= 0:
                     S[cA, minus] -= 1
                     S[cA, plus] += 1
@@ -297,12 +312,15 @@ def _one_chain(b, seats, rnd, perms, U, m, req, exact, notmask, split, split_p, 
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def chain(seats, rnd, perms, U, m, req, exact, notmask, split, split_p, split_n, round_fixed,
+def chain(seats, rnd, shuffle, move, logu, m, req, exact, notmask, split, split_p, split_n, round_fixed,
           h_on, h_req, h_exact, h_round, h_split, h_split_p, h_split_n, log_hint, log_size, d, rc, TD, TR,
-          mean_form, W, log_int, split_rounds, list_move, burn, thin, out_seats, out_rnd):
+          mean_form, W, log_int, split_rounds, list_move, half_move, seat_scale, burn, thin, out_seats,
+               out_rnd):
     """Run every chain in place: ``seats (N, C, P)``, ``rnd (N, C)``, recording draws.
 
-    ``perms (N, sweeps, C)``, ``U (N, sweeps, H, 5)`` (``U[..., 4]`` is log u).
+    ``shuffle (N, sweeps, C - 1)``, ``move (N, sweeps, H)``, ``logu (N, sweeps, H)``:
+    the random numbers of :func:`malivote.reconstruct._chain.draw_randoms`;
+    ``half_move = list_move * 0.5`` and ``seat_scale = 1 - list_move``.
     Chain ``b`` records its state into ``out_seats[b, r]``, ``out_rnd[b, r]`` after
     ``burn + r * thin`` sweeps, for ``r < out_seats.shape[1]``. ``split_p[c, :split_n[c]]``
     (``h_split_p``, ``h_split_n``): the parties whose seats at ``c`` a fact (a hint) fixes,
@@ -311,7 +329,8 @@ def chain(seats, rnd, perms, U, m, req, exact, notmask, split, split_p, split_n,
     function of the constituency's state, so the value is the same.
     """
     for b in prange(seats.shape[0]):
-        _one_chain(b, seats, rnd, perms, U, m, req, exact, notmask, split, split_p, split_n, round_fixed,
+        _one_chain(b, seats, rnd, shuffle, move, logu, m, req, exact, notmask, split, split_p, split_n, round_fixed,
                    h_on, h_req, h_exact, h_round, h_split, h_split_p, h_split_n, log_hint, log_size, d, rc, TD, TR,
-                   mean_form, W, log_int, split_rounds, list_move, burn, thin, out_seats, out_rnd)
+                   mean_form, W, log_int, split_rounds, list_move, half_move, seat_scale, burn, thin, out_seats,
+                   out_rnd)
     return seats, rnd
