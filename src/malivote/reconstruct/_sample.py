@@ -415,9 +415,8 @@ def _votes(rng, n, valid, runoff, has_share, v_known, s2_draw, tilt, K, pw, pr, 
     B, C = n.shape
     # every draw first, in the order the steps below use them: both backends read them
     lead = np.where(runoff, 2, 1)  # the lists before the Dirichlet split: the winner, a runoff's loser
-    need = np.maximum(n - lead, 0)
     u_win = _beta(rng, pw.round1_a * tilt, pw.round1_b, (B, C))
-    g = rng.gamma(pw.others_alpha, 1.0, int(need.sum()))
+    g = rng.gamma(pw.others_alpha, 1.0, int(np.maximum(n - lead, 0).sum()))
     u_fin = rng.beta(pr.finalists_a, pr.finalists_b, (B, C))
     u_psi = rng.beta(pr.transfer_a, pr.transfer_b, (B, C))
     u_shrink = rng.random((B, C))
