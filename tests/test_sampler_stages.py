@@ -154,8 +154,8 @@ class _FixedKeys:
     def __init__(self, keys):
         self.keys = keys
 
-    def random(self, shape):
-        assert shape == self.keys.shape
+    def random(self, size):
+        assert size == self.keys.size
         return self.keys.copy()
 
 
@@ -169,9 +169,18 @@ def test_allocate_units_backends_with_ties():
         total = lo.sum(1) + (rng.uniform(0, 1, B) * (hi - lo).sum(1)).astype(np.int64)
         U = int((hi - lo).max())
         keys = rng.integers(0, 6, (B, L, max(U, 1))) / 5.0 if trial % 2 else rng.random((B, L, max(U, 1)))
-        out = [_sample.allocate_units(total, lo, hi, _FixedKeys(keys[..., :U]), backend=b) for b in ("numpy", "numba")]
+        # one key per unit place, flat in (row, entry, place) order
+        flat = keys[..., :U][np.arange(U) < (hi - lo)[..., None]]
+        out = [_sample.allocate_units(total, lo, hi, _FixedKeys(flat), backend=b) for b in ("numpy", "numba")]
         assert np.array_equal(out[0], out[1])
         assert ((out[0] >= lo) & (out[0] <= hi)).all()
+        if trial % 2 == 0:  # distinct keys: the R smallest keys' places, row by row
+            assert np.array_equal(out[0].sum(1), total)
+            for b in range(0, B, 7):
+                order = np.argsort(flat_b := keys[b, :, :U][np.arange(U) < (hi - lo)[b, :, None]])
+                owner = np.repeat(np.arange(L), (hi - lo)[b])
+                want = lo[b] + np.bincount(owner[order[: total[b] - lo[b].sum()]], minlength=L)
+                assert np.array_equal(out[0][b], want), (trial, b, flat_b.size)
     for b in ("numpy", "numba"):
         with pytest.raises(ValueError, match="infeasible total"):
             _sample.allocate_units(np.array([10]), np.zeros((1, 2), np.int64), np.ones((1, 2), np.int64),

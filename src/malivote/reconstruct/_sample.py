@@ -28,7 +28,9 @@ def allocate_units(total, lo, hi, rng, weights=None, backend="numpy"):
 
     ``lo``/``hi``: (B, L). The ``total - sum(lo)`` extra units go to distinct unit
     places chosen uniformly at random (weighted per entry if ``weights`` is given),
-    a multivariate-hypergeometric allocation. ``backend="numba"`` gives the same
+    a multivariate-hypergeometric allocation. One uniform key per unit place, that is
+    ``sum(hi - lo)`` of them, flat in (row, entry, place) order: entries with no room
+    (``hi == lo``, most list slots) draw none. ``backend="numba"`` gives the same
     integers (the same keys, the same threshold) compiled.
     """
     B, L = lo.shape
@@ -39,15 +41,18 @@ def allocate_units(total, lo, hi, rng, weights=None, backend="numpy"):
         raise ValueError("allocate_units: infeasible total")
     if U == 0:
         return lo.copy()
-    keys = rng.random((B, L, U))
+    places = np.arange(U) < cap[..., None]  # (B, L, U), in the keys' order
+    keys = rng.random(int(np.maximum(cap, 0).sum()))
     if weights is not None:
-        keys = -np.log(keys) / np.maximum(weights, 1e-12)[..., None]
+        keys = -np.log(keys) / np.repeat(np.maximum(weights, 1e-12).reshape(-1), np.maximum(cap, 0).reshape(-1))
     if backend == "numba":
         from malivote.reconstruct._sample_numba import allocate
 
         return allocate(np.ascontiguousarray(lo, np.int64), np.ascontiguousarray(cap, np.int64), keys,
                         np.ascontiguousarray(np.broadcast_to(R, (B,)), np.int64))
-    keys = np.where(np.arange(U) < cap[..., None], keys, np.inf).reshape(B, -1)
+    full = np.full((B, L, U), np.inf)
+    full[places] = keys
+    keys = full.reshape(B, -1)
     srt = np.sort(keys, axis=1)
     thr = np.take_along_axis(srt, np.maximum(R - 1, 0)[:, None], axis=1)
     chosen = (keys <= thr) & (R[:, None] > 0)
@@ -354,8 +359,12 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         lo_l, hi_l = lo1.reshape(B, -1), hi1.reshape(B, -1)
         women[..., 1:] = allocate_units(np.full(B, tot), lo_l, hi_l, rng, backend=backend).reshape(B, C, K - 1)
     else:
-        q = rng.uniform(*priors.women.candidates, (B, 1, 1))
-        women[..., 1:] = np.clip(rng.binomial(mm[..., 1:], q), lo1, hi1) * live1
+        q = rng.uniform(*priors.women.candidates, B)
+        # one binomial per losing list that exists, in (draw, constituency, slot) order
+        draw_of = np.nonzero(live1)[0]
+        others = np.zeros((B, C, K - 1), dtype=np.int64)
+        others[live1] = np.clip(rng.binomial(mm[..., 1:][live1], q[draw_of]), lo1[live1], hi1[live1])
+        women[..., 1:] = others
 
     # ---- 9. shuffle the list slots: the n lists of a constituency take slots 0..n-1
     # in the order of their keys (one per list, flat in (draw, constituency, slot) order)

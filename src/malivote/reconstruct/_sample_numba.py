@@ -387,24 +387,28 @@ def _insertion_order(keys, n, order):
 def allocate(lo, cap, keys, R):
     """Units of :func:`~malivote.reconstruct._sample.allocate_units`: ``lo`` plus, per
     row, the unit places (``u < cap``) with keys up to the ``R``-th smallest (found by
-    a quickselect). ``lo``, ``cap`` ``(B, L)``, ``keys (B, L, U)``, ``R (B,)``."""
-    B, L, U = keys.shape
+    a quickselect). ``lo``, ``cap`` ``(B, L)``, ``R (B,)``; ``keys``: one per unit
+    place, flat in (row, entry, place) order."""
+    B, L = lo.shape
     out = lo.copy()
-    vals = np.empty(L * U)
+    vals = np.empty(keys.shape[0])
+    start = 0
     for b in range(B):
-        if R[b] <= 0:
-            continue
         n = 0
         for i in range(L):
-            for u in range(min(cap[b, i], U)):
-                vals[n] = keys[b, i, u]
-                n += 1
-        thr = _kth(vals, 0, n, R[b] - 1)
-        for i in range(L):
-            cnt = 0
-            for u in range(min(cap[b, i], U)):
-                cnt += keys[b, i, u] <= thr
-            out[b, i] += cnt
+            n += max(cap[b, i], 0)
+        if R[b] > 0:
+            for j in range(n):
+                vals[j] = keys[start + j]
+            thr = _kth(vals, 0, n, R[b] - 1)
+            at = start
+            for i in range(L):
+                cnt = 0
+                for _ in range(max(cap[b, i], 0)):
+                    cnt += keys[at] <= thr
+                    at += 1
+                out[b, i] += cnt
+        start += n
     return out
 
 
