@@ -41,17 +41,17 @@ def allocate_units(total, lo, hi, rng, weights=None, backend="numpy"):
         raise ValueError("allocate_units: infeasible total")
     if U == 0:
         return lo.copy()
-    places = np.arange(U) < cap[..., None]  # (B, L, U), in the keys' order
-    keys = rng.random(int(np.maximum(cap, 0).sum()))
+    room = np.maximum(cap, 0)
+    keys = rng.random(int(room.sum()))
     if weights is not None:
-        keys = -np.log(keys) / np.repeat(np.maximum(weights, 1e-12).reshape(-1), np.maximum(cap, 0).reshape(-1))
+        keys = -np.log(keys) / np.repeat(np.maximum(weights, 1e-12).reshape(-1), room.reshape(-1))
     if backend == "numba":
         from malivote.reconstruct._sample_numba import allocate
 
         return allocate(np.ascontiguousarray(lo, np.int64), np.ascontiguousarray(cap, np.int64), keys,
                         np.ascontiguousarray(np.broadcast_to(R, (B,)), np.int64))
     full = np.full((B, L, U), np.inf)
-    full[places] = keys
+    full[np.arange(U) < cap[..., None]] = keys  # (the places in the keys' order)
     keys = full.reshape(B, -1)
     srt = np.sort(keys, axis=1)
     thr = np.take_along_axis(srt, np.maximum(R - 1, 0)[:, None], axis=1)
