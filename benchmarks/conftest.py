@@ -13,6 +13,12 @@ import sys
 
 import pytest
 
+from malivote.simulate import keep_freed_memory
+
+# As the ``malivote`` command does: each block reuses the memory the block before it
+# freed (malivote._malloc), instead of faulting it in again.
+keep_freed_memory()
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "tests"))
 # Benchmark modules share their input generators.
 sys.path.insert(0, os.path.dirname(__file__))

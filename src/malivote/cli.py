@@ -371,6 +371,9 @@ def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
         try:
+            from malivote._malloc import keep_freed_memory
+
+            keep_freed_memory()  # this process is the command's own
             code = _dispatch(args)
             try:
                 sys.stdout.flush()

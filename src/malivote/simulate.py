@@ -20,11 +20,12 @@ import sys
 import numpy as np
 
 from malivote import seeds
+from malivote._malloc import keep_freed_memory
 from malivote.election import Ensemble
 from malivote.pipeline import compile_scenario
 from malivote.results import Decision, Simulation
 
-__all__ = ["CHUNK_DRAWS", "RULE_BLOCK", "Simulation", "simulate"]
+__all__ = ["CHUNK_DRAWS", "RULE_BLOCK", "Simulation", "keep_freed_memory", "simulate"]
 
 #: Draws that share one random stream (:data:`malivote.seeds.BLOCK`).
 RULE_BLOCK = seeds.BLOCK
@@ -116,6 +117,8 @@ def _start_process(scenario, seed: int, workers: int) -> None:
     global _PROCESS_PIPELINE
     import importlib.util
     import os
+
+    keep_freed_memory()
 
     if importlib.util.find_spec("numba") is not None:
         import numba
