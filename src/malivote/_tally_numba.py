@@ -20,7 +20,7 @@ from numba import njit
 from numba.core import types
 from numba.extending import intrinsic
 
-__all__ = ["block_counts", "credit_rows", "party_votes_equal"]
+__all__ = ["block_counts", "credit_elected_rows", "credit_rows", "party_votes_equal"]
 
 
 @intrinsic
@@ -205,3 +205,41 @@ def credit_rows(seats, roster_party, roster_female, n_parties):
                     if roster_female[d, c, k, m]:
                         women[d] += 1
     return party_seats, women, 0
+
+
+@njit(nogil=True, cache=True)
+def credit_elected_rows(elected, roster_party, roster_female, n_parties):
+    """Party seats and women elected from a ``(D, C, K, M)`` mask of elected roster
+    positions (:func:`malivote.election.credit_elected`).
+
+    Returns ``(party_seats, women, status)``; ``status`` is 0, or 1 when an elected
+    position names a party outside ``[0, n_parties]`` (past a roster's end, say): the
+    caller then counts with NumPy, which raises or counts as it always has.
+    """
+    draws = elected.shape[0]
+    size = elected.shape[3]
+    rows = elected.shape[1] * elected.shape[2]
+    flat = elected.reshape(draws, rows, size)
+    party = roster_party.reshape(draws, rows, size)
+    female = roster_female.reshape(draws, rows, size)
+    party_seats = np.zeros((draws, n_parties + 1), dtype=np.int64)
+    women = np.zeros(draws, dtype=np.int64)
+    for d in range(draws):
+        count = np.int64(0)
+        for r in range(rows):
+            # Most lists elect no one: one test of the whole roster skips them.
+            anyone = False
+            for m in range(size):
+                anyone |= flat[d, r, m]
+            if not anyone:
+                continue
+            for m in range(size):
+                if flat[d, r, m]:
+                    p = party[d, r, m]
+                    if p < 0 or p > n_parties:
+                        return party_seats[:, :n_parties], women, 1
+                    # n_parties: the spare bin of the NumPy count.
+                    party_seats[d, p] += 1
+                    count += female[d, r, m]
+        women[d] = count
+    return party_seats[:, :n_parties], women, 0
