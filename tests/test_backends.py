@@ -548,3 +548,37 @@ def test_block_vote_candidate_votes_match(spread):
         assert results[0].dtype == results[2].dtype == np.int64
         np.testing.assert_array_equal(results[2], results[0])
         assert (results[0][first == 0] == 0).all() and (results[0][roster_party >= 0][first[..., None].repeat(3, -1)[roster_party >= 0] > 0] >= 1).all()
+
+
+@needs_numba
+@pytest.mark.parametrize("ties", ["lot", "votes", "raise"])
+@pytest.mark.parametrize("seed", range(4))
+def test_decide_runoff_matches(ties, seed):
+    """The runoff winners, their lots and the random numbers drawn are the same on
+    both backends: without a tie (the kernel), with ties, and with an empty runoff."""
+    from malivote.ruleset import decide_runoff
+
+    rng = np.random.default_rng(seed)
+    first = _tied_votes(rng, (20, 6, 4), 50)
+    outcome = two_round(first, np.ones(6, np.int64), count_lots=True, rng=seed)
+    second = rng.integers(1, 40 if seed % 2 else 10**6, size=first.shape)
+    if seed == 3:
+        # Both finalists of one runoff without round-2 votes: an error from both.
+        row = tuple(np.argwhere(outcome.round == 2)[0])
+        second[row + (outcome.finalists[row][0],)] = second[row + (outcome.finalists[row][1],)] = 0
+    results = []
+    for name in ("numpy", "numba"):
+        generator = np.random.default_rng(seed)
+        with use_backend(name):
+            try:
+                results.append(decide_runoff(second, outcome.finalists, ties=ties, first=first, rng=generator))
+            except ValueError as error:
+                results.append(str(error))
+        results.append(generator.random())
+    assert results[1] == results[3]
+    if isinstance(results[0], str):
+        assert results[0] == results[2] and (seed == 3 or ties == "raise")
+    else:
+        for expected, found in zip(results[0], results[2]):
+            assert expected.dtype == found.dtype == np.int64 and expected.shape == found.shape == (20, 6)
+            np.testing.assert_array_equal(found, expected)

@@ -1,8 +1,9 @@
 """Compiled kernels (numba) of the counts after the rule: credit and tally, one pass each.
 
 Imported only when the backend is ``"numba"`` (:mod:`malivote.rules._backend`), by
-:func:`malivote.election.credit_seats`, :func:`malivote.metrics.block_party_votes` and
-:func:`malivote.pipeline.block_metrics`; each falls back to its NumPy count, which
+:func:`malivote.election.credit_seats`, :func:`malivote.election.credit_elected`,
+:func:`malivote.metrics.block_party_votes` and :func:`malivote.pipeline.block_metrics`;
+each falls back to its NumPy count, which
 gives the same numbers, where the input is not what the kernel takes or is bad.
 Its party votes are, bit for bit, those of :func:`malivote.metrics.party_votes`
 (``method="equal"``): the same float64 operations in the same order. That function

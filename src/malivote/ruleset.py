@@ -221,6 +221,18 @@ def decide_runoff(second, finalists, *, ties: str = "lot", first=None, rng=None)
     [[1, 0]]
     """
     rng = normalise_rng(rng)
+    if (
+        backend() == "numba" and isinstance(second, np.ndarray) and isinstance(finalists, np.ndarray)
+        and second.dtype in (np.int32, np.int64) and second.ndim >= 1 and second.shape[-1] >= 1
+        and finalists.dtype == np.int64 and finalists.shape == second.shape[:-1] + (2,)
+    ):
+        # Without a tied runoff no lot is drawn: the winners in one pass, else NumPy.
+        from malivote.rules import _numba
+
+        winner = _numba.runoff_winners(second.reshape(-1, second.shape[-1]), finalists.reshape(-1, 2))
+        if winner is not None:
+            shape = finalists.shape[:-1]
+            return winner.reshape(shape), np.zeros(shape, dtype=np.int64)
     runoff = finalists[..., 1] >= 0
     pair = np.maximum(finalists, 0)
     pair_votes = np.take_along_axis(second, pair, axis=-1)

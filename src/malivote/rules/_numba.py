@@ -33,7 +33,7 @@ from numba import get_num_threads, njit, prange
 
 __all__ = [
     "leading_lists", "two_round_rows", "divisor_rows", "block_rows", "list_seats", "candidate_votes",
-    "runoff_place_lots", "DONE", "REDO", "ERROR",
+    "runoff_place_lots", "runoff_winners", "DONE", "REDO", "ERROR",
 ]
 
 # Row status of :func:`two_round_rows`.
@@ -789,3 +789,35 @@ def runoff_place_lots(first: np.ndarray, rounds: np.ndarray, finalists: np.ndarr
         np.ascontiguousarray(first), np.ascontiguousarray(rounds), np.ascontiguousarray(finalists), lots
     )
     return lots
+
+
+@njit(nogil=True, cache=True)
+def _runoff_winner_rows(second, finalists, winner):
+    n_rows = second.shape[0]
+    untied = True
+    for r in range(n_rows):
+        leader = finalists[r, 0]
+        runner_up = finalists[r, 1]
+        if runner_up < 0:
+            winner[r] = leader
+            continue
+        leader_votes = second[r, max(leader, 0)]
+        runner_up_votes = second[r, runner_up]
+        # Equal votes (a tie, or an empty runoff) need the lot or the error of NumPy.
+        untied &= leader_votes != runner_up_votes
+        winner[r] = runner_up if runner_up_votes > leader_votes else leader
+    return untied
+
+
+def runoff_winners(second: np.ndarray, finalists: np.ndarray):
+    """The runoff winners of :func:`malivote.ruleset.decide_runoff` where no runoff
+    is tied, in one pass over the rows; None where one is (or gives both finalists
+    no votes), for the NumPy path to settle.
+
+    ``second`` is ``(R, K)`` int32 or int64 and ``finalists`` ``(R, 2)`` int64 with
+    slots in ``[-1, K)``; returns ``(R,)`` int64.
+    """
+    winner = np.empty(second.shape[0], dtype=np.int64)
+    if not _runoff_winner_rows(np.ascontiguousarray(second), np.ascontiguousarray(finalists), winner):
+        return None
+    return winner
