@@ -485,3 +485,100 @@ def test_block_vote_raise_matches():
 
     votes, magnitude, lists = _block_case(2)
     assert_same_error(block_vote, votes, magnitude, lists, ties="raise", rng=0)
+
+
+# --- the rule adapters' fused steps (malivote.ruleset) ------------------------------
+
+
+@needs_numba
+@pytest.mark.parametrize("n_lists", [2, 3, 5])
+@pytest.mark.parametrize("seed", range(4))
+def test_runoff_place_lots_match(n_lists, seed):
+    """Who went to a runoff by lot: the kernel's count is the NumPy count, with ties
+    for first, second and third place, and two lists only (no list left out)."""
+    from malivote.ruleset import _runoff_place_lots
+
+    rng = np.random.default_rng(seed)
+    first = _tied_votes(rng, (30, 7, n_lists), 4)
+    outcome = two_round(first, np.arange(1, 8), count_lots=True, rng=seed)
+    expected, found = _both(_runoff_place_lots, first, outcome)
+    assert expected.dtype == found.dtype == np.int64 and expected.shape == found.shape == (30, 7)
+    np.testing.assert_array_equal(found, expected)
+    if n_lists > 2:
+        assert expected.any() and not expected.all()
+    else:
+        assert not expected.any()
+
+
+@needs_numba
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("spread", [0.0, 0.3, 30.0, 400.0])
+def test_block_vote_candidate_votes_match(spread):
+    """BlockVote's candidate votes on the rosters (numba) are the NumPy ones, with
+    lists without votes, gaps in the rosters, and spreads that reach 2**53 (an
+    error from both)."""
+    from malivote.election import Ensemble
+    from malivote.layouts import custom_layout
+    from malivote.ruleset import BlockVote
+
+    rng = np.random.default_rng(8)
+    layout = custom_layout(["North", "South", "East"], [2, 1, 3])
+    first = rng.integers(0, 10**6, size=(6, 3, 4))
+    first[rng.random(first.shape) < 0.3] = 0
+    roster_party = rng.integers(0, 2, size=first.shape + (3,))
+    roster_party[rng.random(roster_party.shape) < 0.4] = -1
+    ensemble = Ensemble(layout=layout, parties=("A", "B"), first=first, second=0 * first,
+                        members=np.ones_like(first), roster_party=roster_party.astype(np.int16),
+                        roster_female=np.zeros(roster_party.shape, bool),
+                        turnout=np.zeros((6, 3, 2, 4), np.int64))
+    rule = BlockVote(magnitude=np.array([2, 1, 3]), split_ticket=spread)
+    results = []
+    for name in ("numpy", "numba"):
+        generator = np.random.default_rng(9)
+        with use_backend(name):
+            try:
+                results.append(rule.candidate_votes(ensemble, generator))
+            except ValueError as error:
+                results.append(str(error))
+        results.append(generator.random())
+    assert results[1] == results[3]  # the same draws taken
+    if isinstance(results[0], str):
+        assert spread >= 30 and results[0] == results[2]
+    else:
+        assert results[0].dtype == results[2].dtype == np.int64
+        np.testing.assert_array_equal(results[2], results[0])
+        assert (results[0][first == 0] == 0).all() and (results[0][roster_party >= 0][first[..., None].repeat(3, -1)[roster_party >= 0] > 0] >= 1).all()
+
+
+@needs_numba
+@pytest.mark.parametrize("ties", ["lot", "votes", "raise"])
+@pytest.mark.parametrize("seed", range(4))
+def test_decide_runoff_matches(ties, seed):
+    """The runoff winners, their lots and the random numbers drawn are the same on
+    both backends: without a tie (the kernel), with ties, and with an empty runoff."""
+    from malivote.ruleset import decide_runoff
+
+    rng = np.random.default_rng(seed)
+    first = _tied_votes(rng, (20, 6, 4), 50)
+    outcome = two_round(first, np.ones(6, np.int64), count_lots=True, rng=seed)
+    second = rng.integers(1, 40 if seed % 2 else 10**6, size=first.shape)
+    if seed == 3:
+        # Both finalists of one runoff without round-2 votes: an error from both.
+        row = tuple(np.argwhere(outcome.round == 2)[0])
+        second[row + (outcome.finalists[row][0],)] = second[row + (outcome.finalists[row][1],)] = 0
+    results = []
+    for name in ("numpy", "numba"):
+        generator = np.random.default_rng(seed)
+        with use_backend(name):
+            try:
+                results.append(decide_runoff(second, outcome.finalists, ties=ties, first=first, rng=generator))
+            except ValueError as error:
+                results.append(str(error))
+        results.append(generator.random())
+    assert results[1] == results[3]
+    if isinstance(results[0], str):
+        assert results[0] == results[2] and (seed == 3 or ties == "raise")
+    else:
+        for expected, found in zip(results[0], results[2]):
+            assert expected.dtype == found.dtype == np.int64 and expected.shape == found.shape == (20, 6)
+            np.testing.assert_array_equal(found, expected)

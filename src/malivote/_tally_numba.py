@@ -1,8 +1,9 @@
 """Compiled kernels (numba) of the counts after the rule: credit and tally, one pass each.
 
 Imported only when the backend is ``"numba"`` (:mod:`malivote.rules._backend`), by
-:func:`malivote.election.credit_seats`, :func:`malivote.metrics.block_party_votes` and
-:func:`malivote.pipeline.block_metrics`; each falls back to its NumPy count, which
+:func:`malivote.election.credit_seats`, :func:`malivote.election.credit_elected`,
+:func:`malivote.metrics.block_party_votes` and :func:`malivote.pipeline.block_metrics`;
+each falls back to its NumPy count, which
 gives the same numbers, where the input is not what the kernel takes or is bad.
 Its party votes are, bit for bit, those of :func:`malivote.metrics.party_votes`
 (``method="equal"``): the same float64 operations in the same order. That function
@@ -15,54 +16,87 @@ counts are integers, exact in any order.
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
 from numba import njit
+from numba.core import types
+from numba.extending import intrinsic
 
-__all__ = ["block_counts", "credit_rows", "party_votes_equal"]
+__all__ = ["block_counts", "credit_elected_rows", "credit_rows", "party_votes_equal"]
 
-# De Bruijn sequence for the index of a 64-bit power of two (count trailing zeros).
-_DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
-_CTZ = np.zeros(64, dtype=np.int64)
-for _i in range(64):
-    _CTZ[((1 << _i) * 0x03F79D71B4CB0A89 % 2**64) >> 58] = _i
+
+@intrinsic
+def _cttz(typingctx, src):
+    """Trailing zero bits of a non-zero integer (LLVM ``cttz``): the lowest party of a mask."""
+    if not isinstance(src, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 0))
+
+    return src(src), codegen
+
+
+@intrinsic
+def _popcount(typingctx, src):
+    """Set bits of an integer (LLVM ``ctpop``): the parties of a mask."""
+    if not isinstance(src, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+
+    return src(src), codegen
 
 
 @njit(nogil=True, cache=True)
-def _party_votes_row(votes, members, d, c, limit, rest, share, bins):
-    """Party votes of constituency ``c`` of draw ``d`` into ``bins`` (zeroed by the
-    caller); returns False on a bad list (see :func:`party_votes_equal`)."""
-    slots = votes.shape[2]
+def _party_votes_row(votes, members, d, c, end, limit, rest, share, bins, row):
+    """Add the party votes of constituency ``c`` of draw ``d`` to ``row``; returns
+    False on a bad list (see :func:`party_votes_equal`).
+
+    Only slots ``0 .. end`` are read: the caller knows that the others hold no votes.
+    ``bins`` is all zeros on entry and on return.
+    """
     n_active = 0
-    for k in range(slots):
+    touched = np.int64(0)
+    overlap = np.int64(0)
+    bad = False
+    # Branch-free: whether a slot holds a list, and a joint one, is a coin flip to
+    # the branch predictor. Empty slots are written past the lists and not counted.
+    for k in range(end):
         v = votes[d, c, k]
-        if v <= 0:
-            if v < 0:
-                return False
-            continue
-        mask = members[d, c, k]
-        if mask <= 0 or mask >= limit:
-            return False
-        n = 0
-        m = mask
-        while m:
-            m &= m - 1
-            n += 1
+        active = v > 0
+        mask = members[d, c, k] if active else np.int64(0)
+        bad |= (v < 0) | (active & ((mask <= 0) | (mask >= limit)))
+        overlap |= touched & mask
+        touched |= mask
         rest[n_active] = mask
-        share[n_active] = np.float64(v) / np.float64(n)
-        n_active += 1
-    # Pass by pass, each list's lowest party left, lists in slot order: the order of
-    # the pairs in metrics.party_votes's bincount.
+        # v / 1.0 is v: single-party lists get the share NumPy divides out too.
+        share[n_active] = np.float64(v) / np.float64(max(_popcount(mask), 1))
+        n_active += active
+    if bad:
+        return False
+    # NumPy's bin of a party starts at 0.0 and takes its shares pass by pass, lists in
+    # slot order within a pass, before the constituency is added to the draw's total.
+    # Where no party is on two lists here, each bin takes one share, 0.0 + share is
+    # the share, and it goes to the total directly.
+    target = row if overlap == 0 else bins
     while n_active:
         kept = 0
         for i in range(n_active):
             m = rest[i]
-            lowest = m & -m
-            bins[_CTZ[(np.uint64(lowest) * _DEBRUIJN) >> np.uint64(58)]] += share[i]
-            m ^= lowest
-            if m:
-                rest[kept] = m
-                share[kept] = share[i]
-                kept += 1
+            x = share[i]
+            target[_cttz(m)] += x
+            m &= m - 1
+            rest[kept] = m
+            share[kept] = x
+            kept += m != 0
         n_active = kept
+    if overlap:
+        while touched:
+            p = _cttz(touched)
+            row[p] += bins[p]
+            bins[p] = 0.0
+            touched &= touched - 1
     return True
 
 
@@ -81,51 +115,65 @@ def party_votes_equal(votes, members, n_parties):
     share = np.zeros(slots, dtype=np.float64)
     limit = np.int64(1) << n_parties
     for d in range(draws):
+        row = result[d]
         for c in range(constituencies):
-            for p in range(n_parties):
-                bins[p] = 0.0
-            if not _party_votes_row(votes, members, d, c, limit, rest, share, bins):
+            if not _party_votes_row(votes, members, d, c, slots, limit, rest, share, bins, row):
                 return result, False
-            for p in range(n_parties):
-                result[d, p] += bins[p]
     return result, True
 
 
 @njit(nogil=True, cache=True)
 def block_counts(votes, members, seats, rounds, n_parties):
     """Party votes (as :func:`party_votes_equal`) and, per draw, the votes of lists
-    that won no seat, all the votes, and the seats decided in round 1.
+    that won no seat, all the votes, the seats and constituencies decided in round 1
+    and the constituencies decided in round 2.
 
     ``seats`` is ``(D, C, K)`` int64 and ``rounds`` ``(D, C)``. Returns
-    ``(party_votes, lost, valid, round1_seats, ok)``.
+    ``(party_votes, lost, valid, round1_seats, round1_constituencies, runoffs, ok)``;
+    ``ok`` is False where :func:`party_votes_equal`'s would be, or a round is
+    neither 1 nor 2 (the caller then lets :mod:`malivote.metrics` raise).
     """
     draws, constituencies, slots = votes.shape
     result = np.zeros((draws, n_parties), dtype=np.float64)
     lost = np.zeros(draws, dtype=np.int64)
     valid = np.zeros(draws, dtype=np.int64)
     round1 = np.zeros(draws, dtype=np.int64)
+    round1_constituencies = np.zeros(draws, dtype=np.int64)
+    runoffs = np.zeros(draws, dtype=np.int64)
     bins = np.zeros(n_parties, dtype=np.float64)
     rest = np.zeros(slots, dtype=np.int64)
     share = np.zeros(slots, dtype=np.float64)
     limit = np.int64(1) << n_parties
     for d in range(draws):
+        row = result[d]
+        total = np.int64(0)
+        lost_d = np.int64(0)
+        round1_d = np.int64(0)
+        first_rounds = np.int64(0)
         for c in range(constituencies):
-            for p in range(n_parties):
-                bins[p] = 0.0
-            if not _party_votes_row(votes, members, d, c, limit, rest, share, bins):
-                return result, lost, valid, round1, False
-            for p in range(n_parties):
-                result[d, p] += bins[p]
-            first_round = rounds[d, c] == 1
+            decided = rounds[d, c]
+            if decided != 1 and decided != 2:
+                return result, lost, valid, round1, round1_constituencies, runoffs, False
+            first_round = decided == 1
+            first_rounds += first_round
+            # The integer counts vectorise; they also find the last slot with votes
+            # (lists fill the first slots), so that the party count skips the rest.
+            end = 0
             for k in range(slots):
                 v = votes[d, c, k]
                 s = seats[d, c, k]
-                valid[d] += v
-                if s == 0:
-                    lost[d] += v
-                elif first_round:
-                    round1[d] += s
-    return result, lost, valid, round1, True
+                total += v
+                lost_d += v if s == 0 else 0
+                round1_d += s if first_round else 0
+                end = max(end, k + 1 if v != 0 else 0)
+            if not _party_votes_row(votes, members, d, c, end, limit, rest, share, bins, row):
+                return result, lost, valid, round1, round1_constituencies, runoffs, False
+        valid[d] = total
+        lost[d] = lost_d
+        round1[d] = round1_d
+        round1_constituencies[d] = first_rounds
+        runoffs[d] = constituencies - first_rounds
+    return result, lost, valid, round1, round1_constituencies, runoffs, True
 
 
 @njit(nogil=True, cache=True)
@@ -158,3 +206,41 @@ def credit_rows(seats, roster_party, roster_female, n_parties):
                     if roster_female[d, c, k, m]:
                         women[d] += 1
     return party_seats, women, 0
+
+
+@njit(nogil=True, cache=True)
+def credit_elected_rows(elected, roster_party, roster_female, n_parties):
+    """Party seats and women elected from a ``(D, C, K, M)`` mask of elected roster
+    positions (:func:`malivote.election.credit_elected`).
+
+    Returns ``(party_seats, women, status)``; ``status`` is 0, or 1 when an elected
+    position names a party outside ``[0, n_parties]`` (past a roster's end, say): the
+    caller then counts with NumPy, which raises or counts as it always has.
+    """
+    draws = elected.shape[0]
+    size = elected.shape[3]
+    rows = elected.shape[1] * elected.shape[2]
+    flat = elected.reshape(draws, rows, size)
+    party = roster_party.reshape(draws, rows, size)
+    female = roster_female.reshape(draws, rows, size)
+    party_seats = np.zeros((draws, n_parties + 1), dtype=np.int64)
+    women = np.zeros(draws, dtype=np.int64)
+    for d in range(draws):
+        count = np.int64(0)
+        for r in range(rows):
+            # Most lists elect no one: one test of the whole roster skips them.
+            anyone = False
+            for m in range(size):
+                anyone |= flat[d, r, m]
+            if not anyone:
+                continue
+            for m in range(size):
+                if flat[d, r, m]:
+                    p = party[d, r, m]
+                    if p < 0 or p > n_parties:
+                        return party_seats[:, :n_parties], women, 1
+                    # n_parties: the spare bin of the NumPy count.
+                    party_seats[d, p] += 1
+                    count += female[d, r, m]
+        women[d] = count
+    return party_seats[:, :n_parties], women, 0

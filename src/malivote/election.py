@@ -249,6 +249,21 @@ def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female:
     roster_female = np.asarray(roster_female)
     if elected.ndim == 0 or elected.dtype != bool or not (elected.shape == roster_party.shape == roster_female.shape):
         return _credit_elected_dense(elected, roster_party, roster_female, n_parties)
+    if (
+        elected.ndim == 4 and roster_party.dtype in (np.int16, np.int64) and roster_female.dtype == bool
+        and isinstance(n_parties, (int, np.integer)) and n_parties >= 0
+    ):
+        from malivote.rules._backend import backend
+
+        if backend() == "numba":
+            from malivote._tally_numba import credit_elected_rows
+
+            party_seats, women, status = credit_elected_rows(
+                np.ascontiguousarray(elected), np.ascontiguousarray(roster_party),
+                np.ascontiguousarray(roster_female), int(n_parties),
+            )
+            if status == 0:
+                return party_seats, women
     where = np.nonzero(elected)
     parties = roster_party[where]
     if (parties < 0).any():

@@ -96,8 +96,9 @@ def block_metrics(ensemble: Ensemble, decision: Decision) -> dict[str, np.ndarra
     return _block_values(ensemble, decision)[0]
 
 
-def _block_values(ensemble: Ensemble, decision: Decision) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """:func:`block_metrics`, and the seats decided in round 1 in each draw."""
+def _block_values(ensemble: Ensemble, decision: Decision) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """:func:`block_metrics`, and the seats and constituencies decided in round 1 in
+    each draw."""
     first, members, seats, rounds = ensemble.first, ensemble.members, decision.party_seats, decision.round
     list_seats = decision.seats
     n_parties = len(ensemble.parties)
@@ -116,23 +117,29 @@ def _block_values(ensemble: Ensemble, decision: Decision) -> tuple[dict[str, np.
         )
         if not counted[-1]:
             counted = None
+    first_round = None
     if counted is not None:
-        votes, lost, valid, round1 = counted[:4]
+        # The kernel has checked the rounds (1 or 2) and the votes (non-negative).
+        votes, lost, valid, round1, round1_constituencies, runoffs = counted[:6]
+        rounds_ok = True
     else:
         votes = metrics.block_party_votes(first, members, n_parties)
-        round1 = np.where((rounds == 1)[..., None], list_seats, 0).sum(axis=(-1, -2))
+        first_round = rounds == 1
+        round1 = np.where(first_round[..., None], list_seats, 0).sum(axis=(-1, -2))
+        round1_constituencies = first_round.sum(axis=-1)
         if fast:
             lost = np.where(list_seats == 0, first, 0).sum(axis=(-2, -1))
             valid = first.sum(axis=(-2, -1))
+            r2 = rounds == 2
+            runoffs = r2.sum(axis=-1).astype(np.int64)
+            rounds_ok = (r2 | first_round).all() and first.min(initial=0) >= 0
     if fast:
         vote_total = votes.sum(axis=-1)
         seats_float = seats.astype(np.float64)
         seat_total = seats_float.sum(axis=-1)
-        r2 = rounds == 2
         if (
-            (vote_total != 0).all() and (seat_total != 0).all() and (valid != 0).all()
-            and seats.min(initial=0) >= 0 and (counted is not None or first.min(initial=0) >= 0)
-            and (r2 | (rounds == 1)).all()
+            rounds_ok and (vote_total != 0).all() and (seat_total != 0).all() and (valid != 0).all()
+            and seats.min(initial=0) >= 0
         ):
             # As metrics._shares, metrics.gallagher, ... compute them.
             v = votes / vote_total[..., None]
@@ -144,11 +151,11 @@ def _block_values(ensemble: Ensemble, decision: Decision) -> tuple[dict[str, np.
                 "enp_votes": 1.0 / (v**2).sum(axis=-1),
                 "enp_seats": 1.0 / (s**2).sum(axis=-1),
                 "largest_party_share": s.max(axis=-1),
-                "runoffs": r2.sum(axis=-1).astype(np.int64),
+                "runoffs": runoffs,
                 "wasted_votes": lost / valid,
                 "women": decision.women,
             }
-            return values, round1
+            return values, round1, round1_constituencies
     values = {
         "gallagher": metrics.gallagher(votes, seats),
         "loosemore_hanby": metrics.loosemore_hanby(votes, seats),
@@ -159,7 +166,7 @@ def _block_values(ensemble: Ensemble, decision: Decision) -> tuple[dict[str, np.
         "wasted_votes": metrics.wasted_votes(first, list_seats),
         "women": decision.women,
     }
-    return values, round1
+    return values, round1, round1_constituencies
 
 
 def tally_block(ensemble: Ensemble, decision: Decision, blocs: dict | None = None, *,
@@ -176,14 +183,14 @@ def tally_block(ensemble: Ensemble, decision: Decision, blocs: dict | None = Non
     if tally is None:
         tally = Tally.empty(ensemble.parties, house, ensemble.layout.n_constituencies, blocs=tuple(blocs))
     seats = decision.party_seats
-    values, round1 = _block_values(ensemble, decision)
+    values, round1, round1_constituencies = _block_values(ensemble, decision)
     bloc_seats = None
     if blocs:
         key = tuple((name, tuple(members)) for name, members in blocs.items())
         bloc_seats = seats @ _membership(key, tuple(ensemble.parties))
     tally.add(
         party_seats=seats,
-        round1_constituencies=(decision.round == 1).sum(axis=-1),
+        round1_constituencies=round1_constituencies,
         round1_seats=round1,
         women=decision.women,
         metrics=values,

@@ -50,6 +50,7 @@ import numpy as np
 from malivote import rules
 from malivote.election import Ensemble, credit_elected, credit_seats
 from malivote.results import Decision
+from malivote.rules._backend import backend
 from malivote.rules.ties import choose_by_lot
 from malivote.seeds import normalise_rng
 
@@ -220,6 +221,18 @@ def decide_runoff(second, finalists, *, ties: str = "lot", first=None, rng=None)
     [[1, 0]]
     """
     rng = normalise_rng(rng)
+    if (
+        backend() == "numba" and isinstance(second, np.ndarray) and isinstance(finalists, np.ndarray)
+        and second.dtype in (np.int32, np.int64) and second.ndim >= 1 and second.shape[-1] >= 1
+        and finalists.dtype == np.int64 and finalists.shape == second.shape[:-1] + (2,)
+    ):
+        # Without a tied runoff no lot is drawn: the winners in one pass, else NumPy.
+        from malivote.rules import _numba
+
+        winner = _numba.runoff_winners(second.reshape(-1, second.shape[-1]), finalists.reshape(-1, 2))
+        if winner is not None:
+            shape = finalists.shape[:-1]
+            return winner.reshape(shape), np.zeros(shape, dtype=np.int64)
     runoff = finalists[..., 1] >= 0
     pair = np.maximum(finalists, 0)
     pair_votes = np.take_along_axis(second, pair, axis=-1)
@@ -255,6 +268,19 @@ def _runoff_place_lots(first: np.ndarray, outcome) -> np.ndarray:
     """1 where a lot chose who went to the runoff: the weaker finalist tied with the
     best list left out. (The rule's own count also includes the lot that the default
     transfer draws between finalists tied in round 1, which a drawn runoff replaces.)"""
+    finalists = outcome.finalists
+    if (
+        backend() == "numba" and first.dtype == np.int64 and first.ndim >= 1 and first.shape[-1] >= 1
+        and first.shape[:-1] == outcome.round.shape
+        and finalists.shape == outcome.round.shape + (2,) and finalists.dtype == np.int64
+    ):
+        # One pass over the rows instead of two gathers, a copy and a scatter.
+        from malivote.rules import _numba
+
+        n_lists = first.shape[-1]
+        return _numba.runoff_place_lots(
+            first.reshape(-1, n_lists), outcome.round.reshape(-1), finalists.reshape(-1, 2)
+        ).reshape(outcome.round.shape)
     runoff = outcome.round == 2
     pair = np.maximum(outcome.finalists, 0)
     pair_votes = np.take_along_axis(first, pair, axis=-1)
@@ -364,6 +390,16 @@ class BlockVote:
         z = rng.standard_normal(on_roster.shape) if self.split_ticket > 0 else None
         # A spread that could overflow exp() off the rosters takes the full computation.
         if z is None or (z.size and self.split_ticket * z.max() <= 700.0):
+            if backend() == "numba" and votes.first.dtype == np.int64 and votes.roster_party.ndim == 4:
+                # The same votes without the index arrays of the NumPy gathers
+                # (a sixth of the slots are on a roster, and fewer have votes).
+                from malivote.rules import _numba
+
+                candidates = _numba.candidate_votes(
+                    votes.roster_party, votes.first, z, self.split_ticket, _MAX_CANDIDATE_VOTES
+                )
+                if candidates is not None:
+                    return candidates
             slots = np.flatnonzero(on_roster)
             first = votes.first.reshape(-1)[slots // on_roster.shape[-1]]
             real = first.astype(np.float64)

@@ -31,7 +31,10 @@ import numba
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-__all__ = ["leading_lists", "two_round_rows", "divisor_rows", "block_rows", "list_seats", "DONE", "REDO", "ERROR"]
+__all__ = [
+    "leading_lists", "two_round_rows", "divisor_rows", "block_rows", "list_seats", "candidate_votes",
+    "runoff_place_lots", "runoff_winners", "DONE", "REDO", "ERROR",
+]
 
 # Row status of :func:`two_round_rows`.
 DONE = 0
@@ -668,3 +671,153 @@ def list_seats(elected: np.ndarray, lists: np.ndarray, n_lists: int) -> np.ndarr
     seats = np.empty((elected.shape[0], n_lists), dtype=np.int64)
     _launch(_list_seats, np.ascontiguousarray(elected), np.ascontiguousarray(lists, dtype=np.int64), seats)
     return seats
+
+
+@njit(nogil=True, cache=True)
+def _roster_gather(roster_party, first, z, has_z):
+    """The votes (and the normal draws) of the roster positions of the lists with
+    votes, in flat order.
+
+    A list without votes gives its candidates none, whatever the draws, so its
+    positions are skipped here and in :func:`_candidate_fill`.
+    """
+    rows = first.size
+    size = roster_party.shape[-1]
+    party = roster_party.reshape(rows, size)
+    votes = first.reshape(rows)
+    n = 0
+    for r in range(rows):
+        if votes[r] > 0:
+            for m in range(size):
+                n += party[r, m] >= 0
+    listed = np.empty(n, dtype=np.int64)
+    drawn = np.empty(n if has_z else 0, dtype=np.float64)
+    normal = z.reshape(rows, size) if has_z else z.reshape(1, -1)
+    i = 0
+    for r in range(rows):
+        v = votes[r]
+        if v <= 0:
+            continue
+        for m in range(size):
+            if party[r, m] >= 0:
+                listed[i] = v
+                if has_z:
+                    drawn[i] = normal[r, m]
+                i += 1
+    return listed, drawn
+
+
+@njit(nogil=True, cache=True)
+def _candidate_fill(roster_party, first, real, limit, out):
+    """Whole candidate votes into ``out`` (every entry written), from the real votes
+    of :func:`_roster_gather`'s positions; False where one is not below ``limit`` (or
+    is NaN), before anything is written."""
+    rows = first.size
+    size = roster_party.shape[-1]
+    party = roster_party.reshape(rows, size)
+    votes = first.reshape(rows)
+    flat = out.reshape(rows, size)
+    for i in range(real.size):
+        if not real[i] < limit:
+            return False
+    i = 0
+    for r in range(rows):
+        if votes[r] <= 0:
+            for m in range(size):
+                flat[r, m] = 0
+            continue
+        for m in range(size):
+            if party[r, m] >= 0:
+                # At least one: rounding never unseats a list.
+                flat[r, m] = max(np.int64(np.rint(real[i])), 1)
+                i += 1
+            else:
+                flat[r, m] = 0
+    return True
+
+
+def candidate_votes(roster_party: np.ndarray, first: np.ndarray, z, spread: float, limit: float):
+    """:meth:`malivote.ruleset.BlockVote.candidate_votes` on the roster positions, fused.
+
+    The same float64 operations as the NumPy path: the list's votes as float64, times
+    ``np.exp(spread * z)`` (NumPy's exp, computed here between the two passes), then
+    rounded half to even; None where a vote reaches ``limit``, for the NumPy path to
+    handle.
+    """
+    has_z = z is not None
+    listed, drawn = _roster_gather(
+        np.ascontiguousarray(roster_party), np.ascontiguousarray(first),
+        np.ascontiguousarray(z) if has_z else np.zeros(1), has_z,
+    )
+    real = listed.astype(np.float64)
+    if has_z:
+        real *= np.exp(spread * drawn)
+    out = np.empty(roster_party.shape, dtype=np.int64)
+    if not _candidate_fill(np.ascontiguousarray(roster_party), np.ascontiguousarray(first), real, float(limit), out):
+        return None
+    return out
+
+
+# ------------------------------------------------------------------ two-round lots
+
+
+@njit(nogil=True, cache=True)
+def _runoff_place_rows(first, rounds, finalists, lots):
+    n_rows, n_lists = first.shape
+    for r in range(n_rows):
+        if rounds[r] != 2:
+            lots[r] = 0
+            continue
+        a = max(finalists[r, 0], 0)
+        b = max(finalists[r, 1], 0)
+        # The finalists' own entries count as -1, as in the NumPy count.
+        best = np.int64(-1)
+        for k in range(n_lists):
+            if k != a and k != b:
+                best = max(best, np.int64(first[r, k]))
+        lots[r] = best == min(first[r, a], first[r, b])
+
+
+def runoff_place_lots(first: np.ndarray, rounds: np.ndarray, finalists: np.ndarray) -> np.ndarray:
+    """:func:`malivote.ruleset._runoff_place_lots` in one pass over the rows.
+
+    ``first`` is ``(R, K)`` int64, ``rounds`` ``(R,)`` and ``finalists`` ``(R, 2)``
+    with slots in ``[-1, K)``; returns ``(R,)`` int64.
+    """
+    lots = np.empty(first.shape[0], dtype=np.int64)
+    _runoff_place_rows(
+        np.ascontiguousarray(first), np.ascontiguousarray(rounds), np.ascontiguousarray(finalists), lots
+    )
+    return lots
+
+
+@njit(nogil=True, cache=True)
+def _runoff_winner_rows(second, finalists, winner):
+    n_rows = second.shape[0]
+    untied = True
+    for r in range(n_rows):
+        leader = finalists[r, 0]
+        runner_up = finalists[r, 1]
+        if runner_up < 0:
+            winner[r] = leader
+            continue
+        leader_votes = second[r, max(leader, 0)]
+        runner_up_votes = second[r, runner_up]
+        # Equal votes (a tie, or an empty runoff) need the lot or the error of NumPy.
+        untied &= leader_votes != runner_up_votes
+        winner[r] = runner_up if runner_up_votes > leader_votes else leader
+    return untied
+
+
+def runoff_winners(second: np.ndarray, finalists: np.ndarray):
+    """The runoff winners of :func:`malivote.ruleset.decide_runoff` where no runoff
+    is tied, in one pass over the rows; None where one is (or gives both finalists
+    no votes), for the NumPy path to settle.
+
+    ``second`` is ``(R, K)`` int32 or int64 and ``finalists`` ``(R, 2)`` int64 with
+    slots in ``[-1, K)``; returns ``(R,)`` int64.
+    """
+    winner = np.empty(second.shape[0], dtype=np.int64)
+    if not _runoff_winner_rows(np.ascontiguousarray(second), np.ascontiguousarray(finalists), winner):
+        return None
+    return winner
