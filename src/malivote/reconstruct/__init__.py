@@ -45,8 +45,9 @@ Method
 ------
 1. **Outcome**: an integer programme (:mod:`scipy.optimize.milp`) finds a few
    outcomes that meet the facts (which list wins each constituency, in which round,
-   how a joint list's seats split among its parties); each draw then runs its own
-   Markov chain from one of them (:mod:`malivote.reconstruct._chain`), whose moves
+   how a joint list's seats split among its parties); Markov chains start from them
+   (:mod:`malivote.reconstruct._chain`; each records ``outcome.draws_per_chain``
+   draws, ``outcome.thin`` sweeps apart, after ``outcome.sweeps`` of burn-in), whose moves
    (seat swaps, list swaps, round swaps) keep every hard fact, towards a target that
    weighs geography and provisional results (docs/methods.md, "Reconstruction").
 2. **Lists**: the number of lists per constituency (at least 3 where a runoff was
