@@ -143,6 +143,30 @@ def test_processes_give_identical_results(tmp_path):
         simulate(scenario, draws=10, processes="yes")
 
 
+def test_numpy_replays_draw_many_blocks_at_once_with_the_same_results():
+    # The NumPy chain runs several blocks' chains in one loop, so a replay source asks
+    # for that many draws at once on the NumPy path, one block on the compiled one.
+    from malivote.pipeline import compile_scenario
+    from malivote.reconstruct import _NUMPY_BLOCKS
+    from malivote.report import summarise
+    from malivote.rules._backend import numba_available, use_backend
+
+    scenario = load_scenario("mali_2013")
+    runs = {}
+    for name in ("numpy", "numba") if numba_available() else ("numpy",):
+        with use_backend(name):
+            source = compile_scenario(scenario, seed=5).source
+            assert source.draws_per_request == (100 * _NUMPY_BLOCKS if name == "numpy" else 100)
+            runs[name] = [simulate(scenario, draws=1300, seed=5, chunk_size=size, keep=True) for size in (1300, 200)]
+    for name, (whole, pieces) in runs.items():
+        assert np.array_equal(whole.ensemble.first, pieces.ensemble.first), name
+        assert np.array_equal(whole.ensemble.roster_party, pieces.ensemble.roster_party), name
+        assert summarise(whole) == summarise(pieces), name
+    if "numba" in runs:
+        assert np.array_equal(runs["numpy"][0].ensemble.first, runs["numba"][0].ensemble.first)
+        assert summarise(runs["numpy"][0]) == summarise(runs["numba"][0])
+
+
 def test_tally_quantiles_are_order_statistics():
     from malivote.tally import Tally
 

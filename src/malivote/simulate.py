@@ -85,11 +85,12 @@ def _run_chunk(pipeline, chunk_start: int, count: int, collect: bool, bar=None):
     """
     end = chunk_start + count
     blocks, tally = [], None
-    # The chunk's draws are asked of the source a block at a time: the same draws
-    # (draw i depends only on the seed and i), without chunk-sized arrays to fault
-    # in, copy into and free for every chunk.
-    for first in range(chunk_start, end, RULE_BLOCK):
-        for part_start, ensemble in _draw_parts(pipeline.source, first, min(RULE_BLOCK, end - first)):
+    # The chunk's draws are asked of the source a block at a time (or as many as it
+    # says it draws best at once): the same draws (draw i depends only on the seed
+    # and i), without chunk-sized arrays to fault in, copy into and free.
+    step = getattr(pipeline.source, "draws_per_request", RULE_BLOCK)
+    for first in range(chunk_start, end, step):
+        for part_start, ensemble in _draw_parts(pipeline.source, first, min(step, end - first)):
             n = ensemble.n_draws
             for block_start in range(0, n, RULE_BLOCK):
                 part = slice(block_start, min(block_start + RULE_BLOCK, n))

@@ -116,6 +116,17 @@ class ReplaySource:
         before timing or threads."""
         self._first_block()
 
+    @property
+    def draws_per_request(self) -> int:
+        """Draws a run should ask for at a time: one block for the compiled chain (no
+        larger arrays than a block needs), the blocks the NumPy chain runs in one
+        vectorised loop (``reconstruct._NUMPY_BLOCKS``) for the NumPy one, whose Python
+        loop over sweeps would otherwise run once per block. The same draws either way."""
+        from malivote.reconstruct import _NUMPY_BLOCKS
+        from malivote.rules._backend import backend
+
+        return seeds.BLOCK if backend() == "numba" else seeds.BLOCK * _NUMPY_BLOCKS
+
     def draw_parts(self, first_draw: int, count: int) -> list[tuple[int, Ensemble]]:
         """Draws ``first_draw`` to ``first_draw + count - 1`` as ``(first draw, Ensemble)``
         pieces in order, each starting at a multiple of :data:`malivote.seeds.BLOCK`
