@@ -40,7 +40,7 @@ def test_readme_tour_commands(capsys, monkeypatch, tmp_path):
     commands = tour_commands(text)
     assert [c[:2] for c in commands] == [["malivote", "scenarios"], ["malivote", "validate"], ["malivote", "run"],
                                          ["malivote", "run"], ["malivote", "run"], ["malivote", "compare"],
-                                         ["malivote", "holdout"]]
+                                         ["malivote", "holdout"], ["malivote", "run"]]
     # The tour runs in the checkout; outputs go to a scratch folder that sees its scenarios.
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
     monkeypatch.chdir(tmp_path)
