@@ -16,36 +16,12 @@ counts are integers, exact in any order.
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
 from numba import njit
-from numba.core import types
-from numba.extending import intrinsic
+
+from malivote._bits_numba import lowest_bit as _cttz
+from malivote._bits_numba import popcount as _popcount
 
 __all__ = ["block_counts", "credit_elected_rows", "credit_rows", "party_votes_equal"]
-
-
-@intrinsic
-def _cttz(typingctx, src):
-    """Trailing zero bits of a non-zero integer (LLVM ``cttz``): the lowest party of a mask."""
-    if not isinstance(src, types.Integer):
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 0))
-
-    return src(src), codegen
-
-
-@intrinsic
-def _popcount(typingctx, src):
-    """Set bits of an integer (LLVM ``ctpop``): the parties of a mask."""
-    if not isinstance(src, types.Integer):
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.ctpop(args[0])
-
-    return src(src), codegen
 
 
 @njit(nogil=True, cache=True)

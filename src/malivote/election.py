@@ -170,21 +170,10 @@ def credit_seats(seats: np.ndarray, roster_party: np.ndarray, roster_female: np.
     roster_female = np.asarray(roster_female)
     if seats.ndim == 0 or roster_party.shape[:-1] != seats.shape or roster_female.shape != roster_party.shape:
         return _credit_seats_dense(seats, roster_party, roster_female, n_parties)
-    if (
-        seats.ndim == 3 and seats.dtype == np.int64 and roster_party.dtype in (np.int16, np.int64)
-        and roster_female.dtype == bool and isinstance(n_parties, (int, np.integer)) and n_parties >= 0
-    ):
-        from malivote.rules._backend import backend
-
-        if backend() == "numba":
-            from malivote._tally_numba import credit_rows
-
-            party_seats, women, status = credit_rows(
-                np.ascontiguousarray(seats), np.ascontiguousarray(roster_party),
-                np.ascontiguousarray(roster_female), int(n_parties),
-            )
-            if status == 0:
-                return party_seats, women
+    if seats.ndim == 3 and seats.dtype == np.int64:
+        counted = _credit_compiled("credit_rows", seats, roster_party, roster_female, n_parties)
+        if counted is not None:
+            return counted
     # Only the lists that won seats: a few per constituency, not every roster position.
     where = np.nonzero(seats > 0)
     won = seats[where]
@@ -229,6 +218,27 @@ def _credit_seats_dense(seats, roster_party, roster_female, n_parties: int):
     return _credit_elected_dense(elected, roster_party, roster_female, n_parties)
 
 
+def _credit_compiled(kernel: str, chosen, roster_party, roster_female, n_parties):
+    """``(party_seats, women)`` from the compiled kernel ``kernel`` of
+    :mod:`malivote._tally_numba` on the numba backend, or None: on the NumPy backend, for
+    inputs the kernel does not take, or where it reports bad input (the NumPy count
+    then raises, or counts, as it always has)."""
+    if not (roster_party.dtype in (np.int16, np.int64) and roster_female.dtype == bool
+            and isinstance(n_parties, (int, np.integer)) and n_parties >= 0):
+        return None
+    from malivote.rules._backend import backend
+
+    if backend() != "numba":
+        return None
+    from malivote import _tally_numba
+
+    party_seats, women, status = getattr(_tally_numba, kernel)(
+        np.ascontiguousarray(chosen), np.ascontiguousarray(roster_party),
+        np.ascontiguousarray(roster_female), int(n_parties),
+    )
+    return (party_seats, women) if status == 0 else None
+
+
 def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female: np.ndarray, n_parties: int):
     """Party seats and women elected from a mask of elected roster positions.
 
@@ -249,21 +259,10 @@ def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female:
     roster_female = np.asarray(roster_female)
     if elected.ndim == 0 or elected.dtype != bool or not (elected.shape == roster_party.shape == roster_female.shape):
         return _credit_elected_dense(elected, roster_party, roster_female, n_parties)
-    if (
-        elected.ndim == 4 and roster_party.dtype in (np.int16, np.int64) and roster_female.dtype == bool
-        and isinstance(n_parties, (int, np.integer)) and n_parties >= 0
-    ):
-        from malivote.rules._backend import backend
-
-        if backend() == "numba":
-            from malivote._tally_numba import credit_elected_rows
-
-            party_seats, women, status = credit_elected_rows(
-                np.ascontiguousarray(elected), np.ascontiguousarray(roster_party),
-                np.ascontiguousarray(roster_female), int(n_parties),
-            )
-            if status == 0:
-                return party_seats, women
+    if elected.ndim == 4:
+        counted = _credit_compiled("credit_elected_rows", elected, roster_party, roster_female, n_parties)
+        if counted is not None:
+            return counted
     where = np.nonzero(elected)
     parties = roster_party[where]
     if (parties < 0).any():

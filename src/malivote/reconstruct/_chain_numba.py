@@ -22,24 +22,11 @@ proposal itself.
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
 from numba import njit, prange
-from numba.core import types
-from numba.extending import intrinsic
+
+from malivote._bits_numba import lowest_bit as _ctz
 
 __all__ = ["chain"]
-
-
-@intrinsic
-def _ctz(typingctx, src):
-    """Trailing zero bits of a non-zero integer (LLVM ``cttz``): the lowest party of a mask."""
-    if not isinstance(src, types.Integer):
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 0))
-
-    return src(src), codegen
 
 
 @njit(cache=True, nogil=True)
