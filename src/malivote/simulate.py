@@ -173,7 +173,9 @@ def simulate(
         started with ``spawn``) instead of threads: no worker waits for another's
         Python code, at the price of a set-up of about two seconds per process (each
         compiles the scenario and prepares its source). For long runs. Blocks come back
-        to this process only where ``keep`` or ``on_block`` needs them.
+        to this process only where ``keep`` or ``on_block`` needs them. As with any
+        spawned pool, a script that calls it needs an ``if __name__ == "__main__":``
+        guard (the ``malivote`` command and notebooks need nothing).
     on_block : callable, optional
         Called as ``on_block(ensemble, decision)`` for every block of draws, in draw
         order, from the calling thread (for streaming exports).
