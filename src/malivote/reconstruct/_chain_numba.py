@@ -38,6 +38,21 @@ def _mask(s, P):
     return mk
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _seat_party(S, c, bits, k, P):
+    """The party of seat ``k`` (0-based) of constituency ``c``'s list, its seats counted
+    in party order over the parties of mask ``bits``; ``P`` past the last seat.
+    (Inlined: no call boundary, so no reference counting of ``S`` in the chain's loop.)"""
+    cum = np.int64(0)
+    while bits != 0:
+        p = _ctz(bits)
+        cum += S[c, p]
+        if cum > k:
+            return p
+        bits &= bits - 1
+    return np.int64(P)
+
+
 @njit(cache=True, nogil=True)
 def _logf(c, s, rn, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR,
           mean_form, W):
@@ -163,26 +178,8 @@ def _one_chain(b, seats, rnd, shuffle, move, logu, m, req, exact, notmask, split
                 kk = min(np.int64(np.floor((u - list_move) / seat_scale * n)), n - 1)
                 kA = kk // mB
                 kB = kk % mB
-                minus = np.int64(P)
-                cum = np.int64(0)
-                bits = mk[cA]
-                while bits != 0:
-                    p = _ctz(bits)
-                    cum += S[cA, p]
-                    if cum > kA:
-                        minus = p
-                        break
-                    bits &= bits - 1
-                plus = np.int64(P)
-                cum = np.int64(0)
-                bits = mk[cB]
-                while bits != 0:
-                    p = _ctz(bits)
-                    cum += S[cB, p]
-                    if cum > kB:
-                        plus = p
-                        break
-                    bits &= bits - 1
+                minus = _seat_party(S, cA, mk[cA], kA, P)
+                plus = _seat_party(S, cB, mk[cB], kB, P)
                 if minus == plus:
                     continue
                 whole = False

@@ -54,6 +54,18 @@ def list_highs(live, perm, m, women, nmem, base, base_f, power, power_f):
     return start, high, ok
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _digit(words, li, R, x, prod, wi, r):
+    """The next digit of radix ``r`` of list ``li``'s words: ``(digit, x, prod, wi)``
+    after it, moving to the next word where the product of the radices read from the
+    current one would pass ``LIMIT``."""
+    if R > 1 and prod > LIMIT // r:
+        wi += 1
+        prod = np.int64(1)
+        x = words[li, wi]
+    return x % r, x // r, prod * r, wi
+
+
 @njit(cache=True, nogil=True)
 def fill_rosters(roster_party, roster_female, live, perm, members, nmem, women, seats, m, start, words, binom):
     """Each live list's roster (party per place) and women, in place.
@@ -106,24 +118,11 @@ def fill_rosters(roster_party, roster_female, live, perm, members, nmem, women, 
                         r0[p] = members[b, c, k, p]
                     r = max(nm, 1)
                     for p in range(nm, mi):
-                        if R > 1 and prod > LIMIT // r:
-                            wi += 1
-                            prod = np.int64(1)
-                            x = words[li, wi]
-                        prod *= r
-                        d = x % r
-                        x //= r
+                        d, x, prod, wi = _digit(words, li, R, x, prod, wi, r)
                         r0[p] = members[b, c, k, min(d, S - 1)]
                 # -- forward Fisher-Yates: place i swaps with a place in [i, m)
                 for i in range(mi - 1):
-                    r = mi - i
-                    if R > 1 and prod > LIMIT // r:
-                        wi += 1
-                        prod = np.int64(1)
-                        x = words[li, wi]
-                    prod *= r
-                    d = x % r
-                    x //= r
+                    d, x, prod, wi = _digit(words, li, R, x, prod, wi, mi - i)
                     t = r0[i]
                     r0[i] = r0[i + d]
                     r0[i + d] = t
