@@ -19,6 +19,7 @@ are set, on other C libraries, or with ``MALIVOTE_MALLOC=default``.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import sys
 
@@ -31,9 +32,9 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 MMAP_THRESHOLD = 32 << 20
 #: Free memory kept at the top of the heap before any is returned to the system.
 TRIM_THRESHOLD = 256 << 20
-_DONE: list[bool] = []
 
 
+@functools.cache
 def keep_freed_memory() -> bool:
     """Raise glibc's mmap and trim thresholds once per process; True where they were set.
 
@@ -42,8 +43,6 @@ def keep_freed_memory() -> bool:
     >>> keep_freed_memory() in (True, False)
     True
     """
-    if _DONE:
-        return _DONE[0]
     done = False
     user_set = any(name in os.environ for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_"))
     if sys.platform.startswith("linux") and not user_set and os.environ.get("MALIVOTE_MALLOC") != "default":
@@ -55,5 +54,4 @@ def keep_freed_memory() -> bool:
             mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
             # (mmap first: setting either fixes glibc's dynamic thresholds)
             done = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
-    _DONE.append(done)
     return done
