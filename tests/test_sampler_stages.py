@@ -134,10 +134,13 @@ def test_list_counts_kernel_matches_select_units(unit_cost):
         cap = rng.integers(0, U + 1, (rows, C))
         total = (cap * costc).sum(1)
         R = (total * rng.uniform(0, 1, rows)).astype(np.int64)
-        w = rng.lognormal(0, 1, (rows, C))
+        # (trial % 4 == 1: keys over many more octaves than the kernel's buckets cover)
+        w = rng.lognormal(0, 8 if trial % 4 == 1 else 1, (rows, C))
         keys = -np.log(rng.random((rows, C, U))) / w[..., None]
         if trial % 4 == 0 and U > 1:  # ties within a constituency (across, the order is arbitrary)
             keys[:, :, 1::2] = keys[:, :, : U // 2]
+        if trial % 4 == 2:  # one huge key a row: all the others share the lowest bucket
+            keys[np.arange(rows), rng.integers(0, C, rows), 0] = 1e300
         cnt, ok = list_counts(keys, cap, costc, R)
         for r in range(rows):
             try:
@@ -185,6 +188,21 @@ def test_allocate_units_backends_with_ties():
         with pytest.raises(ValueError, match="infeasible total"):
             _sample.allocate_units(np.array([10]), np.zeros((1, 2), np.int64), np.ones((1, 2), np.int64),
                                    np.random.default_rng(0), backend=b)
+
+
+def test_ascending_places_ties_in_index_order():
+    pytest.importorskip("numba")
+    from malivote.reconstruct._sample_numba import _ascending_places
+
+    rng = np.random.default_rng(8)
+    for trial in range(200):
+        n = int(rng.integers(0, 25))
+        keys = rng.integers(0, 4, n) / 4.0 if trial % 2 else rng.random(n)
+        place = np.full(n + 3, -1, np.int64)
+        _ascending_places(np.append(keys, [-1.0, -2.0, -3.0]), n, place)  # (only keys[:n] count)
+        want = np.empty(n, np.int64)
+        want[np.argsort(keys, kind="stable")] = np.arange(n)
+        assert np.array_equal(place[:n], want)
 
 
 def test_shuffle_slots_in_place_matches_argsort():

@@ -682,18 +682,17 @@ def _rosters(rng, live, perm, m, women, members, nmem, seats, out, backend):
 def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend="numpy"):
     """Lists per constituency ``(B, C)`` in ``[lb, ub]`` matching the national list or
     candidate count: :func:`select_units` on weighted random keys (``backend="numba"``:
-    the same counts from a compiled quickselect, with no full sort), drawn again for
-    the draws whose counts leave the women counts infeasible."""
+    the same counts from compiled key buckets and quickselects, with no full sort),
+    drawn again for the draws whose counts leave the women counts infeasible."""
     B, C = lb.shape
     K = int(ub.max())
     cap = ub - lb
     U = K
-    unit_ok = np.arange(U)[None, None, :] < cap[..., None]
     if facts.candidates is not None:
         cost = np.broadcast_to(m[None, :, None], (B, C, U))
         R = facts.candidates - (lb * m).sum(axis=1)
     elif facts.lists is not None:
-        cost = np.ones((B, C, U), dtype=np.int64)
+        cost = np.broadcast_to(np.int64(1), (B, C, U))
         R = facts.lists - lb.sum(axis=1)
     else:  # pragma: no cover - every shipped year has one of the counts
         raise ValueError(f"{facts.year}: neither a list nor a candidate count is known")
@@ -707,7 +706,10 @@ def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend
         if rows.size == 0:
             break
         w = np.sqrt(m)[None, :] * rng.lognormal(0.0, priors.lists.count_sigma, (rows.size, C))
-        keys = -np.log(rng.random((rows.size, C, U))) / w[..., None]
+        keys = rng.random((rows.size, C, U))
+        np.log(keys, out=keys)  # (in place: the same values as -np.log(u) / w)
+        np.negative(keys, out=keys)
+        keys /= w[..., None]
         if backend == "numba":
             from malivote.reconstruct._sample_numba import list_counts
 
@@ -717,8 +719,9 @@ def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend
                 raise ValueError("select_units: not enough single-seat constituencies to match the count")
             n[rows] = lb[rows] + cnt
         else:
-            keys = np.where(unit_ok[rows], keys, np.inf).reshape(rows.size, -1)
-            c_cost = np.where(unit_ok[rows], cost[rows], 10**6).reshape(rows.size, -1)
+            unit_ok = np.arange(U) < cap[rows, :, None]
+            keys = np.where(unit_ok, keys, np.inf).reshape(rows.size, -1)
+            c_cost = np.where(unit_ok, cost[rows], 10**6).reshape(rows.size, -1)
             sel = select_units(c_cost, keys, R[rows]).reshape(rows.size, C, U)
             n[rows] = lb[rows] + sel.sum(-1)
         todo[rows] = ~_women_feasible(facts, n[rows], m)

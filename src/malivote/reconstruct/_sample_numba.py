@@ -6,10 +6,10 @@ constituencies or lists (a parallel loop ran 10-50 times slower whenever the oth
 core of a 2-core machine was busy). They read the same random numbers, drawn by
 NumPy in the same order, and make the same comparisons as the NumPy code (integer
 arithmetic, and no floating-point operation beyond one product and its floor, which
-IEEE 754 rounds alike; the quickselects' pivots come from a float estimate, but any
-pivots give the same result), so both paths give identical arrays (tested in
-``tests/test_reconstruct.py`` and ``tests/test_sampler_stages.py``). Imported only
-when the backend is ``"numba"``.
+IEEE 754 rounds alike; the list counts' key buckets come from the keys' bits, and
+any buckets and pivots give the same result), so both paths give identical arrays
+(tested in ``tests/test_reconstruct.py`` and ``tests/test_sampler_stages.py``).
+Imported only when the backend is ``"numba"``.
 """
 
 from __future__ import annotations
@@ -107,90 +107,15 @@ def _split_out(ka, ia, kb, ib, costu, lo, hi, p):
 
 
 @njit(cache=True, nogil=True)
-def _split3(ka, ia, kb, ib, km, im, costu, lo, hi, p1, p2):
-    """Writes ``ka[lo:hi]`` (``ia`` along) to ``kb[lo:hi]``: the keys below ``p1`` to
-    the front, those above ``p2`` from the back, the others in between (via
-    ``km``/``im``), without branches; returns the middle's start and end and the
-    costs of the front and of the middle."""
-    nl, nh, nm = lo, hi - 1, 0
-    cl, cm = 0, 0
-    for i in range(lo, hi):
-        x = ka[i]
-        c = ia[i]
-        a = x < p1
-        z = x > p2
-        kb[nl] = x
-        ib[nl] = c
-        kb[nh] = x
-        ib[nh] = c
-        km[nm] = x
-        im[nm] = c
-        w = costu[c]
-        cl += w * a
-        cm += w * (1 - a - z)
-        nl += a
-        nh -= z
-        nm += 1 - a - z
-    for i in range(nm):
-        kb[nl + i] = km[i]
-        ib[nl + i] = im[i]
-    return nl, nl + nm, cl, cm
-
-
-@njit(cache=True, nogil=True)
-def _sample_pivots(ka, ia, costu, lo, hi, share, sk, sc):
-    """Two keys of ``ka[lo:hi]`` likely to bracket the point where the running cost
-    (in ascending key order) reaches ``share`` of the range's cost: read off a sorted
-    sample of 32 keys (``sk``, ``sc``: scratch)."""
-    s = sk.size
-    step = (hi - lo) // s
-    tot = 0
-    for i in range(s):
-        x = ka[lo + i * step]
-        w = costu[ia[lo + i * step]]
-        tot += w
-        j = i
-        while j > 0 and sk[j - 1] > x:
-            sk[j] = sk[j - 1]
-            sc[j] = sc[j - 1]
-            j -= 1
-        sk[j] = x
-        sc[j] = w
-    q, run = 0, sc[0]
-    while q < s - 1 and run < share * tot:
-        q += 1
-        run += sc[q]
-    return sk[max(q - 5, 0)], sk[min(q + 5, s - 1)]
-
-
-@njit(cache=True, nogil=True)
-def _cost_prefix(k0, i0, k1, i1, km, im, sk, sc, costu, n, total, budget, taken):
-    """Marks in ``taken`` the units ``i0[:n]`` (keys ``k0[:n]``, costs ``costu``
-    summing to ``total``) that come first in ascending key order, the longest such
-    run whose costs sum to at most ``budget``; returns their cost. A quickselect
-    partitioning between the buffers ``k0``/``i0`` and ``k1``/``i1`` in turn (both
-    overwritten; ``km``, ``im``, ``sk``, ``sc``: scratch), its first pass (on 256 units
-    or more) split three ways around two keys of a sample that likely bracket the end
-    of the run. Any pivots give the same run."""
+def _cost_prefix(k0, i0, k1, i1, costu, n, budget, taken):
+    """Marks in ``taken`` the units ``i0[:n]`` (keys ``k0[:n]``, costs ``costu``) that
+    come first in ascending key order, the longest such run whose costs sum to at
+    most ``budget``; returns their cost. A quickselect partitioning between the
+    buffers ``k0``/``i0`` and ``k1``/``i1`` in turn (both overwritten). Any pivots
+    give the same run."""
     acc = 0
     lo, hi = 0, n
     flip = False
-    if n >= 256 and budget < total:
-        p1, p2 = _sample_pivots(k0, i0, costu, lo, hi, budget / total, sk, sc)
-        a, b, cl, cm = _split3(k0, i0, k1, i1, km, im, costu, lo, hi, p1, p2)
-        flip = True
-        if cl > budget:
-            hi = a
-        elif cl + cm <= budget:
-            acc = cl + cm
-            for i in range(lo, b):
-                taken[i1[i]] = True
-            lo = b
-        else:
-            acc = cl
-            for i in range(lo, a):
-                taken[i1[i]] = True
-            lo, hi = a, b
     while lo < hi:
         if flip:
             ka, ia, kb, ib = k1, i1, k0, i0
@@ -216,6 +141,13 @@ def _cost_prefix(k0, i0, k1, i1, km, im, sk, sc, costu, n, total, budget, taken)
     return acc
 
 
+# The list counts' keys are bucketed by their float bits (for keys >= 0, ordered as
+# the keys): 32 buckets an octave, over the 16 octaves below the largest key (the
+# smaller keys share bucket 0). A bucket's keys all come before the next bucket's.
+_BUCKET_SHIFT = 47
+_N_BUCKETS = 512
+
+
 @njit(cache=True, nogil=True)
 def list_counts(keys, cap, costc, R):
     """:func:`~malivote.reconstruct._sample.select_units` counted per constituency.
@@ -223,51 +155,126 @@ def list_counts(keys, cap, costc, R):
     ``keys (rows, C, U)``: the units' order keys (unit ``u`` of constituency ``c``
     exists where ``u < cap[r, c]``); ``costc (C,)``: a unit's cost; ``R (rows,)``.
     The units are taken in key order while the running cost fits ``R``, then the next
-    cost-1 units fill the remainder: found by a quickselect on the costs, then one on
-    the cost-1 units left, with no full sort. Returns the chosen units per
-    constituency ``(rows, C)`` and ``ok (rows,)``, False where the cost-1 units do not
-    suffice."""
+    cost-1 units fill the remainder. Each stage takes whole buckets of keys (their
+    costs and cost-1 units summed per bucket) up to the bucket where it ends, and
+    finishes with a quickselect in that bucket alone, with no full sort. Returns the
+    chosen units per constituency ``(rows, C)`` and ``ok (rows,)``, False where the
+    cost-1 units do not suffice."""
     rows, C, U = keys.shape
     cnt = np.zeros((rows, C), np.int64)
     ok = np.ones(rows, np.bool_)
     N = C * U
-    key, cu, costu = np.empty(N), np.empty(N, np.int64), np.empty(N, np.int64)
+    NB = _N_BUCKETS
+    key, costu = np.empty(N), np.empty(N, np.int64)
+    bits = key.view(np.int64)
+    start = np.empty(C + 1, np.int64)  # constituency c's units: start[c]:start[c + 1]
+    ones = np.empty(N, np.int64)  # the cost-1 units
+    bucket = np.empty(N, np.int64)
+    cost_in, ones_in = np.empty(NB, np.int64), np.empty(NB, np.int64)
     k0, k1 = np.empty(N), np.empty(N)
-    i0, i1 = np.empty(N, np.int64), np.empty(N, np.int64)
-    km, im = np.empty(N), np.empty(N, np.int64)
-    sk, sc = np.empty(32), np.empty(32, np.int64)
-    taken = np.zeros(N, np.bool_)
+    i0, i1, near = np.empty(N, np.int64), np.empty(N, np.int64), np.empty(N, np.int64)
+    taken = np.empty(N, np.bool_)
     for r in range(rows):
         nv = 0
-        total = 0
+        n1 = 0
         for c in range(C):
-            for u in range(min(cap[r, c], U)):
-                key[nv] = keys[r, c, u]
-                cu[nv] = c
-                costu[nv] = costc[c]
-                total += costc[c]
-                nv += 1
+            start[c] = nv
+            k = min(cap[r, c], U)
+            for u in range(k):
+                key[nv + u] = keys[r, c, u]
+                costu[nv + u] = costc[c]
+            if costc[c] == 1:
+                for u in range(k):
+                    ones[n1 + u] = nv + u
+                n1 += k
+            nv += k
+        start[C] = nv
+        top = np.int64(0)
         for i in range(nv):
-            k0[i] = key[i]
-            i0[i] = i
+            top = max(top, bits[i])
+        base = (top >> _BUCKET_SHIFT) - (NB - 1)
+        cost_in[:] = 0
+        ones_in[:] = 0
+        for i in range(nv):
+            b = max((bits[i] >> _BUCKET_SHIFT) - base, 0)
+            bucket[i] = b
+            cost_in[b] += costu[i]
+            ones_in[b] += costu[i] == 1
             taken[i] = False
-        acc = _cost_prefix(k0, i0, k1, i1, km, im, sk, sc, costu, nv, total, R[r], taken)
-        left = R[r] - acc
-        if left > 0:
-            # then the `left` cost-1 units of smallest keys among the others
-            n1 = 0
+        # the run: the whole buckets below `first`, then a quickselect in it
+        budget = R[r]
+        acc = 0
+        first = 0
+        while first < NB and acc + cost_in[first] <= budget:
+            acc += cost_in[first]
+            first += 1
+        n = 0
+        if first < NB:
             for i in range(nv):
-                if costu[i] == 1 and not taken[i]:
-                    k0[n1] = key[i]
-                    i0[n1] = i
-                    n1 += 1
-            if n1 < left:
+                near[n] = i
+                n += bucket[i] == first
+            for i in range(n):
+                k0[i] = key[near[i]]
+                i0[i] = near[i]
+            acc += _cost_prefix(k0, i0, k1, i1, costu, n, budget - acc, taken)
+        left = budget - acc
+        if left > 0:
+            # then the `left` cost-1 units of smallest keys among the others: those
+            # left in bucket `first`, then whole buckets up to `last`, then a
+            # quickselect in it
+            if first == NB:
                 ok[r] = False
                 continue
-            _cost_prefix(k0, i0, k1, i1, km, im, sk, sc, costu, n1, n1, left, taken)
-        for i in range(nv):
-            cnt[r, cu[i]] += taken[i]
+            avail = ones_in[first]
+            for i in range(n):
+                avail -= (costu[near[i]] == 1) & taken[near[i]]
+            last = first
+            while avail < left:
+                left -= avail
+                last += 1
+                if last == NB:
+                    break
+                avail = ones_in[last]
+            if last == NB:
+                ok[r] = False
+                continue
+            n = 0
+            for q in range(n1):
+                i = ones[q]
+                b = bucket[i]
+                on = (not taken[i]) & (b >= first)
+                taken[i] |= on & (b < last)
+                k0[n] = key[i]
+                i0[n] = i
+                n += on & (b == last)
+            _cost_prefix(k0, i0, k1, i1, costu, n, left, taken)
+        for c in range(C):
+            got = 0
+            for i in range(start[c], start[c + 1]):
+                got += (bucket[i] < first) | taken[i]
+            cnt[r, c] = got
     return cnt, ok
+
+
+@njit(cache=True, nogil=True)
+def _ascending_places(keys, n, place):
+    """``place[i]``: the place of ``keys[i]`` among ``keys[:n]`` in ascending order,
+    ties in index order. Counted without branches; tied keys share a count (the
+    counts then sum to less than ``n (n - 1) / 2``) and are counted again with the
+    tie rule."""
+    placed = 0
+    for i in range(n):
+        x = keys[i]
+        r = 0
+        for q in range(n):
+            r += np.int64(keys[q] < x)
+        place[i] = r
+        placed += r
+    if placed != n * (n - 1) // 2:
+        for i in range(n):
+            x = keys[i]
+            for q in range(i):
+                place[i] += np.int64(keys[q] == x)
 
 
 @njit(cache=True, nogil=True)
@@ -293,6 +300,7 @@ def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, n, known_ru,
     at = 0  # the next list size's uniform
     kq = np.empty(P)
     kp = np.empty(P, np.int64)
+    place = np.empty(P, np.int64)
     order = np.empty(P, np.int64)
     J = min(S, n_draw_parties)
     one = np.int64(1)
@@ -308,79 +316,57 @@ def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, n, known_ru,
                     j += 1
             nmem[b, c, 0] = j
             mask[b, c, 0] = bits
-            # the usable parties' keys, and each one's place in their descending order
-            # (ties: index order), counted without branches
+            # the usable parties' keys, negated (exactly: their descending order is
+            # the negated keys' ascending order, ties alike)
             tk = taken[b, c]
             n_avail = 0
             for p in range(P):
-                kq[n_avail] = lw[b, c, p]
+                kq[n_avail] = -lw[b, c, p]
                 kp[n_avail] = p
                 n_avail += ((tk >> np.int64(p)) & 1) == 0 and not rep[p]
-            if n[b, c] > 1:
+            nl = n[b, c]
+            if nl > 1:
+                _ascending_places(kq, n_avail, place)
                 for i in range(n_avail):
-                    x = kq[i]
-                    r = 0
-                    for q in range(n_avail):
-                        r += np.int64(kq[q] > x)
-                    for q in range(i):
-                        r += np.int64(kq[q] == x)
-                    order[r] = kp[i]
+                    order[place[i]] = kp[i]
+            first_drawn = 1
+            if nl <= 1 or known_ru[b, c]:  # slot 1: a known runner-up's parties, or none
+                first_drawn = 2
+                cnt = 0
+                bits = np.int64(0)
+                for j in range(S):
+                    p = members[b, c, 1, j]
+                    if p >= 0:
+                        cnt += 1
+                        bits += one << np.int64(p)
+                nmem[b, c, 1] = cnt
+                mask[b, c, 1] = bits
+            # the drawn lists
             start = 0
-            for k in range(1, K):
-                if k >= n[b, c] or (k == 1 and known_ru[b, c]):
-                    if k == 1:  # a known runner-up's parties, or none
-                        cnt = 0
-                        bits = np.int64(0)
-                        for j in range(S):
-                            p = members[b, c, k, j]
-                            if p >= 0:
-                                cnt += 1
-                                bits += one << np.int64(p)
-                        nmem[b, c, k] = cnt
-                        mask[b, c, k] = bits
-                    else:
-                        nmem[b, c, k] = 0
-                        mask[b, c, k] = 0
-                    continue
+            for k in range(first_drawn, nl):
                 # the size: 1 + the cumulative probabilities below u, at most m
                 u = u_size[at]
                 at += 1
                 size = 1
                 for q in range(cum_probs.size):
-                    if u > cum_probs[q]:
-                        size += 1
+                    size += np.int64(u > cum_probs[q])
                 size = min(size, m[c])
-                cnt = 0
+                cnt = max(min(J, size, n_avail - start), 0)
                 bits = np.int64(0)
-                for j in range(J):
-                    idx = start + j
-                    if j < size and idx < n_avail:
-                        p = order[idx]
-                        members[b, c, k, j] = p
-                        bits += one << np.int64(p)
-                        cnt += 1
+                for j in range(cnt):
+                    p = order[start + j]
+                    members[b, c, k, j] = p
+                    bits += one << p
                 start += size
                 if cnt == 0:
                     empty[n_empty] = (b * C + c) * K + k
                     n_empty += 1
                 nmem[b, c, k] = cnt
                 mask[b, c, k] = bits
+            for k in range(max(nl, first_drawn), K):
+                nmem[b, c, k] = 0
+                mask[b, c, k] = 0
     return nmem, mask, empty[:n_empty]
-
-
-@njit(cache=True, nogil=True)
-def _insertion_order(keys, n, order):
-    """``order[:n]``: the positions of ``keys[:n]`` sorted ascending (distinct keys)."""
-    for i in range(n):
-        order[i] = i
-    for i in range(1, n):
-        cur = order[i]
-        x = keys[cur]
-        j = i - 1
-        while j >= 0 and keys[order[j]] > x:
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = cur
 
 
 @njit(cache=True, nogil=True)
@@ -446,22 +432,22 @@ def shuffle_slots(keys, n, first, second, mask, women):
     permuted in place and returned with ``perm``."""
     B, C, K = first.shape
     perm = np.empty((B, C, K), np.int64)
-    order = np.empty(K, np.int64)
+    place = np.empty(K, np.int64)
     tf, ts = np.empty(K, first.dtype), np.empty(K, second.dtype)
     tm, tw = np.empty(K, mask.dtype), np.empty(K, women.dtype)
     at = 0
     for b in range(B):
         for c in range(C):
             nl = n[b, c]
-            _insertion_order(keys[at:at + nl], nl, order)
+            _ascending_places(keys[at:at + nl], nl, place)
             at += nl
             for j in range(nl):
                 tf[j] = first[b, c, j]
                 ts[j] = second[b, c, j]
                 tm[j] = mask[b, c, j]
                 tw[j] = women[b, c, j]
-            for j in range(nl):
-                k = order[j]
+            for k in range(nl):
+                j = place[k]
                 perm[b, c, j] = k
                 first[b, c, j] = tf[k]
                 second[b, c, j] = ts[k]
