@@ -8,6 +8,8 @@ shuffled uniformly and the list's women sit on a uniformly random subset of them
 
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 import pytest
 
@@ -208,3 +210,22 @@ def test_large_magnitudes_spill_into_more_words(M, backend):
             mem = members[b, c, k, : nmem[b, c, k]]
             assert np.isin(row[:mi], mem).all() and (mi < len(mem) or np.isin(mem, row[:mi]).all())
     assert (rp[~live] == -1).all() and not rf[~live].any()
+
+
+@needs_numba
+def test_kernel_writes_only_the_places_of_live_lists():
+    """The compiled kernel leaves dead slots and places past a list's magnitude as the
+    caller filled them (``sample_block``'s ``out`` arrays hold -1 and False there)."""
+    from malivote.reconstruct._rosters_numba import fill_rosters
+
+    M = 7
+    live, perm, m, women, members, nmem, seats = _synthetic(M)
+    start = np.concatenate([[0], np.cumsum(live.sum(-1).ravel())])
+    words = np.random.default_rng(2).integers(0, 2**40, (start[-1], 1))
+    binom = np.array([[comb(a, b) for b in range(M + 1)] for a in range(M + 1)], np.int64)
+    party = np.full(live.shape + (M,), 99, np.int16)
+    female = np.ones(live.shape + (M,), bool)
+    fill_rosters(party, female, live, perm, members, nmem, women, seats, m, start, words, binom)
+    kept = (np.arange(M) >= m[None, :, None, None]) | ~live[..., None]
+    assert (party[kept] == 99).all() and female[kept].all()
+    assert (party[~kept] >= 0).all() and (party[~kept] < 99).all()

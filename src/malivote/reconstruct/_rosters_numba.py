@@ -2,8 +2,9 @@
 
 Each live list reads its own random words, drawn by NumPy (``rng.integers``) between
 the two kernels, and decodes them as mixed-radix digits with the same integer
-arithmetic as the NumPy code, so both paths give identical arrays (tested in
-``tests/test_rosters_kernel.py``). Imported only when the backend is ``"numba"``.
+arithmetic as the NumPy code (divided unsigned: the words are never negative), so
+both paths give identical arrays (tested in ``tests/test_rosters_kernel.py``).
+Imported only when the backend is ``"numba"``.
 """
 
 from __future__ import annotations
@@ -55,15 +56,23 @@ def list_highs(live, perm, m, women, nmem, base, base_f, power, power_f):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _digit(words, li, R, x, prod, wi, r):
-    """The next digit of radix ``r`` of list ``li``'s words: ``(digit, x, prod, wi)``
-    after it, moving to the next word where the product of the radices read from the
-    current one would pass ``LIMIT``."""
-    if R > 1 and prod > LIMIT // r:
-        wi += 1
-        prod = np.int64(1)
-        x = words[li, wi]
-    return x % r, x // r, prod * r, wi
+def _starts_word(R, prod, r):
+    """Whether a digit of radix ``r`` is read from the list's next word: where the
+    product ``prod`` of the radices read from the current one would pass ``LIMIT``.
+
+    A predicate, not a helper that reads the word: an array passed to an inlined
+    helper costs a reference count increment and decrement (two calls) at each digit,
+    about 15% of :func:`fill_rosters`."""
+    return R > 1 and prod > LIMIT // r
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _divmod(x, r):
+    """``(x % r, x // r)`` of a word (``0 <= x < 2**62``) by one unsigned division:
+    numba's signed ``%`` and ``//`` pay for Python's rounding of negative operands
+    (about 9% of :func:`fill_rosters`)."""
+    ux, ur = np.uint64(x), np.uint64(r)
+    return np.int64(ux % ur), np.int64(ux // ur)
 
 
 @njit(cache=True, nogil=True)
@@ -78,6 +87,8 @@ def fill_rosters(roster_party, roster_female, live, perm, members, nmem, women, 
     place from ``nmem`` on (radix ``nmem``), the forward Fisher-Yates swaps of the
     places (radix ``m - i`` at step ``i``), then the rank of the women's places among
     the ``C(m, w)`` subsets (``binom``: Pascal's triangle), unranked place by place.
+    Places past a list's magnitude, and dead slots, keep the caller's -1 and False
+    (:func:`malivote.reconstruct._sample.sample_block` takes ``out`` arrays so filled).
     Serial: on two cores, ``parallel=True`` saved about 1 ms a block of 100 draws when
     the machine was idle and cost several when the other core was busy.
     """
@@ -118,30 +129,34 @@ def fill_rosters(roster_party, roster_female, live, perm, members, nmem, women, 
                         r0[p] = members[b, c, k, p]
                     r = max(nm, 1)
                     for p in range(nm, mi):
-                        d, x, prod, wi = _digit(words, li, R, x, prod, wi, r)
+                        if _starts_word(R, prod, r):
+                            wi, prod, x = wi + 1, np.int64(1), words[li, wi + 1]
+                        d, x = _divmod(x, r)
+                        prod *= r
                         r0[p] = members[b, c, k, min(d, S - 1)]
                 # -- forward Fisher-Yates: place i swaps with a place in [i, m)
                 for i in range(mi - 1):
-                    d, x, prod, wi = _digit(words, li, R, x, prod, wi, mi - i)
+                    r = mi - i
+                    if _starts_word(R, prod, r):
+                        wi, prod, x = wi + 1, np.int64(1), words[li, wi + 1]
+                    d, x = _divmod(x, r)
+                    prod *= r
                     t = r0[i]
                     r0[i] = r0[i + d]
                     r0[i + d] = t
                 # -- the women: the rank of their places among the C(m, w) subsets
                 r = binom[mi, w]
-                if R > 1 and prod > LIMIT // r:
-                    wi += 1
-                    x = words[li, wi]
-                rank = x % r
+                if _starts_word(R, prod, r):
+                    wi, x = wi + 1, words[li, wi + 1]
+                rank, _ = _divmod(x, r)
                 rem = w
-                for p in range(M):
-                    female = False
-                    if rem > 0 and p < mi:
-                        cut = binom[mi - p - 1, rem - 1]  # the subsets with a woman at place p
-                        if rank < cut:
-                            female = True
-                            rem -= 1
-                        else:
-                            rank -= cut
-                    roster_party[b, c, j, p] = r0[p] if p < mi else -1
+                for p in range(mi):
+                    # the subsets with a woman at place p (none once every woman is placed);
+                    # no branch on ``rank < cut``, a coin toss the predictor cannot learn
+                    cut = binom[mi - p - 1, rem - 1] if rem > 0 else np.int64(0)
+                    female = rank < cut
+                    rem -= female
+                    rank -= cut * (1 - female)
+                    roster_party[b, c, j, p] = r0[p]
                     roster_female[b, c, j, p] = female
                 li += 1
