@@ -25,55 +25,96 @@ __all__ = ["block_counts", "credit_elected_rows", "credit_rows", "party_votes_eq
 
 
 @njit(nogil=True, cache=True)
-def _party_votes_row(votes, members, d, c, end, limit, rest, share, bins, row):
-    """Add the party votes of constituency ``c`` of draw ``d`` to ``row``; returns
-    False on a bad list (see :func:`party_votes_equal`).
+def _party_votes_draw(votes, members, d, ends, limit, rest, share, bins, row):
+    """Add the party votes of draw ``d`` to ``row``; returns False on a bad list (see
+    :func:`party_votes_equal`).
 
-    Only slots ``0 .. end`` are read: the caller knows that the others hold no votes.
-    ``bins`` is all zeros on entry and on return.
+    Only slots ``0 .. ends[c]`` of constituency ``c`` are read: the caller knows that
+    the others hold no votes. ``row`` has a spare bin past the parties for every
+    slot (never read back), and ``bins`` (as long) is all zeros on entry and on
+    return. One call per draw: a call with array arguments costs reference counts.
     """
-    n_active = 0
-    touched = np.int64(0)
-    overlap = np.int64(0)
-    bad = False
-    # Branch-free: whether a slot holds a list, and a joint one, is a coin flip to
-    # the branch predictor. Empty slots are written past the lists and not counted.
-    for k in range(end):
-        v = votes[d, c, k]
-        active = v > 0
-        mask = members[d, c, k] if active else np.int64(0)
-        bad |= (v < 0) | (active & ((mask <= 0) | (mask >= limit)))
-        overlap |= touched & mask
-        touched |= mask
-        rest[n_active] = mask
-        # v / 1.0 is v: single-party lists get the share NumPy divides out too.
-        share[n_active] = np.float64(v) / np.float64(max(_popcount(mask), 1))
-        n_active += active
-    if bad:
-        return False
-    # NumPy's bin of a party starts at 0.0 and takes its shares pass by pass, lists in
-    # slot order within a pass, before the constituency is added to the draw's total.
-    # Where no party is on two lists here, each bin takes one share, 0.0 + share is
-    # the share, and it goes to the total directly.
-    target = row if overlap == 0 else bins
-    while n_active:
-        kept = 0
-        for i in range(n_active):
-            m = rest[i]
-            x = share[i]
-            target[_cttz(m)] += x
-            m &= m - 1
-            rest[kept] = m
-            share[kept] = x
-            kept += m != 0
-        n_active = kept
-    if overlap:
+    n_parties = row.size - votes.shape[2]
+    for c in range(votes.shape[1]):
+        end = ends[c]
+        touched = np.int64(0)
+        memberships = np.int64(0)
+        bad = False
+        for k in range(end):
+            v = votes[d, c, k]
+            active = v > 0
+            mask = members[d, c, k] if active else np.int64(0)
+            bad |= (v < 0) | (active & ((mask <= 0) | (mask >= limit)))
+            touched |= mask
+            memberships += _popcount(mask)
+        if bad:
+            return False
+        if memberships == _popcount(touched):
+            # No party on two lists here: each of its bins takes one share, and
+            # NumPy's 0.0 + share is the share, so the order of the shares does not
+            # matter and they go to the total directly. Branch-free up to two parties
+            # a list (a slot without votes adds 0.0 to its spare bin); the number of
+            # parties is a coin flip to the branch predictor.
+            for k in range(end):
+                v = votes[d, c, k]
+                mask = members[d, c, k] if v > 0 else np.int64(0)
+                # v / 1.0 is v: single-party lists get the share NumPy divides out too.
+                x = np.float64(v) / np.float64(max(_popcount(mask), 1))
+                spare = n_parties + k
+                row[min(_cttz(mask), spare)] += x
+                mask &= mask - 1
+                row[min(_cttz(mask), spare)] += x
+                mask &= mask - 1
+                while mask:
+                    row[_cttz(mask)] += x
+                    mask &= mask - 1
+            continue
+        # NumPy's bin of a party starts at 0.0 and takes its shares pass by pass, lists
+        # in slot order within a pass, before the constituency is added to the draw's
+        # total.
+        n_active = 0
+        for k in range(end):
+            v = votes[d, c, k]
+            active = v > 0
+            rest[n_active] = members[d, c, k] if active else np.int64(0)
+            share[n_active] = np.float64(v) / np.float64(max(_popcount(rest[n_active]), 1))
+            n_active += active
+        while n_active:
+            kept = 0
+            for i in range(n_active):
+                m = rest[i]
+                x = share[i]
+                bins[_cttz(m)] += x
+                m &= m - 1
+                rest[kept] = m
+                share[kept] = x
+                kept += m != 0
+            n_active = kept
         while touched:
             p = _cttz(touched)
             row[p] += bins[p]
             bins[p] = 0.0
             touched &= touched - 1
     return True
+
+
+@njit(nogil=True, cache=True)
+def _party_votes_scratch(n_parties, slots):
+    """``(row, bins, rest, share)`` of :func:`_party_votes_draw`, zeroed."""
+    return (
+        np.zeros(n_parties + slots, dtype=np.float64),
+        np.zeros(n_parties + slots, dtype=np.float64),
+        np.zeros(slots, dtype=np.int64),
+        np.zeros(slots, dtype=np.float64),
+    )
+
+
+@njit(nogil=True, cache=True)
+def _take_row(row, result, d):
+    """Move the parties' bins of ``row`` to ``result[d]`` and zero them."""
+    for p in range(result.shape[1]):
+        result[d, p] = row[p]
+        row[p] = 0.0
 
 
 @njit(nogil=True, cache=True)
@@ -86,15 +127,13 @@ def party_votes_equal(votes, members, n_parties):
     """
     draws, constituencies, slots = votes.shape
     result = np.zeros((draws, n_parties), dtype=np.float64)
-    bins = np.zeros(n_parties, dtype=np.float64)
-    rest = np.zeros(slots, dtype=np.int64)
-    share = np.zeros(slots, dtype=np.float64)
+    row, bins, rest, share = _party_votes_scratch(n_parties, slots)
+    ends = np.full(constituencies, slots, dtype=np.int64)
     limit = np.int64(1) << n_parties
     for d in range(draws):
-        row = result[d]
-        for c in range(constituencies):
-            if not _party_votes_row(votes, members, d, c, slots, limit, rest, share, bins, row):
-                return result, False
+        if not _party_votes_draw(votes, members, d, ends, limit, rest, share, bins, row):
+            return result, False
+        _take_row(row, result, d)
     return result, True
 
 
@@ -116,12 +155,10 @@ def block_counts(votes, members, seats, rounds, n_parties):
     round1 = np.zeros(draws, dtype=np.int64)
     round1_constituencies = np.zeros(draws, dtype=np.int64)
     runoffs = np.zeros(draws, dtype=np.int64)
-    bins = np.zeros(n_parties, dtype=np.float64)
-    rest = np.zeros(slots, dtype=np.int64)
-    share = np.zeros(slots, dtype=np.float64)
+    row, bins, rest, share = _party_votes_scratch(n_parties, slots)
+    ends = np.zeros(constituencies, dtype=np.int64)
     limit = np.int64(1) << n_parties
     for d in range(draws):
-        row = result[d]
         total = np.int64(0)
         lost_d = np.int64(0)
         round1_d = np.int64(0)
@@ -142,8 +179,10 @@ def block_counts(votes, members, seats, rounds, n_parties):
                 lost_d += v if s == 0 else 0
                 round1_d += s if first_round else 0
                 end = max(end, k + 1 if v != 0 else 0)
-            if not _party_votes_row(votes, members, d, c, end, limit, rest, share, bins, row):
-                return result, lost, valid, round1, round1_constituencies, runoffs, False
+            ends[c] = end
+        if not _party_votes_draw(votes, members, d, ends, limit, rest, share, bins, row):
+            return result, lost, valid, round1, round1_constituencies, runoffs, False
+        _take_row(row, result, d)
         valid[d] = total
         lost[d] = lost_d
         round1[d] = round1_d

@@ -151,13 +151,11 @@ class Tally:
             (self.women_hist, women),
         ):
             hist += np.bincount(np.asarray(values, dtype=np.int64), minlength=hist.size)[: hist.size]
-        gridded = []
+        gridded = [(name, values) for name, values in metrics.items() if name in self.metric_hist]
+        row_sums = self._add_metric_hists(gridded, draws) if gridded else {}
         for name, values in metrics.items():
-            self.metric_sums[name] = self.metric_sums.get(name, 0.0) + float(np.sum(values))
-            if name in self.metric_hist:
-                gridded.append((name, values))
-        if gridded:
-            self._add_metric_hists(gridded, draws)
+            total = row_sums[name] if name in row_sums else float(np.sum(values))
+            self.metric_sums[name] = self.metric_sums.get(name, 0.0) + total
         self.majority_draws += int((party_seats >= majority).any(axis=1).sum())
         self.n_draws += draws
         for stage, counts in (lots or {}).items():
@@ -167,13 +165,16 @@ class Tally:
             codes = np.asarray(bloc_seats, dtype=np.int64) + width * np.arange(len(self.blocs))
             self.bloc_hist += np.bincount(codes.ravel(), minlength=len(self.blocs) * width).reshape(len(self.blocs), width)
 
-    def _add_metric_hists(self, gridded: list, draws: int) -> None:
-        """Count the draws of every gridded metric in, with one ``np.bincount``.
+    def _add_metric_hists(self, gridded: list, draws: int) -> dict:
+        """Count the draws of every gridded metric in, with one ``np.bincount``;
+        returns the sums of the float64 metrics among them, by name.
 
         Each value's bin is ``floor((value - low) / step + 0.5)`` (half up), computed
         for all the metrics at once, row by row, with the same float64 operations as
         one metric at a time; NaN goes to bin 0 and the ends are clipped (they only
-        absorb floating-point error: an ENP of 0.9999999999).
+        absorb floating-point error: an ENP of 0.9999999999). The sums are those of
+        ``np.sum``: NumPy sums each row of a C-ordered table pairwise, as it sums a
+        one-dimensional array. (Other dtypes are summed in their own: integers exactly.)
         """
         values = np.empty((len(gridded), draws), dtype=np.float64)
         low = np.empty((len(gridded), 1), dtype=np.float64)
@@ -188,14 +189,20 @@ class Tally:
             top[row] = size - 1
             offset[row] = total
             total += size
+        sums = values.sum(axis=1)
         index = np.floor((values - low) / step + 0.5)
-        np.nan_to_num(index, copy=False, nan=0.0)
-        np.clip(index, 0.0, top, out=index)
+        # fmax takes 0 for NaN (as nan_to_num, then the clip, would), and the ends clip.
+        np.fmax(index, 0.0, out=index)
+        np.minimum(index, top, out=index)
         counts = np.bincount((index.astype(np.int64) + offset).ravel(), minlength=total)
         for row, (name, _) in enumerate(gridded):
             start = int(offset[row, 0])
             hist = self.metric_hist[name]
             hist += counts[start : start + hist.size]
+        return {
+            name: float(sums[row]) for row, (name, metric) in enumerate(gridded)
+            if getattr(metric, "dtype", None) == np.float64 and metric.shape == (draws,)
+        }
 
     def merge(self, other: "Tally") -> "Tally":
         """Add another tally of the same run's other draws into this one."""
