@@ -173,6 +173,10 @@ def test_allocate_units_backends_with_ties():
         flat = keys[..., :U][np.arange(U) < (hi - lo)[..., None]]
         out = [_sample.allocate_units(total, lo, hi, _FixedKeys(flat), backend=b) for b in ("numpy", "numba")]
         assert np.array_equal(out[0], out[1])
+        # narrow bounds (the sampler's int8 ones): the same integers, as int64
+        narrow = [_sample.allocate_units(total, lo.astype(np.int8), hi.astype(np.int8), _FixedKeys(flat), backend=b)
+                  for b in ("numpy", "numba")]
+        assert all(x.dtype == np.int64 and np.array_equal(x, out[0]) for x in narrow)
         assert ((out[0] >= lo) & (out[0] <= hi)).all()
         if trial % 2 == 0:  # distinct keys: the R smallest keys' places, row by row
             assert np.array_equal(out[0].sum(1), total)
