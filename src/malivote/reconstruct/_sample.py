@@ -39,7 +39,8 @@ def allocate_units(total, lo, hi, rng, weights=None, backend="numpy"):
         from malivote.reconstruct._sample_numba import allocate, unit_room
 
         lo, hi = np.ascontiguousarray(lo), np.ascontiguousarray(hi)
-        lo_sum, cap_sum, places, U = unit_room(lo, hi)
+        lo_sum, cap_sum, row_places, U = unit_room(lo, hi)
+        places = int(row_places.sum())
     else:
         cap = hi - lo
         U = int(cap.max()) if cap.size else 0
@@ -54,7 +55,7 @@ def allocate_units(total, lo, hi, rng, weights=None, backend="numpy"):
         room = np.maximum(hi - lo, 0)
         keys = -np.log(keys) / np.repeat(np.maximum(weights, 1e-12).reshape(-1), room.reshape(-1))
     if backend == "numba":
-        return allocate(lo, hi, keys, np.ascontiguousarray(np.broadcast_to(R, (B,)), np.int64))
+        return allocate(lo, hi, keys, np.ascontiguousarray(np.broadcast_to(R, (B,)), np.int64), row_places)
     full = np.full((B, L, U), np.inf)
     full[np.arange(U) < cap[..., None]] = keys  # (the places in the keys' order)
     keys = full.reshape(B, -1)

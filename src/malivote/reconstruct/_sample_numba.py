@@ -325,48 +325,67 @@ def _insertion_order(keys, n, order):
 def unit_room(lo, hi):
     """The sums :func:`~malivote.reconstruct._sample.allocate_units` checks, in one pass
     over ``lo``, ``hi`` ``(B, L)`` (no ``hi - lo`` temporaries): per row, the sum of
-    ``lo`` and of ``hi - lo``; the unit places (the sum of ``max(hi - lo, 0)``); and the
+    ``lo``, of ``hi - lo`` and the unit places (of ``max(hi - lo, 0)``); and the
     largest ``hi - lo`` (0 when there are no entries)."""
     B, L = lo.shape
     lo_sum = np.zeros(B, np.int64)
     cap_sum = np.zeros(B, np.int64)
-    places = 0
+    places = np.zeros(B, np.int64)
     widest = 0 if B * L == 0 else np.int64(hi[0, 0]) - lo[0, 0]
     for b in range(B):
         for i in range(L):
             cap = np.int64(hi[b, i]) - lo[b, i]
             lo_sum[b] += lo[b, i]
             cap_sum[b] += cap
-            places += max(cap, 0)
+            places[b] += max(cap, 0)
             widest = max(widest, cap)
     return lo_sum, cap_sum, places, widest
 
 
 @njit(cache=True, nogil=True)
-def allocate(lo, hi, keys, R):
+def allocate(lo, hi, keys, R, places):
     """Units of :func:`~malivote.reconstruct._sample.allocate_units`: ``lo`` plus, per
     row, the unit places (``u < hi - lo``) with keys up to the ``R``-th smallest (found
-    by a quickselect), as int64. ``lo``, ``hi`` ``(B, L)`` (any integer type), ``R
-    (B,)``; ``keys``: one per unit place, flat in (row, entry, place) order."""
+    by a quickselect), as int64. ``lo``, ``hi`` ``(B, L)`` (any integer type), ``R``
+    and ``places`` ``(B,)`` (the unit places per row, :func:`unit_room`); ``keys``:
+    one per unit place, flat in (row, entry, place) order."""
     B, L = lo.shape
     out = lo.astype(np.int64)
     vals = np.empty(keys.shape[0])
+    pos = np.empty(keys.shape[0], np.int64)
     start = 0
     for b in range(B):
-        n = 0
-        for i in range(L):
-            n += max(np.int64(hi[b, i]) - lo[b, i], 0)
-        if R[b] > 0:
-            for j in range(n):
-                vals[j] = keys[start + j]
-            thr = _kth(vals, 0, n, R[b] - 1)
-            at = start
+        n = places[b]
+        k = R[b]
+        if k > 0:
+            # the k smallest of n uniform keys nearly always lie below a few standard
+            # deviations past k / n: select among those (any keys give the same
+            # threshold, all n where fewer than k lie below)
+            cut = (k + 4.0 * np.sqrt(k) + 8.0) / n
+            m = 0
+            for j in range(n):  # (branch-free)
+                x = keys[start + j]
+                vals[m] = x
+                m += x < cut
+            if m < k:
+                for j in range(n):
+                    vals[j] = keys[start + j]
+                m = n
+            thr = _kth(vals, 0, m, k - 1)
+            # the places taken (keys up to thr), in order, then their entries
+            taken = 0
+            for j in range(n):  # (branch-free)
+                pos[taken] = j
+                taken += keys[start + j] <= thr
+            end = 0
+            q = 0
             for i in range(L):
-                cnt = 0
-                for _ in range(max(np.int64(hi[b, i]) - lo[b, i], 0)):
-                    cnt += keys[at] <= thr
-                    at += 1
-                out[b, i] += cnt
+                if q == taken:
+                    break
+                end += max(np.int64(hi[b, i]) - lo[b, i], 0)
+                while q < taken and pos[q] < end:
+                    out[b, i] += 1
+                    q += 1
         start += n
     return out
 
