@@ -141,7 +141,15 @@ class Target:
             self.TR[c, np.einsum("...p,...p->...", self.rc[c], mem)]
 
     def geo_weight(self, seats):
-        """Geographic log weight of the winning lists ``seats`` ``(..., C, P)``."""
+        """Geographic log weight of the winning lists ``seats`` ``(..., C, P)`` (compiled
+        for ``(B, C, P)`` on the numba backend)."""
+        from malivote.rules._backend import backend
+
+        if backend() == "numba" and seats.ndim == 3:
+            from malivote.reconstruct._chain_numba import geo_weights
+
+            return geo_weights(np.ascontiguousarray(seats, np.int64), self.d, self.rc, self.TD, self.TR,
+                               self.mean_form, self.W)
         return self._geo(np.arange(len(self.m)), seats > 0)
 
     def size_log(self, c, k):
