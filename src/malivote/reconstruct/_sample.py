@@ -265,8 +265,12 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     C, P, K = len(m), facts.n_parties, n_slots(facts)
     pw, pt, pr = priors.winner_share, priors.turnout, priors.runoff
 
-    bits = np.int64(1) << np.arange(P, dtype=np.int64)
-    win_mask = (seats > 0) @ bits  # (a product: no (B, C, P) int64 temporary)
+    if backend == "numba":
+        from malivote.reconstruct._sample_numba import party_masks
+
+        win_mask = party_masks(np.ascontiguousarray(seats, np.int64))
+    else:
+        win_mask = (seats > 0) @ (np.int64(1) << np.arange(P, dtype=np.int64))  # (no (B, C, P) int64 temporary)
     runoff = rnd == 2
     # geographic log weight of each winning list, (B, C)
     gw = geo_weight

@@ -18,8 +18,9 @@ import numpy as np
 from numba import njit
 
 from malivote._rounding_numba import _kth, _pivot_last
+from malivote.reconstruct._chain_numba import _mask
 
-__all__ = ["allocate", "fill_members", "list_counts", "share_search", "shuffle_slots", "unit_room"]
+__all__ = ["allocate", "fill_members", "list_counts", "party_masks", "share_search", "shuffle_slots", "unit_room"]
 
 
 @njit(cache=True, nogil=True)
@@ -319,6 +320,19 @@ def _insertion_order(keys, n, order):
             order[j + 1] = order[j]
             j -= 1
         order[j + 1] = cur
+
+
+@njit(cache=True, nogil=True)
+def party_masks(seats):
+    """Each list's parties as a bit mask (bit ``p`` for party ``p``), ``(B, C)``, of
+    ``seats (B, C, P)``: the winners' masks of
+    :func:`~malivote.reconstruct._sample.sample_block`."""
+    B, C, P = seats.shape
+    out = np.empty((B, C), np.int64)
+    for b in range(B):
+        for c in range(C):
+            out[b, c] = _mask(seats[b, c], P)
+    return out
 
 
 @njit(cache=True, nogil=True)
