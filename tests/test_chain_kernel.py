@@ -30,6 +30,24 @@ def test_chain_kernel_matches_numpy_over_blocks(year, layout, seed):
         assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
 
 
+@pytest.mark.parametrize("year, layout", [(2020, "mali-55"), (2007, "mali-125")])
+def test_geo_weight_kernel_matches_numpy(year, layout):
+    """The blocks' geographic weights (the mean of the parties' weights, 2020; the
+    summed-count tables, 2007): the same floating-point numbers on both backends."""
+    from malivote.reconstruct import _prepare
+    from malivote.reconstruct.priors import Priors
+    from malivote.rules._backend import use_backend
+
+    prep = _prepare(year, layout, "final", 1, Priors())
+    seats = prep.pool.seats[np.random.default_rng(0).integers(prep.pool.seats.shape[0], size=300)]
+    got = {}
+    for b in ("numpy", "numba"):
+        with use_backend(b):
+            got[b] = prep.target.geo_weight(seats)
+    assert got["numba"].shape == seats.shape[:2] and np.array_equal(got["numpy"], got["numba"])
+    assert prep.target.mean_form == (year == 2020)
+
+
 def test_chain_refuses_starts_that_break_the_magnitudes():
     """The compiled chain relies on every list holding its constituency's seats."""
     from malivote import seeds

@@ -176,6 +176,10 @@ def test_allocate_units_backends_with_ties():
         flat = keys[..., :U][np.arange(U) < (hi - lo)[..., None]]
         out = [_sample.allocate_units(total, lo, hi, _FixedKeys(flat), backend=b) for b in ("numpy", "numba")]
         assert np.array_equal(out[0], out[1])
+        # narrow bounds (the sampler's int8 ones): the same integers, as int64
+        narrow = [_sample.allocate_units(total, lo.astype(np.int8), hi.astype(np.int8), _FixedKeys(flat), backend=b)
+                  for b in ("numpy", "numba")]
+        assert all(x.dtype == np.int64 and np.array_equal(x, out[0]) for x in narrow)
         assert ((out[0] >= lo) & (out[0] <= hi)).all()
         if trial % 2 == 0:  # distinct keys: the R smallest keys' places, row by row
             assert np.array_equal(out[0].sum(1), total)
@@ -203,6 +207,24 @@ def test_ascending_places_ties_in_index_order():
         want = np.empty(n, np.int64)
         want[np.argsort(keys, kind="stable")] = np.arange(n)
         assert np.array_equal(place[:n], want)
+
+
+def test_allocate_units_keys_far_from_uniform():
+    """The kernel first looks for the smallest keys below about ``R / n``: keys that
+    all lie above it (or few below, or equal ones at the threshold) give the same
+    units as NumPy's full sort."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(8)
+    B, L = 20, 200
+    lo = np.zeros((B, L), np.int64)
+    hi = rng.integers(0, 3, (B, L))
+    total = np.minimum(rng.integers(1, 12, B), hi.sum(1))
+    n = int(hi.sum())
+    for keys in (0.9 + 0.1 * rng.random(n),  # none below the estimate
+                 np.where(rng.random(n) < 0.01, 0.001 * rng.random(n), 0.95),  # a few, then ties
+                 np.round(rng.random(n), 2)):  # ties at the threshold
+        out = [_sample.allocate_units(total, lo, hi, _FixedKeys(keys), backend=b) for b in ("numpy", "numba")]
+        assert np.array_equal(out[0], out[1])
 
 
 def test_shuffle_slots_in_place_matches_argsort():

@@ -43,6 +43,10 @@ DEGENERATE = 3  # Dirichlet: a row whose gamma variates all underflowed (needs t
 NOISE = 0  # shares = weight / (sum if sum > 0 else 1); total as given
 SHARES = 1  # shares = weight / sum if sum > 0 else 0; total 0 where sum <= 0
 
+#: The most scans of a row's keys :func:`_first_in_order` makes before it partitions
+#: them instead (a quickselect costs about as much as three scans of a row).
+_MAX_SCANS = 3
+
 _INT64_LIMIT = 9223372036854775808.0  # 2 ** 63: floors at or above it overflow int64
 
 
@@ -76,20 +80,98 @@ def _pairwise_sum(a, n):
     return res
 
 
+@njit(cache=True, nogil=True)
+def _pivot_last(kv, ci, lo, hi):
+    """Moves the median of ``kv[lo]``, ``kv[mid]``, ``kv[hi - 1]`` to ``hi - 1`` (``ci``
+    along, when it has entries) and returns it."""
+    mid = (lo + hi) >> 1
+    a, b, c = kv[lo], kv[mid], kv[hi - 1]
+    q = hi - 1
+    if a < b:
+        if b < c:
+            q = mid
+        elif a < c:
+            q = hi - 1
+        else:
+            q = lo
+    else:
+        if a < c:
+            q = lo
+        elif b < c:
+            q = hi - 1
+        else:
+            q = mid
+    p = kv[q]
+    kv[q] = kv[hi - 1]
+    kv[hi - 1] = p
+    if ci.size:
+        t = ci[q]
+        ci[q] = ci[hi - 1]
+        ci[hi - 1] = t
+    return p
+
+
+@njit(cache=True, nogil=True)
+def _split(kv, lo, hi, p):
+    """Moves the keys of ``kv[lo:hi]`` below ``p`` to the front, without branches;
+    returns their end."""
+    j = lo
+    for i in range(lo, hi):
+        x = kv[i]
+        t = x < p
+        kv[i] = kv[j]
+        kv[j] = x
+        j += t
+    return j
+
+
+@njit(cache=True, nogil=True)
+def _kth(kv, lo, hi, k):
+    """The ``k``-th smallest of ``kv[lo:hi]`` (``lo <= k < hi``, reordering it): a
+    quickselect, the value a full sort would put at ``k``. (Also the reconstruction's,
+    :mod:`malivote.reconstruct._sample_numba`.)"""
+    none = np.empty(0, np.int64)
+    while hi - lo > 1:
+        p = _pivot_last(kv, none, lo, hi)
+        j = _split(kv, lo, hi - 1, p)
+        kv[hi - 1] = kv[j]
+        kv[j] = p
+        if k < j:
+            hi = j
+        elif k == j:
+            return p
+        else:
+            lo = j + 1
+    return kv[lo]
+
+
 @njit(nogil=True, cache=True, inline="always")
 def _first_in_order(keys, m, count, slot, out, step):
     """Add ``step`` to ``out[slot[i]]`` for the first ``count`` of the entries
     ``keys[:m]`` in a stable descending sort (larger key first, then lower ``i``):
     the ones ``argsort(-keys, kind="stable")[:count]`` gives. ``keys`` is spoilt.
 
-    ``min(count, m - count)`` scans of the ``m`` keys, no sort: picking the first
-    entries while they are the fewer, else dropping the last ones.
+    No sort: ``min(count, m - count)`` scans of the ``m`` keys, picking the first
+    entries while they are the fewer, else dropping the last ones; where that is more
+    than :data:`_MAX_SCANS` scans (a constituency-wide row), the ``count``-th largest
+    key ``cut`` from a quickselect instead, then the keys above it and, lowest ``i``
+    first, as many of those equal to it as are left.
     """
     if count <= 0:
         return
     if count >= m:
         for i in range(m):
             out[slot[i]] += step
+        return
+    if min(count, m - count) > _MAX_SCANS:
+        cut = _kth(keys[:m].copy(), 0, m, m - count)
+        ties = count  # the keys equal to cut that are taken
+        for i in range(m):
+            ties -= keys[i] > cut
+        for i in range(m):  # (branch-free, as the partition)
+            tie = (keys[i] == cut) & (ties > 0)
+            out[slot[i]] += step * ((keys[i] > cut) | tie)
+            ties -= tie
         return
     if count <= m - count:
         for _ in range(count):

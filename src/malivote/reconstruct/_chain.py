@@ -130,19 +130,33 @@ class Target:
     def _geo(self, c, mem):
         """Geographic log weight of lists with members ``mem (..., P)`` at ``c``."""
         if self.mean_form:
-            total = np.cumsum(self.W[c] * mem, axis=-1)[..., -1]  # sequential, in party order
+            # sequential, in party order (a cumulative sum's last entry, without its
+            # (..., P) array)
+            terms = self.W[c] * mem
+            total = terms[..., 0].copy()
+            for p in range(1, terms.shape[-1]):
+                total += terms[..., p]
             return total / np.maximum(mem.sum(-1), 1)
-        return self.TD[c, (self.d[c] * mem).sum(-1)] + self.TR[c, (self.rc[c] * mem).sum(-1)]
+        return self.TD[c, np.einsum("...p,...p->...", self.d[c], mem)] + \
+            self.TR[c, np.einsum("...p,...p->...", self.rc[c], mem)]
 
     def geo_weight(self, seats):
-        """Geographic log weight of the winning lists ``seats`` ``(..., C, P)``."""
+        """Geographic log weight of the winning lists ``seats`` ``(..., C, P)`` (compiled
+        for ``(B, C, P)`` on the numba backend)."""
+        from malivote.rules._backend import backend
+
+        if backend() == "numba" and seats.ndim == 3:
+            from malivote.reconstruct._chain_numba import geo_weights
+
+            return geo_weights(np.ascontiguousarray(seats, np.int64), self.d, self.rc, self.TD, self.TR,
+                               self.mean_form, self.W)
         return self._geo(np.arange(len(self.m)), seats > 0)
 
     def size_log(self, c, k):
         return self.log_size[c, np.minimum(k, self.log_size.shape[1] - 1)]
 
     def mask_of(self, s):
-        return ((s > 0) * self.bits).sum(-1)
+        return (s > 0) @ self.bits
 
     def logf(self, c, s, rnd):
         """Log target of constituencies ``c`` (any shape) with seats ``s`` (..., P)."""
@@ -358,20 +372,17 @@ def _run_numpy(target, seats, rnd, rand, stats, burn, thin, out_seats, out_rnd):
 
 def row_holds(rows, seats, rnd):
     """``(len(rows), N)`` booleans: each row's outcome holds in each draw."""
-    N = seats.shape[0]
-    out = np.zeros((len(rows), N), bool)
     P = seats.shape[-1]
     bits = np.int64(1) << np.arange(P, dtype=np.int64)
-    for i, r in enumerate(rows):
-        c = r.constituency
-        s = seats[:, c]
-        mk = ((s > 0) * bits).sum(-1)
-        ok = rnd[:, c] == r.round
+    # every row at once: its constituency's round and party set, draw by draw
+    cons = [r.constituency for r in rows]
+    masks = ((seats[:, cons] > 0) @ bits).T
+    out = (rnd[:, cons] == np.array([r.round for r in rows], np.int64)).T.copy()
+    for ok, mk, r in zip(out, masks, rows):
         if r.members:
             ok &= (mk == r.mask()) if r.complete else ((mk & r.mask()) == r.mask())
         if r.not_members:
             ok &= mk != sum(1 << p for p in r.not_members)
         for p, v in r.split.items():
-            ok &= s[:, p] == v
-        out[i] = ok
+            ok &= seats[:, r.constituency, p] == v
     return out

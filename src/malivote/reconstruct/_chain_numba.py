@@ -26,7 +26,7 @@ from numba import njit, prange
 
 from malivote._bits_numba import lowest_bit as _ctz
 
-__all__ = ["chain"]
+__all__ = ["chain", "geo_weights"]
 
 
 @njit(cache=True, nogil=True)
@@ -53,9 +53,10 @@ def _seat_party(S, c, bits, k, P):
     return np.int64(P)
 
 
-@njit(cache=True, nogil=True)
-def _logf(c, s, rn, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR,
-          mean_form, W):
+@njit(cache=True, nogil=True, inline="always")
+def _list_geo(c, s, P, d, rc, TD, TR, mean_form, W):
+    """The geographic log weight of constituency ``c``'s list with seats ``s`` (``P``),
+    and its number of parties: :meth:`malivote.reconstruct._chain.Target._geo`."""
     ds = np.int64(0)
     rs = np.int64(0)
     k = np.int64(0)
@@ -67,9 +68,27 @@ def _logf(c, s, rn, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, 
             k += 1
             total += W[c, p]
     if mean_form:
-        out = total / max(k, 1)
-    else:
-        out = TD[c, ds] + TR[c, rs]
+        return total / max(k, 1), k
+    return TD[c, ds] + TR[c, rs], k
+
+
+@njit(cache=True, nogil=True)
+def geo_weights(seats, d, rc, TD, TR, mean_form, W):
+    """:meth:`malivote.reconstruct._chain.Target.geo_weight` of ``seats (B, C, P)``:
+    the same numbers (the weights added in party order; where the NumPy code adds a
+    non-member's zero, the sum does not change)."""
+    B, C, P = seats.shape
+    out = np.empty((B, C))
+    for b in range(B):
+        for c in range(C):
+            out[b, c] = _list_geo(c, seats[b, c], P, d, rc, TD, TR, mean_form, W)[0]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _logf(c, s, rn, P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d, rc, TD, TR,
+          mean_form, W):
+    out, k = _list_geo(c, s, P, d, rc, TD, TR, mean_form, W)
     out = out + log_size[c, min(k, log_size.shape[1] - 1)]
     if h_any:
         hold = h_on[c] and rn == h_round[c]

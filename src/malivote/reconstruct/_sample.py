@@ -26,30 +26,36 @@ def n_slots(facts: Facts) -> int:
 def allocate_units(total, lo, hi, rng, weights=None, backend="numpy"):
     """Integers in ``[lo, hi]`` summing to ``total`` (per row), uniformly over units.
 
-    ``lo``/``hi``: (B, L). The ``total - sum(lo)`` extra units go to distinct unit
-    places chosen uniformly at random (weighted per entry if ``weights`` is given),
-    a multivariate-hypergeometric allocation. One uniform key per unit place, that is
-    ``sum(hi - lo)`` of them, flat in (row, entry, place) order: entries with no room
-    (``hi == lo``, most list slots) draw none. ``backend="numba"`` gives the same
-    integers (the same keys, the same threshold) compiled.
+    ``lo``/``hi``: (B, L), of any integer type (int64 out). The ``total - sum(lo)``
+    extra units go to distinct unit places chosen uniformly at random (weighted per
+    entry if ``weights`` is given), a multivariate-hypergeometric allocation. One
+    uniform key per unit place, that is ``sum(hi - lo)`` of them, flat in (row,
+    entry, place) order: entries with no room (``hi == lo``, most list slots) draw
+    none. ``backend="numba"`` gives the same integers (the same keys, the same
+    threshold) compiled, with no ``(B, L)`` temporaries.
     """
     B, L = lo.shape
-    cap = hi - lo
-    U = int(cap.max()) if cap.size else 0
-    R = np.asarray(total) - lo.sum(axis=1)
-    if (R < 0).any() or (R > cap.sum(axis=1)).any():
+    if backend == "numba":
+        from malivote.reconstruct._sample_numba import allocate, unit_room
+
+        lo, hi = np.ascontiguousarray(lo), np.ascontiguousarray(hi)
+        lo_sum, cap_sum, row_places, U = unit_room(lo, hi)
+        places = int(row_places.sum())
+    else:
+        cap = hi - lo
+        U = int(cap.max()) if cap.size else 0
+        lo_sum, cap_sum, places = lo.sum(axis=1), cap.sum(axis=1), int(np.maximum(cap, 0).sum())
+    R = np.asarray(total) - lo_sum
+    if (R < 0).any() or (R > cap_sum).any():
         raise ValueError("allocate_units: infeasible total")
     if U == 0:
-        return lo.copy()
-    room = np.maximum(cap, 0)
-    keys = rng.random(int(room.sum()))
+        return lo.astype(np.int64)
+    keys = rng.random(places)
     if weights is not None:
+        room = np.maximum(hi - lo, 0)
         keys = -np.log(keys) / np.repeat(np.maximum(weights, 1e-12).reshape(-1), room.reshape(-1))
     if backend == "numba":
-        from malivote.reconstruct._sample_numba import allocate
-
-        return allocate(np.ascontiguousarray(lo, np.int64), np.ascontiguousarray(cap, np.int64), keys,
-                        np.ascontiguousarray(np.broadcast_to(R, (B,)), np.int64))
+        return allocate(lo, hi, keys, np.ascontiguousarray(np.broadcast_to(R, (B,)), np.int64), row_places)
     full = np.full((B, L, U), np.inf)
     full[np.arange(U) < cap[..., None]] = keys  # (the places in the keys' order)
     keys = full.reshape(B, -1)
@@ -259,8 +265,12 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     C, P, K = len(m), facts.n_parties, n_slots(facts)
     pw, pt, pr = priors.winner_share, priors.turnout, priors.runoff
 
-    bits = np.int64(1) << np.arange(P, dtype=np.int64)
-    win_mask = ((seats > 0) * bits).sum(axis=-1)
+    if backend == "numba":
+        from malivote.reconstruct._sample_numba import party_masks
+
+        win_mask = party_masks(np.ascontiguousarray(seats, np.int64))
+    else:
+        win_mask = (seats > 0) @ (np.int64(1) << np.arange(P, dtype=np.int64))  # (no (B, C, P) int64 temporary)
     runoff = rnd == 2
     # geographic log weight of each winning list, (B, C)
     gw = geo_weight
@@ -330,24 +340,26 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
 
     # ---- 5-6. votes of both rounds per logical slot (slot 0 winner, slot 1 the other finalist / second list)
     first, second = _votes(rng, n, valid, runoff, has_share, v_known, s2_draw, tilt, K, pw, pr, backend)
-    live = np.arange(K)[None, None, :] < n[..., None]
+    # (in int8, eight times narrower than int64: n <= K)
+    live = np.arange(K, dtype=np.int8) < n.astype(np.int8)[..., None]
 
     # ---- 7. list parties
     members, nmem, member_mask = _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K,
                                                priors.lists, backend)
 
     # ---- 8. women per list
-    mm = np.broadcast_to(m[None, :, None], (B, C, K))
     if facts.gender_law:  # (per constituency, then per live list)
         lo_c = np.where(m >= 3, (3 * m + 9) // 10, 0)
         hi_c = np.where(m >= 3, (7 * m) // 10, m)
     else:
         lo_c, hi_c = np.zeros_like(m), m
+    # (the bounds in int8, as live: a list has at most 60 places, see _rosters)
+    lo_c, hi_c = lo_c.astype(np.int8), hi_c.astype(np.int8)
     # the bounds of the winners (slot 0) and of the other lists (slots 1..K-1), each
     # built contiguous (no strided copies of (B, C, K) bounds)
     live0, live1 = live[..., 0], live[..., 1:]
     lo0, hi0 = lo_c[None, :] * live0, hi_c[None, :] * live0
-    women = np.zeros((B, C, K), dtype=np.int64)
+    women = np.empty((B, C, K), dtype=np.int64)  # (both parts written below)
     if facts.women_elected is not None:
         women[..., 0] = allocate_units(np.full(B, facts.women_elected), lo0, hi0, rng, backend=backend)
     else:
@@ -363,7 +375,8 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         # one binomial per losing list that exists, in (draw, constituency, slot) order
         draw_of = np.nonzero(live1)[0]
         others = np.zeros((B, C, K - 1), dtype=np.int64)
-        others[live1] = np.clip(rng.binomial(mm[..., 1:][live1], q[draw_of]), lo1[live1], hi1[live1])
+        mm = np.broadcast_to(m[None, :, None], (B, C, K - 1))
+        others[live1] = np.clip(rng.binomial(mm[live1], q[draw_of]), lo1[live1], hi1[live1])
         women[..., 1:] = others
 
     # ---- 9. shuffle the list slots: the n lists of a constituency take slots 0..n-1
@@ -389,11 +402,10 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     # (every entry written: ``out["turnout"]`` may hold anything)
     turnout = out.get("turnout") if out else None
     turnout = np.empty((B, C, 2, 4), dtype=np.int64) if turnout is None else turnout
-    turnout[..., 0] = reg[..., None]
-    turnout[..., 1] = cast
-    turnout[..., 2] = inv
-    turnout[..., 3] = valid
-    turnout[..., 1, :] *= runoff[..., None]  # round 2: all 0 where none was held
+    held = np.ones((B, C, 2), bool)
+    held[..., 1] = runoff  # round 2: all 0 where none was held
+    for j, a in enumerate((reg[..., None], cast, inv, valid)):  # (one strided pass each)
+        np.multiply(a, held, out=turnout[..., j])
     return dict(
         first=first,
         second=second,
@@ -767,16 +779,22 @@ def _turnout(facts, rng, m, rnd, B, pt):
     else:  # pragma: no cover
         raise ValueError(f"{facts.year}: no national count of registered voters")
     free = ~fixed
+    covered = np.zeros((B, C), bool)
+    weight = m * noise
     for mask, total in groups:
-        w = np.where(mask & free, m * noise, 0.0)
+        drawn = mask & free
         rest = total - np.where(mask & fixed, reg, 0).sum(1)
-        reg = np.where(mask & free, apportion(rest, w), reg)
-    leftover = free & ~np.any([g[0] for g in groups], axis=0) if groups else free
-    reg = np.where(leftover, np.rint(m * per_seat * noise).astype(np.int64), reg)
+        reg = np.where(drawn, apportion(rest, np.where(drawn, weight, 0.0)), reg)
+        covered |= mask
+    leftover = free & ~covered
+    if leftover.any():  # (no national count covers them)
+        reg = np.where(leftover, np.rint(m * per_seat * noise).astype(np.int64), reg)
 
     # turnout rates
-    rate1 = np.clip(rng.lognormal(0.0, pt.turnout_sigma, (B, C)), *pt.turnout_clip)
-    rate2 = rate1 * np.clip(rng.lognormal(0.0, pt.round2_sigma, (B, C)), *pt.round2_clip)
+    rate1 = rng.lognormal(0.0, pt.turnout_sigma, (B, C))
+    np.clip(rate1, *pt.turnout_clip, out=rate1)
+    ratio = rng.lognormal(0.0, pt.round2_sigma, (B, C))
+    rate2 = rate1 * np.clip(ratio, *pt.round2_clip, out=ratio)
     cast = np.zeros((B, C, 2), dtype=np.int64)
     inv = np.zeros((B, C, 2), dtype=np.int64)
     for rd, nat, mask in ((1, n1, np.ones((B, C), bool)), (2, n2, runoff)):

@@ -17,71 +17,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["allocate", "fill_members", "list_counts", "share_search", "shuffle_slots"]
+from malivote._rounding_numba import _kth, _pivot_last
+from malivote.reconstruct._chain_numba import _mask
 
-
-@njit(cache=True, nogil=True)
-def _pivot_last(kv, ci, lo, hi):
-    """Moves the median of ``kv[lo]``, ``kv[mid]``, ``kv[hi - 1]`` to ``hi - 1`` (``ci``
-    along, when it has entries) and returns it."""
-    mid = (lo + hi) >> 1
-    a, b, c = kv[lo], kv[mid], kv[hi - 1]
-    q = hi - 1
-    if a < b:
-        if b < c:
-            q = mid
-        elif a < c:
-            q = hi - 1
-        else:
-            q = lo
-    else:
-        if a < c:
-            q = lo
-        elif b < c:
-            q = hi - 1
-        else:
-            q = mid
-    p = kv[q]
-    kv[q] = kv[hi - 1]
-    kv[hi - 1] = p
-    if ci.size:
-        t = ci[q]
-        ci[q] = ci[hi - 1]
-        ci[hi - 1] = t
-    return p
-
-
-@njit(cache=True, nogil=True)
-def _split(kv, lo, hi, p):
-    """Moves the keys of ``kv[lo:hi]`` below ``p`` to the front, without branches;
-    returns their end."""
-    j = lo
-    for i in range(lo, hi):
-        x = kv[i]
-        t = x < p
-        kv[i] = kv[j]
-        kv[j] = x
-        j += t
-    return j
-
-
-@njit(cache=True, nogil=True)
-def _kth(kv, lo, hi, k):
-    """The ``k``-th smallest of ``kv[lo:hi]`` (``lo <= k < hi``, reordering it): a
-    quickselect, the value a full sort would put at ``k``."""
-    none = np.empty(0, np.int64)
-    while hi - lo > 1:
-        p = _pivot_last(kv, none, lo, hi)
-        j = _split(kv, lo, hi - 1, p)
-        kv[hi - 1] = kv[j]
-        kv[j] = p
-        if k < j:
-            hi = j
-        elif k == j:
-            return p
-        else:
-            lo = j + 1
-    return kv[lo]
+__all__ = ["allocate", "fill_members", "list_counts", "party_masks", "share_search", "shuffle_slots", "unit_room"]
 
 
 @njit(cache=True, nogil=True)
@@ -370,30 +309,83 @@ def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, n, known_ru,
 
 
 @njit(cache=True, nogil=True)
-def allocate(lo, cap, keys, R):
-    """Units of :func:`~malivote.reconstruct._sample.allocate_units`: ``lo`` plus, per
-    row, the unit places (``u < cap``) with keys up to the ``R``-th smallest (found by
-    a quickselect). ``lo``, ``cap`` ``(B, L)``, ``R (B,)``; ``keys``: one per unit
-    place, flat in (row, entry, place) order."""
+def party_masks(seats):
+    """Each list's parties as a bit mask (bit ``p`` for party ``p``), ``(B, C)``, of
+    ``seats (B, C, P)``: the winners' masks of
+    :func:`~malivote.reconstruct._sample.sample_block`."""
+    B, C, P = seats.shape
+    out = np.empty((B, C), np.int64)
+    for b in range(B):
+        for c in range(C):
+            out[b, c] = _mask(seats[b, c], P)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def unit_room(lo, hi):
+    """The sums :func:`~malivote.reconstruct._sample.allocate_units` checks, in one pass
+    over ``lo``, ``hi`` ``(B, L)`` (no ``hi - lo`` temporaries): per row, the sum of
+    ``lo``, of ``hi - lo`` and the unit places (of ``max(hi - lo, 0)``); and the
+    largest ``hi - lo`` (0 when there are no entries)."""
     B, L = lo.shape
-    out = lo.copy()
+    lo_sum = np.zeros(B, np.int64)
+    cap_sum = np.zeros(B, np.int64)
+    places = np.zeros(B, np.int64)
+    widest = 0 if B * L == 0 else np.int64(hi[0, 0]) - lo[0, 0]
+    for b in range(B):
+        for i in range(L):
+            cap = np.int64(hi[b, i]) - lo[b, i]
+            lo_sum[b] += lo[b, i]
+            cap_sum[b] += cap
+            places[b] += max(cap, 0)
+            widest = max(widest, cap)
+    return lo_sum, cap_sum, places, widest
+
+
+@njit(cache=True, nogil=True)
+def allocate(lo, hi, keys, R, places):
+    """Units of :func:`~malivote.reconstruct._sample.allocate_units`: ``lo`` plus, per
+    row, the unit places (``u < hi - lo``) with keys up to the ``R``-th smallest (found
+    by a quickselect), as int64. ``lo``, ``hi`` ``(B, L)`` (any integer type), ``R``
+    and ``places`` ``(B,)`` (the unit places per row, :func:`unit_room`); ``keys``:
+    one per unit place, flat in (row, entry, place) order."""
+    B, L = lo.shape
+    out = lo.astype(np.int64)
     vals = np.empty(keys.shape[0])
+    pos = np.empty(keys.shape[0], np.int64)
     start = 0
     for b in range(B):
-        n = 0
-        for i in range(L):
-            n += max(cap[b, i], 0)
-        if R[b] > 0:
-            for j in range(n):
-                vals[j] = keys[start + j]
-            thr = _kth(vals, 0, n, R[b] - 1)
-            at = start
+        n = places[b]
+        k = R[b]
+        if k > 0:
+            # the k smallest of n uniform keys nearly always lie below a few standard
+            # deviations past k / n: select among those (any keys give the same
+            # threshold, all n where fewer than k lie below)
+            cut = (k + 4.0 * np.sqrt(k) + 8.0) / n
+            m = 0
+            for j in range(n):  # (branch-free)
+                x = keys[start + j]
+                vals[m] = x
+                m += x < cut
+            if m < k:
+                for j in range(n):
+                    vals[j] = keys[start + j]
+                m = n
+            thr = _kth(vals, 0, m, k - 1)
+            # the places taken (keys up to thr), in order, then their entries
+            taken = 0
+            for j in range(n):  # (branch-free)
+                pos[taken] = j
+                taken += keys[start + j] <= thr
+            end = 0
+            q = 0
             for i in range(L):
-                cnt = 0
-                for _ in range(max(cap[b, i], 0)):
-                    cnt += keys[at] <= thr
-                    at += 1
-                out[b, i] += cnt
+                if q == taken:
+                    break
+                end += max(np.int64(hi[b, i]) - lo[b, i], 0)
+                while q < taken and pos[q] < end:
+                    out[b, i] += 1
+                    q += 1
         start += n
     return out
 
