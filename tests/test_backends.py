@@ -551,6 +551,58 @@ def test_block_vote_candidate_votes_match(spread):
 
 
 @needs_numba
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("case", ["spread", "straight", "raise", "no votes", "huge spread", "magnitude"])
+@pytest.mark.parametrize("seed", range(3))
+def test_block_vote_decide_matches(case, seed):
+    """BlockVote.decide ranks the candidate votes as they are made (numba) without
+    block_vote's checks: the same seats, elected, lots and random numbers as NumPy,
+    with lots for the last seats (a straight party vote ties a list's candidates),
+    and the same error for a constituency without votes, a spread past 2**53, a tie
+    under ties="raise", or more seats than candidate slots."""
+    from malivote.election import Ensemble
+    from malivote.layouts import custom_layout
+    from malivote.ruleset import BlockVote
+
+    rng = np.random.default_rng(seed)
+    magnitude = np.array([2, 1, 3]) if case != "magnitude" else np.array([2, 1, 13])
+    layout = custom_layout(["North", "South", "East"], list(magnitude))
+    first = rng.integers(1, 50, size=(40, 3, 4))
+    first[rng.random(first.shape) < 0.3] = 0
+    first[:, :, 0] += 1
+    if case == "no votes":
+        first[17, 1] = 0
+    roster_party = rng.integers(0, 2, size=first.shape + (3,))
+    # List 0 has votes and a full roster, so no seat goes past a roster's end.
+    roster_party[..., 1:, :][rng.random(roster_party[..., 1:, :].shape) < 0.4] = -1
+    ensemble = Ensemble(layout=layout, parties=("A", "B"), first=first, second=0 * first,
+                        members=np.ones_like(first), roster_party=roster_party.astype(np.int16),
+                        roster_female=rng.random(roster_party.shape) < 0.5,
+                        turnout=np.zeros((40, 3, 2, 4), np.int64))
+    spread = {"straight": 0.0, "raise": 0.0, "huge spread": 400.0}.get(case, 0.3)
+    rule = BlockVote(magnitude=magnitude, split_ticket=spread, ties="raise" if case == "raise" else "lot")
+    results = []
+    for name in ("numpy", "numba"):
+        generator = np.random.default_rng(9)
+        with use_backend(name):
+            try:
+                decision = rule.decide(ensemble, generator)
+                results.append([decision.seats, decision.party_seats, decision.women, decision.lots["district"]])
+            except ValueError as error:
+                results.append(str(error))
+        results.append(generator.random())
+    assert results[1] == results[3]  # the same draws taken
+    if case in ("no votes", "huge spread", "raise", "magnitude"):
+        assert isinstance(results[0], str) and results[0] == results[2]
+    else:
+        for expected, found in zip(results[0], results[2]):
+            assert expected.dtype == found.dtype
+            np.testing.assert_array_equal(found, expected)
+        if case == "straight":
+            assert results[0][3].any()
+
+
+@needs_numba
 @pytest.mark.parametrize("ties", ["lot", "votes", "raise"])
 @pytest.mark.parametrize("seed", range(4))
 def test_decide_runoff_matches(ties, seed):

@@ -51,6 +51,7 @@ from malivote import rules
 from malivote.election import Ensemble, credit_elected, credit_seats
 from malivote.results import Decision
 from malivote.rules._backend import backend
+from malivote.rules._validation import MAX_LISTS, MAX_SEATS
 from malivote.rules.ties import choose_by_lot
 from malivote.seeds import normalise_rng
 
@@ -386,11 +387,25 @@ class BlockVote:
         normal draws for every slot, the same float64 operations on the others, so the
         same votes as :meth:`_all_candidate_votes`, which still raises on bad spreads.
         """
+        return self._candidate_votes(votes, self._normal_draws(votes, rng))
+
+    def _normal_draws(self, votes: Ensemble, rng):
+        """The standard normal draws of every roster position, None without a spread."""
+        return rng.standard_normal(votes.roster_party.shape) if self.split_ticket > 0 else None
+
+    def _in_exp_range(self, z) -> bool:
+        """Whether ``exp(split_ticket * z)`` stays finite everywhere: else only the
+        computation over every slot gives the result (or the error)."""
+        return z is None or (z.size and self.split_ticket * z.max() <= 700.0)
+
+    def _compiled(self, votes: Ensemble) -> bool:
+        return backend() == "numba" and votes.first.dtype == np.int64 and votes.roster_party.ndim == 4
+
+    def _candidate_votes(self, votes: Ensemble, z) -> np.ndarray:
+        """:meth:`candidate_votes` from the normal draws ``z``."""
         on_roster = votes.roster_party >= 0
-        z = rng.standard_normal(on_roster.shape) if self.split_ticket > 0 else None
-        # A spread that could overflow exp() off the rosters takes the full computation.
-        if z is None or (z.size and self.split_ticket * z.max() <= 700.0):
-            if backend() == "numba" and votes.first.dtype == np.int64 and votes.roster_party.ndim == 4:
+        if self._in_exp_range(z):
+            if self._compiled(votes):
                 # The same votes without the index arrays of the NumPy gathers
                 # (a sixth of the slots are on a roster, and fewer have votes).
                 from malivote.rules import _numba
@@ -428,18 +443,59 @@ class BlockVote:
         # A candidate of a list with votes keeps at least one: rounding never unseats a list.
         return np.where(on_roster & (votes.first[..., None] > 0), np.maximum(whole, 1), 0)
 
-    def decide(self, votes: Ensemble, rng) -> Decision:
-        candidates = self.candidate_votes(votes, rng)
-        draws, n_constituencies, n_lists, longest = candidates.shape
-        candidate_list = np.broadcast_to(np.repeat(np.arange(n_lists), longest), (n_constituencies, n_lists * longest))
-        outcome = rules.block_vote(
-            candidates.reshape(draws, n_constituencies, -1), self.magnitude, candidate_list,
-            n_lists=n_lists, ties=self.ties, count_lots=True, rng=rng,
+    def _ranked_on_rosters(self, votes: Ensemble, z, candidate_list, rng):
+        """:func:`malivote.rules.block_vote` of the candidate votes, ranked as they are
+        computed, without :func:`malivote.rules.block_vote`'s checks of arrays made here.
+
+        The candidate votes are whole, at least 0 and below 2**53, and every slot has
+        a list, so of those checks only the ones on the magnitudes, the ties and each
+        constituency's total remain: the first two here, the last in the kernel (a
+        row's sum cannot overflow: the rows are short). None where one fails, or a vote
+        is out of range, for :meth:`decide` to redo the votes and call
+        :func:`malivote.rules.block_vote`, which raises.
+        """
+        if not (self._compiled(votes) and votes.roster_party.size and self._in_exp_range(z)):
+            return None
+        from malivote.rules import _numba
+        from malivote.rules.block import ranked_outcome
+
+        n_constituencies, n_slots = candidate_list.shape
+        n_lists = votes.roster_party.shape[-2]
+        magnitude = self.magnitude
+        if not (
+            n_slots <= _numba.MAX_BLOCK_SLOTS and n_lists <= MAX_LISTS
+            and isinstance(self.ties, str) and self.ties in rules.TIE_RULES
+            and magnitude.dtype.kind in "iu" and magnitude.shape == (n_constituencies,)
+            and 1 <= magnitude.min() and magnitude.max() <= min(n_slots, MAX_SEATS)
+        ):
+            return None
+        status, candidates, elected, cutoff, lot = _numba.block_candidates(
+            votes.roster_party, votes.first, z, self.split_ticket, _MAX_CANDIDATE_VOTES, magnitude
         )
-        elected = outcome.elected.reshape(candidates.shape)
+        if status != _numba.BLOCK_OK:
+            return None
+        return ranked_outcome(
+            candidates, candidate_list, magnitude.astype(np.int64), n_lists, elected, cutoff, lot,
+            self.ties, True, rng, votes.roster_party.shape[:2] + (n_slots,),
+        )
+
+    def decide(self, votes: Ensemble, rng) -> Decision:
+        z = self._normal_draws(votes, rng)
+        draws, n_constituencies, n_lists, longest = votes.roster_party.shape
+        candidate_list = np.ascontiguousarray(
+            np.broadcast_to(np.repeat(np.arange(n_lists), longest), (n_constituencies, n_lists * longest))
+        )
+        outcome = self._ranked_on_rosters(votes, z, candidate_list, rng)
+        if outcome is None:
+            candidates = self._candidate_votes(votes, z)
+            outcome = rules.block_vote(
+                candidates.reshape(draws, n_constituencies, -1), self.magnitude, candidate_list,
+                n_lists=n_lists, ties=self.ties, count_lots=True, rng=rng,
+            )
+        elected = outcome.elected.reshape(votes.roster_party.shape)
         party_seats, women = credit_elected(elected, votes.roster_party, votes.roster_female, len(votes.parties))
         return Decision(
-            seats=outcome.seats, round=np.ones(candidates.shape[:2], dtype=np.int8),
+            seats=outcome.seats, round=np.ones((draws, n_constituencies), dtype=np.int8),
             party_seats=party_seats, women=women, lots={"district": _per_draw(outcome.lots)},
         )
 

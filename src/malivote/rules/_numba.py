@@ -33,6 +33,7 @@ from numba import get_num_threads, njit, prange
 
 __all__ = [
     "leading_lists", "two_round_rows", "divisor_rows", "block_rows", "list_seats", "candidate_votes",
+    "block_candidates", "MAX_BLOCK_SLOTS", "BLOCK_OK", "BLOCK_LIMIT", "BLOCK_REFUSED",
     "runoff_place_lots", "runoff_winners", "DONE", "REDO", "ERROR",
 ]
 
@@ -578,42 +579,49 @@ def divisor_rows(eligible: np.ndarray, seats: np.ndarray, table: np.ndarray, pow
 # ------------------------------------------------------------------ candidate block vote
 
 
+@njit(nogil=True, cache=True)
+def _rank_row(votes, lists, m, top, elected):
+    """Elect the candidates of one row ranked at or above its ``m``-th largest rank.
+
+    ``top`` is scratch of at least ``m`` places. Returns the cutoff and whether more
+    candidates tie at it than seats are left (``elected`` then holds them all).
+    """
+    # The m largest ranks, largest first, kept by insertion: most slots fall
+    # below the last one and cost one comparison.
+    filled = 0
+    for j in range(votes.size):
+        v = np.int64(-1) if lists[j] < 0 else votes[j]
+        if filled < m:
+            k = filled
+            filled += 1
+        elif v > top[m - 1]:
+            k = m - 1
+        else:
+            continue
+        while k > 0 and top[k - 1] < v:
+            top[k] = top[k - 1]
+            k -= 1
+        top[k] = v
+    cut = top[m - 1]
+    sure = 0
+    tied = 0
+    for j in range(votes.size):
+        v = np.int64(-1) if lists[j] < 0 else votes[j]
+        if v > cut:
+            sure += 1
+        elif v == cut:
+            tied += 1
+        elected[j] = v >= cut
+    return cut, tied > m - sure
+
+
 @njit(parallel=True, nogil=True, cache=True)
 def _block_rows(votes, lists, magnitude, elected, cutoff, lot):
-    n_rows, n = votes.shape
     n_constituencies = lists.shape[0]
-    for r in prange(n_rows):
+    for r in prange(votes.shape[0]):
         c = r % n_constituencies
-        m = magnitude[c]
-        # The m largest ranks, largest first, kept by insertion: most slots fall
-        # below the last one and cost one comparison.
-        top = np.empty(m, dtype=np.int64)
-        filled = 0
-        for j in range(n):
-            v = np.int64(-1) if lists[c, j] < 0 else votes[r, j]
-            if filled < m:
-                k = filled
-                filled += 1
-            elif v > top[m - 1]:
-                k = m - 1
-            else:
-                continue
-            while k > 0 and top[k - 1] < v:
-                top[k] = top[k - 1]
-                k -= 1
-            top[k] = v
-        cut = top[m - 1]
-        sure = 0
-        tied = 0
-        for j in range(n):
-            v = np.int64(-1) if lists[c, j] < 0 else votes[r, j]
-            if v > cut:
-                sure += 1
-            elif v == cut:
-                tied += 1
-            elected[r, j] = v >= cut
-        cutoff[r] = cut
-        lot[r] = tied > m - sure
+        top = np.empty(magnitude[c], dtype=np.int64)
+        cutoff[r], lot[r] = _rank_row(votes[r], lists[c], magnitude[c], top, elected[r])
 
 
 def block_rows(votes: np.ndarray, lists: np.ndarray, magnitude: np.ndarray):
@@ -674,66 +682,78 @@ def list_seats(elected: np.ndarray, lists: np.ndarray, n_lists: int) -> np.ndarr
 
 
 @njit(nogil=True, cache=True)
-def _roster_gather(roster_party, first, z, has_z):
-    """The votes (and the normal draws) of the roster positions of the lists with
-    votes, in flat order.
+def _roster_exponents(roster_party, first, z, spread):
+    """``spread * z`` at the roster positions of the lists with votes, in flat order:
+    the exponents of the candidates' spread, for NumPy's exp.
 
     A list without votes gives its candidates none, whatever the draws, so its
-    positions are skipped here and in :func:`_candidate_fill`.
+    positions are skipped here and in :func:`_fill_row`.
     """
     rows = first.size
     size = roster_party.shape[-1]
     party = roster_party.reshape(rows, size)
     votes = first.reshape(rows)
-    n = 0
+    normal = z.reshape(rows, size)
+    # Sized for every position: one pass, and the positions left out cost nothing.
+    exponents = np.empty(party.size, dtype=np.float64)
+    i = 0
     for r in range(rows):
         if votes[r] > 0:
             for m in range(size):
-                n += party[r, m] >= 0
-    listed = np.empty(n, dtype=np.int64)
-    drawn = np.empty(n if has_z else 0, dtype=np.float64)
-    normal = z.reshape(rows, size) if has_z else z.reshape(1, -1)
-    i = 0
-    for r in range(rows):
-        v = votes[r]
-        if v <= 0:
-            continue
-        for m in range(size):
-            if party[r, m] >= 0:
-                listed[i] = v
-                if has_z:
-                    drawn[i] = normal[r, m]
-                i += 1
-    return listed, drawn
+                if party[r, m] >= 0:
+                    exponents[i] = spread * normal[r, m]
+                    i += 1
+    return exponents[:i]
 
 
 @njit(nogil=True, cache=True)
-def _candidate_fill(roster_party, first, real, limit, out):
-    """Whole candidate votes into ``out`` (every entry written), from the real votes
-    of :func:`_roster_gather`'s positions; False where one is not below ``limit`` (or
-    is NaN), before anything is written."""
-    rows = first.size
-    size = roster_party.shape[-1]
-    party = roster_party.reshape(rows, size)
-    votes = first.reshape(rows)
-    flat = out.reshape(rows, size)
-    for i in range(real.size):
-        if not real[i] < limit:
-            return False
+def _fill_row(party, first, factors, i, has_z, limit, out):
+    """One constituency's candidate votes into ``out`` (every entry written): its lists'
+    ``first`` votes as float64, times ``factors[i], factors[i + 1], ...`` (the exp of
+    :func:`_roster_exponents`, in the same order) with ``has_z``, rounded half to even.
+
+    Returns the index of the next factor, or -1 where a vote is not below ``limit``
+    (or is NaN).
+    """
+    size = party.shape[1]
+    for k in range(first.size):
+        v = first[k]
+        for m in range(size):
+            if v > 0 and party[k, m] >= 0:
+                real = np.float64(v) * factors[i] if has_z else np.float64(v)
+                i += 1
+                if not real < limit:
+                    return -1
+                # At least one: rounding never unseats a list.
+                out[k * size + m] = max(np.int64(np.rint(real)), 1)
+            else:
+                out[k * size + m] = 0
+    return i
+
+
+@njit(nogil=True, cache=True)
+def _candidate_fill(roster_party, first, factors, has_z, limit, out):
+    """Whole candidate votes into ``out`` ``(R, K * M)``; False where one is not below
+    ``limit`` (see :func:`_fill_row`)."""
+    n_lists, size = roster_party.shape[-2:]
+    rows = first.size // n_lists
+    party = roster_party.reshape(rows, n_lists, size)
+    votes = first.reshape(rows, n_lists)
     i = 0
     for r in range(rows):
-        if votes[r] <= 0:
-            for m in range(size):
-                flat[r, m] = 0
-            continue
-        for m in range(size):
-            if party[r, m] >= 0:
-                # At least one: rounding never unseats a list.
-                flat[r, m] = max(np.int64(np.rint(real[i])), 1)
-                i += 1
-            else:
-                flat[r, m] = 0
+        i = _fill_row(party[r], votes[r], factors, i, has_z, limit, out[r])
+        if i < 0:
+            return False
     return True
+
+
+def _candidate_factors(roster_party, first, z, spread):
+    """The factors of :func:`_fill_row`: NumPy's exp of the roster positions' exponents
+    (an empty array without draws ``z``)."""
+    if z is None:
+        return np.zeros(0)
+    exponents = _roster_exponents(roster_party, first, np.ascontiguousarray(z), float(spread))
+    return np.exp(exponents, out=exponents)
 
 
 def candidate_votes(roster_party: np.ndarray, first: np.ndarray, z, spread: float, limit: float):
@@ -744,18 +764,80 @@ def candidate_votes(roster_party: np.ndarray, first: np.ndarray, z, spread: floa
     rounded half to even; None where a vote reaches ``limit``, for the NumPy path to
     handle.
     """
-    has_z = z is not None
-    listed, drawn = _roster_gather(
-        np.ascontiguousarray(roster_party), np.ascontiguousarray(first),
-        np.ascontiguousarray(z) if has_z else np.zeros(1), has_z,
-    )
-    real = listed.astype(np.float64)
-    if has_z:
-        real *= np.exp(spread * drawn)
+    roster_party = np.ascontiguousarray(roster_party)
+    first = np.ascontiguousarray(first)
+    factors = _candidate_factors(roster_party, first, z, spread)
+    n_slots = roster_party.shape[-2] * roster_party.shape[-1]
     out = np.empty(roster_party.shape, dtype=np.int64)
-    if not _candidate_fill(np.ascontiguousarray(roster_party), np.ascontiguousarray(first), real, float(limit), out):
+    if not _candidate_fill(roster_party, first, factors, z is not None, float(limit), out.reshape(-1, n_slots)):
         return None
     return out
+
+
+#: The most slots in a row of :func:`block_candidates`: 1024 votes below 2**53 add up within int64.
+MAX_BLOCK_SLOTS = 1024
+
+#: :func:`block_candidates` statuses.
+BLOCK_OK = 0
+BLOCK_LIMIT = 1  # a candidate vote reaches the limit
+BLOCK_REFUSED = 2  # a constituency without votes
+
+
+@njit(nogil=True, cache=True)
+def _block_candidates(roster_party, first, factors, has_z, limit, magnitude, candidates, elected, cutoff, lot):
+    n_lists, size = roster_party.shape[-2:]
+    n_slots = n_lists * size
+    rows = first.size // n_lists
+    n_constituencies = magnitude.size
+    party = roster_party.reshape(rows, n_lists, size)
+    votes = first.reshape(rows, n_lists)
+    row = np.empty(n_slots, dtype=np.int64)
+    # Every slot is a candidate of a list (none is empty), so none ranks below 0.
+    listed = np.zeros(n_slots, dtype=np.int64)
+    top = np.empty(magnitude.max(), dtype=np.int64)
+    i = 0
+    for r in range(rows):
+        start = i
+        i = _fill_row(party[r], votes[r], factors, i, has_z, limit, row)
+        if i < 0:
+            return BLOCK_LIMIT
+        # Each candidate of a list with votes has at least one vote, the others none.
+        if i == start:
+            return BLOCK_REFUSED
+        cut, tied = _rank_row(row, listed, magnitude[r % n_constituencies], top, elected[r])
+        cutoff[r] = cut
+        lot[r] = tied
+        # Only the rows that need a lot are read again.
+        if tied:
+            candidates[r] = row
+    return BLOCK_OK
+
+
+def block_candidates(roster_party: np.ndarray, first: np.ndarray, z, spread: float, limit: float, magnitude):
+    """:func:`candidate_votes` ranked as :func:`block_rows` ranks them, without the
+    candidate votes of the rows that need no lot.
+
+    Every slot ``(k, m)`` of a row is a candidate of list ``k``; rows have at most
+    :data:`MAX_BLOCK_SLOTS` slots, so that no sum of votes below ``limit`` = 2**53
+    overflows int64. Returns ``status``
+    (:data:`BLOCK_OK`, else :data:`BLOCK_LIMIT` or :data:`BLOCK_REFUSED`, where the
+    other arrays mean nothing), ``candidates`` ``(R, K * M)`` (filled in the rows with
+    a lot only), and :func:`block_rows`' ``elected``, ``cutoff`` and ``lot``.
+    """
+    roster_party = np.ascontiguousarray(roster_party)
+    first = np.ascontiguousarray(first)
+    factors = _candidate_factors(roster_party, first, z, spread)
+    n_slots = roster_party.shape[-2] * roster_party.shape[-1]
+    n_rows = first.size // roster_party.shape[-2]
+    candidates = np.empty((n_rows, n_slots), dtype=np.int64)
+    elected = np.empty((n_rows, n_slots), dtype=np.bool_)
+    cutoff = np.empty(n_rows, dtype=np.int64)
+    lot = np.empty(n_rows, dtype=np.bool_)
+    status = _block_candidates(
+        roster_party, first, factors, z is not None, float(limit), np.ascontiguousarray(magnitude, dtype=np.int64),
+        candidates, elected, cutoff, lot,
+    )
+    return status, candidates, elected, cutoff, lot
 
 
 # ------------------------------------------------------------------ two-round lots

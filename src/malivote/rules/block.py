@@ -195,18 +195,25 @@ def block_vote(
 
 
 def _block_vote_numba(votes, lists, magnitude, n_lists, ties, count_lots, rng) -> BlockOutcome:
-    """:func:`block_vote` after validation, ranked by :func:`malivote.rules._numba.block_rows`.
+    """:func:`block_vote` after validation, ranked by :func:`malivote.rules._numba.block_rows`."""
+    from malivote.rules import _numba
+
+    flat = votes.reshape(-1, votes.shape[-1])
+    elected, cutoff, lot = _numba.block_rows(flat, lists, magnitude)
+    return ranked_outcome(flat, lists, magnitude, n_lists, elected, cutoff, lot, ties, count_lots, rng, votes.shape)
+
+
+def ranked_outcome(flat, lists, magnitude, n_lists, elected, cutoff, lot, ties, count_lots, rng, shape) -> BlockOutcome:
+    """The :class:`BlockOutcome` of rows ranked by :func:`malivote.rules._numba.block_rows`.
 
     The kernel elects every candidate at or above each row's cutoff; the rows where a
     lot is needed go through the same :func:`settle` call as the NumPy path, with the
-    same rows in the same order, so both backends draw the same lots.
+    same rows in the same order, so both backends draw the same lots. Only those rows
+    of the votes ``flat`` ``(R, N)`` are read.
     """
     from malivote.rules import _numba
 
-    lead_shape = votes.shape[:-1]
-    n_candidates = votes.shape[-1]
-    flat = votes.reshape(-1, n_candidates)
-    elected, cutoff, lot = _numba.block_rows(flat, lists, magnitude)
+    lead_shape = shape[:-1]
     rows = np.flatnonzero(lot)
     if rows.size:
         empty = lists[rows % lists.shape[0]] < 0
@@ -220,4 +227,4 @@ def _block_vote_numba(votes, lists, magnitude, n_lists, ties, count_lots, rng) -
         raise_on_lot(lot, lead_shape, "for the last seat(s)")
     seats = _numba.list_seats(elected, lists, n_lists).reshape(lead_shape + (n_lists,))
     lots = lot.astype(np.int64).reshape(lead_shape) if count_lots else None
-    return BlockOutcome(elected=elected.reshape(votes.shape), seats=seats, lots=lots)
+    return BlockOutcome(elected=elected.reshape(shape), seats=seats, lots=lots)
