@@ -124,10 +124,13 @@ def test_votes_kernel_raises_as_numpy():
     assert messages[0] == messages[1]
 
 
-def test_parallel_kernel_equals_serial():
+@pytest.mark.parametrize("B", [1, 3, 300])
+def test_parallel_kernel_equals_serial(B):
+    """The parallel kernel's runs of draws (one per thread, fewer in a block of fewer
+    draws) give the serial kernel's arrays."""
     from malivote.reconstruct import _votes_numba
 
-    n, valid, runoff, has_share, v_known, s2, _, K = _small(7)
+    n, valid, runoff, has_share, v_known, s2, _, K = _small(7, B=B)
     rng = np.random.default_rng(7)
     B, C = n.shape
     g = rng.exponential(1.0, int(np.maximum(n - np.where(runoff, 2, 1), 0).sum()))
