@@ -194,7 +194,7 @@ def _draws(b0, b1, n, valid, runoff, has_share, v_known, s2_draw, u_win, g, star
             is_ro = runoff[b, c]
             known = has_share[b, c]
             s = start[b, c]
-            st1, st2, failed = OK, OK, False
+            vw, w2 = 0, 0
             for k in range(K):
                 second[b, c, k] = 0
             if not is_ro:
@@ -209,54 +209,57 @@ def _draws(b0, b1, n, valid, runoff, has_share, v_known, s2_draw, u_win, g, star
                     w[k] = g[s + k - 1]
                 for k in range(max(nl, 1), K):
                     w[k] = 0.0
-                st1 = _shares(w, K, nl, V1 - vw - (nl - 1), ro, values, slot, keys, spare)
+                units = V1 - vw - (nl - 1)
+            else:
+                # runoff: round 2 first (the winner's share), then a round 1 coherent with it
+                s2 = s2_draw[b, c]
+                w2 = max(np.int64(np.floor(s2 * V2)), V2 // 2 + 1)
+                if known:
+                    w2 = v_known[b, c]
+                w2 = min(w2, max(V2 - 1, 0))
+                if V2 > 0:
+                    s2 = w2 / max(V2, 1)
+                s2 = _min(_max(s2, 0.5), 0.999)
+                kk = max(nl - 2, 1)
+                a_w, a_l, e = _finalists(s2, np.float64(kk), u_fin[b, c], u_psi[b, c], par)
+                # the eliminated lists' Dirichlet split (a cumsum's sum: sequential), shrunk
+                # as in NumPy. Its loops stop at the lists: the slots past them hold 0, which
+                # adds nothing to a sum that starts at +0.0, and each of them comes out as
+                # `empty` (0, or NaN once a NaN spreads)
+                total = 0.0
+                for k in range(2, nl):
+                    x = g[s + k - 2]
+                    w[k] = x
+                    total += x
+                den = _max(total, 1e-300)
+                empty = 0.0 / den
+                top = empty
+                for k in range(2, nl):
+                    w[k] = w[k] / den
+                    top = _max(top, w[k])
+                if nl < K:
+                    top = _max(top, empty)
+                cap = par[1] * _min(a_w, a_l) / _max(e, 1e-300)
+                even = 1.0 / kk
+                lam_max = (cap - even) / _max(top - even, 1e-300) if top > cap else np.inf
+                lam = _min(1.0, lam_max * (par[7] + par[8] * u_shrink[b, c]))
+                w[0] = a_w * (1.0 if nl > 0 else 0.0)
+                w[1] = a_l * (1.0 if nl > 1 else 0.0)
+                for k in range(2, nl):
+                    w[k] = (lam * w[k] + (1.0 - lam) * even) * e
+                rest = (((lam * empty + (1.0 - lam) * even) * 0.0) * e) * 0.0
+                for k in range(max(nl, 2), K):
+                    w[k] = rest
+                units = V1 - nl
+            # either case's round-1 split, rounded at one place (one inlined copy)
+            st = _shares(w, K, nl, units, ro, values, slot, keys, spare)
+            if not is_ro:
                 for k in range(K):
                     first[b, c, k] = (vw if k == 0 else ro[k] + 1) * (1 if k < nl else 0)
-                status[b, c, 0] = st1
-                status[b, c, 1] = st2
-                status[b, c, 2] = failed
+                status[b, c, 0] = st
+                status[b, c, 1] = OK
+                status[b, c, 2] = False
                 continue
-
-            # runoff: round 2 first (the winner's share), then a round 1 coherent with it
-            s2 = s2_draw[b, c]
-            w2 = max(np.int64(np.floor(s2 * V2)), V2 // 2 + 1)
-            if known:
-                w2 = v_known[b, c]
-            w2 = min(w2, max(V2 - 1, 0))
-            if V2 > 0:
-                s2 = w2 / max(V2, 1)
-            s2 = _min(_max(s2, 0.5), 0.999)
-            kk = max(nl - 2, 1)
-            a_w, a_l, e = _finalists(s2, np.float64(kk), u_fin[b, c], u_psi[b, c], par)
-            # the eliminated lists' Dirichlet split (a cumsum's sum: sequential), shrunk as in
-            # NumPy. Its loops stop at the lists: the slots past them hold 0, which adds
-            # nothing to a sum that starts at +0.0, and each of them comes out as `empty`
-            # (0, or NaN once a NaN spreads)
-            total = 0.0
-            for k in range(2, nl):
-                x = g[s + k - 2]
-                w[k] = x
-                total += x
-            den = _max(total, 1e-300)
-            empty = 0.0 / den
-            top = empty
-            for k in range(2, nl):
-                w[k] = w[k] / den
-                top = _max(top, w[k])
-            if nl < K:
-                top = _max(top, empty)
-            cap = par[1] * _min(a_w, a_l) / _max(e, 1e-300)
-            even = 1.0 / kk
-            lam_max = (cap - even) / _max(top - even, 1e-300) if top > cap else np.inf
-            lam = _min(1.0, lam_max * (par[7] + par[8] * u_shrink[b, c]))
-            w[0] = a_w * (1.0 if nl > 0 else 0.0)
-            w[1] = a_l * (1.0 if nl > 1 else 0.0)
-            for k in range(2, nl):
-                w[k] = (lam * w[k] + (1.0 - lam) * even) * e
-            rest = (((lam * empty + (1.0 - lam) * even) * 0.0) * e) * 0.0
-            for k in range(max(nl, 2), K):
-                w[k] = rest
-            st2 = _shares(w, K, nl, V1 - nl, ro, values, slot, keys, spare)
             for k in range(nl):
                 ro[k] += 1
 
@@ -296,8 +299,8 @@ def _draws(b0, b1, n, valid, runoff, has_share, v_known, s2_draw, u_win, g, star
                 first[b, c, k] = ro[k]
             second[b, c, 0] = w2
             second[b, c, 1] = V2 - w2
-            status[b, c, 0] = st1
-            status[b, c, 1] = st2
+            status[b, c, 0] = OK
+            status[b, c, 1] = st
             status[b, c, 2] = failed
 
 
