@@ -142,6 +142,19 @@ def test_parallel_kernel_equals_serial(B):
         assert np.array_equal(a, b)
 
 
+def test_votes_kernel_refuses_more_lists_than_slots():
+    """The kernels run to a constituency's lists: more lists than slots is refused."""
+    from malivote.reconstruct import _votes_numba
+
+    n, valid, runoff, has_share, v_known, s2, _, K = _small(8, B=2)
+    n[1, 2] = K + 1
+    B, C = n.shape
+    g = np.ones(int(np.maximum(n - np.where(runoff, 2, 1), 0).sum()))
+    draws = (np.full((B, C), 0.5), g, np.full((B, C), 0.5), np.full((B, C), 0.5), np.full((B, C), 0.5))
+    with pytest.raises(ValueError, match="slots"):
+        _votes_numba.votes(n, valid, runoff, has_share, v_known, s2, draws, _votes_numba.params(PRIORS.runoff), K)
+
+
 def _edge_rows(seed, B=40, K=24):
     """Constituencies at the edges of the compact gammas, with large valid votes (no
     rounding ties): decided with n = 1, 2, 3 and K lists, runoffs with 2, 3 and K."""

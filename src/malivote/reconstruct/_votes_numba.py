@@ -363,6 +363,8 @@ def votes(n, valid, runoff, has_share, v_known, s2_draw, draws, par, K, parallel
     need = np.maximum(n - np.where(runoff, 2, 1), 0).reshape(-1)
     if g.size != need.sum():
         raise ValueError(f"votes: {g.size} gammas for {need.sum()} lists")
+    if n.size and n.max() > K:  # (the kernels' loops run to a constituency's lists)
+        raise ValueError(f"votes: {n.max()} lists for {K} slots")
     start = (np.cumsum(need) - need).reshape(B, C)
     first = np.empty((B, C, K), np.int64)
     second = np.empty((B, C, K), np.int64)
