@@ -104,6 +104,29 @@ def test_chain_kernel_matches_numpy_at_the_move_extremes(list_move):
         assert not np.array_equal(out[0][0][0::5], out[0][0][4::5])  # the chains moved
 
 
+@pytest.mark.parametrize("burn, thin, records", [(0, 2, 4), (0, 1, 7), (6, 1, 1)])
+def test_chain_kernel_records_as_numpy(burn, thin, records):
+    """Records from the start (burn 0: the starting lists first), after every sweep, or
+    after the last only: both backends agree."""
+    from malivote import seeds
+    from malivote.reconstruct import _prepare
+    from malivote.reconstruct._chain import draw_randoms, run_chain
+    from malivote.reconstruct.priors import Priors
+
+    sweeps = burn + (records - 1) * thin
+    pr = Priors.model_validate({"outcome": {"sweeps": sweeps}})
+    prep = _prepare(2020, "mali-55", "final", 3, pr)
+    rand = draw_randoms(seeds.block_rng(3, seeds.Stage.RECONSTRUCT, 0), 4, 55, sweeps, prep.pool.seats.shape[0])
+    out = [run_chain(prep.target, prep.pool.seats, prep.pool.round, rand, backend=b, burn=burn, thin=thin,
+                     records=records) for b in ("numpy", "numba")]
+    assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
+    if burn == 0:
+        assert np.array_equal(out[1][0][::records], prep.pool.seats[rand["start"]])
+        assert np.array_equal(out[1][1][::records], prep.pool.round[rand["start"]])
+    if records > 1:
+        assert not np.array_equal(out[1][0][::records], out[1][0][records - 1::records])  # the chains moved
+
+
 def test_chain_writes_into_given_arrays():
     """``out=``: the chains fill the given arrays (a block's slice of the outcomes) and
     return them, with the same values as fresh arrays; wrong arrays are refused."""

@@ -124,10 +124,13 @@ def test_votes_kernel_raises_as_numpy():
     assert messages[0] == messages[1]
 
 
-def test_parallel_kernel_equals_serial():
+@pytest.mark.parametrize("B", [1, 3, 300])
+def test_parallel_kernel_equals_serial(B):
+    """The parallel kernel's runs of draws (one per thread, fewer in a block of fewer
+    draws) give the serial kernel's arrays."""
     from malivote.reconstruct import _votes_numba
 
-    n, valid, runoff, has_share, v_known, s2, _, K = _small(7)
+    n, valid, runoff, has_share, v_known, s2, _, K = _small(7, B=B)
     rng = np.random.default_rng(7)
     B, C = n.shape
     g = rng.exponential(1.0, int(np.maximum(n - np.where(runoff, 2, 1), 0).sum()))
@@ -137,6 +140,19 @@ def test_parallel_kernel_equals_serial():
     parallel = _votes_numba.votes(n, valid, runoff, has_share, v_known, s2, draws, par, K, parallel=True)
     for a, b in zip(serial, parallel):
         assert np.array_equal(a, b)
+
+
+def test_votes_kernel_refuses_more_lists_than_slots():
+    """The kernels run to a constituency's lists: more lists than slots is refused."""
+    from malivote.reconstruct import _votes_numba
+
+    n, valid, runoff, has_share, v_known, s2, _, K = _small(8, B=2)
+    n[1, 2] = K + 1
+    B, C = n.shape
+    g = np.ones(int(np.maximum(n - np.where(runoff, 2, 1), 0).sum()))
+    draws = (np.full((B, C), 0.5), g, np.full((B, C), 0.5), np.full((B, C), 0.5), np.full((B, C), 0.5))
+    with pytest.raises(ValueError, match="slots"):
+        _votes_numba.votes(n, valid, runoff, has_share, v_known, s2, draws, _votes_numba.params(PRIORS.runoff), K)
 
 
 def _edge_rows(seed, B=40, K=24):

@@ -131,10 +131,18 @@ def _one_chain(b, seats, rnd, shuffle, move, logu, m, req, exact, notmask, split
         cur[c] = _logf(c, S[c], rb[c], P, h_any, h_on, h_req, h_exact, h_round, h_split, log_hint, log_size, d,
                        rc, TD, TR, mean_form, W)
     order = np.empty(C, np.int64)
-    if burn == 0:
-        out_seats[b, 0] = S
-        out_rnd[b, 0] = rb
-    for t in range(sweeps):
+    for t in range(sweeps + 1):
+        # the state after t sweeps, recorded element by element (a slice assignment
+        # took a tenth of the chain's time)
+        done = t - burn
+        if done >= 0 and done % thin == 0 and done // thin < R:
+            r = done // thin
+            for c in range(C):
+                for p in range(P):
+                    out_seats[b, r, c, p] = S[c, p]
+                out_rnd[b, r, c] = rb[c]
+        if t == sweeps:
+            break
         # the sweep's pairs: a Fisher-Yates shuffle of the constituencies (as _chain.pairing)
         for c in range(C):
             order[c] = c
@@ -195,8 +203,9 @@ def _one_chain(b, seats, rnd, shuffle, move, logu, m, req, exact, notmask, split
                 # (as _chain.seat_pair, from the move uniform rescaled)
                 n = mA * mB
                 kk = min(np.int64(np.floor((u - list_move) / seat_scale * n)), n - 1)
-                kA = kk // mB
-                kB = kk % mB
+                # (kk and mB are not negative: an unsigned division, the faster)
+                kA = np.int64(np.uint64(kk) // np.uint64(mB))
+                kB = kk - kA * mB
                 minus = _seat_party(S, cA, mk[cA], kA, P)
                 plus = _seat_party(S, cB, mk[cB], kB, P)
                 if minus == plus:
@@ -308,10 +317,6 @@ def _one_chain(b, seats, rnd, shuffle, move, logu, m, req, exact, notmask, split
                 rb[cB] = nrB
                 cur[cA] = a1
                 cur[cB] = a2
-        done = t + 1 - burn
-        if done >= 0 and done % thin == 0 and done // thin < R:
-            out_seats[b, done // thin] = S
-            out_rnd[b, done // thin] = rb
 
 
 @njit(cache=True, nogil=True, parallel=True)

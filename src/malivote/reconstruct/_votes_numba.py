@@ -9,7 +9,8 @@ kernels of :mod:`malivote._rounding_numba` (NumPy's pairwise sums), so both path
 identical arrays (tested in ``tests/test_votes_kernel.py``). Imported only when the
 backend is ``"numba"``.
 
-The draws of a block run in parallel (``prange``) when called from the main thread,
+The draws of a block run in parallel (``prange``: one run of draws per thread, with
+its own scratch rows) when called from the main thread,
 one after the other from a worker thread: on 2 cores the parallel loop was the faster
 end to end with ``simulate(workers=1)``, the serial one with ``workers=2`` (the other
 worker keeps the second core busy). Both give the same arrays.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 from malivote._rounding_numba import CANNOT, NOT_FINITE, OK, _pairwise_sum, _round_compact
 
@@ -146,10 +147,11 @@ def _finalists(s2, k, u_f, u_psi, par):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _shares(row, n, total, out, values, slot, keys, spare):
+def _shares(row, n, live, total, out, values, slot, keys, spare):
     """``round_shares`` of one row: ``share_rows`` (SHARES mode): ``_compact``'s
     operations, then ``_round_compact`` (:mod:`malivote._rounding_numba`); returns the
-    row's status."""
+    row's status. The entries from ``live`` on must be 0 (or NaN: then so is the sum,
+    and every share is 0): they are only added to the sum."""
     s = _pairwise_sum(row, n)
     if not s > 0:  # every share 0, total 0
         for k in range(n):
@@ -157,7 +159,7 @@ def _shares(row, n, total, out, values, slot, keys, spare):
         return OK
     t = np.float64(total)
     m = 0
-    for k in range(n):
+    for k in range(live):
         out[k] = 0
         w = row[k]
         if w == 0.0:  # its share is a zero, which _compact skips (no division)
@@ -169,121 +171,137 @@ def _shares(row, n, total, out, values, slot, keys, spare):
             values[m] = r
             slot[m] = k
             m += 1
+    for k in range(live, n):
+        out[k] = 0
     return _round_compact(values, slot, m, total, out, keys, spare)
 
 
 @njit(cache=True, nogil=True)
-def _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi, u_shrink,
-          par, first, second, status, w, values, slot, keys, spare, ro):
-    """Both rounds' votes of draw ``b`` (``_votes`` for one draw: one call per draw, as
-    a call passes every array). A constituency's gammas are ``g[start[b, c]:]``, one
-    per list of its Dirichlet split (slots 1 or 2 to ``n - 1``)."""
+def _draws(b0, b1, n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi, u_shrink,
+           par, first, second, status):
+    """Both rounds' votes of draws ``b0`` to ``b1 - 1`` (``_votes`` for those draws, with
+    one set of scratch rows: one call per run of draws, as a call passes every array).
+    A constituency's gammas are ``g[start[b, c]:]``, one per list of its Dirichlet
+    split (slots 1 or 2 to ``n - 1``)."""
     K = first.shape[2]
-    for c in range(first.shape[1]):
-        nl = n[b, c]
-        V1 = valid[b, c, 0]
-        V2 = valid[b, c, 1]
-        is_ro = runoff[b, c]
-        known = has_share[b, c]
-        s = start[b, c]
-        st1, st2, failed = OK, OK, False
-        for k in range(K):
-            second[b, c, k] = 0
-        if not is_ro:
-            # decided in round 1: the winner's votes, the others' split of the rest
-            s_w = 0.5 + 0.5 * u_win[b, c]
-            vw = max(np.int64(np.floor(s_w * V1)), V1 // 2 + 1)
-            if known:
-                vw = v_known[b, c]
-            vw = min(vw, V1 - (nl - 1))
+    w, values, keys = np.empty(K), np.empty(K), np.empty(K)
+    slot, spare, ro = np.empty(K, np.int64), np.empty(K, np.int64), np.empty(K, np.int64)
+    for b in range(b0, b1):
+        for c in range(first.shape[1]):
+            nl = n[b, c]
+            V1 = valid[b, c, 0]
+            V2 = valid[b, c, 1]
+            is_ro = runoff[b, c]
+            known = has_share[b, c]
+            s = start[b, c]
+            vw, w2 = 0, 0
             for k in range(K):
-                w[k] = g[s + k - 1] if (k >= 1 and k < nl) else 0.0
-            st1 = _shares(w, K, V1 - vw - (nl - 1), ro, values, slot, keys, spare)
-            for k in range(K):
-                first[b, c, k] = (vw if k == 0 else ro[k] + 1) * (1 if k < nl else 0)
-            status[b, c, 0] = st1
-            status[b, c, 1] = st2
-            status[b, c, 2] = failed
-            continue
-
-        # runoff: round 2 first (the winner's share), then a round 1 coherent with it
-        s2 = s2_draw[b, c]
-        w2 = max(np.int64(np.floor(s2 * V2)), V2 // 2 + 1)
-        if known:
-            w2 = v_known[b, c]
-        w2 = min(w2, max(V2 - 1, 0))
-        if V2 > 0:
-            s2 = w2 / max(V2, 1)
-        s2 = _min(_max(s2, 0.5), 0.999)
-        kk = max(nl - 2, 1)
-        a_w, a_l, e = _finalists(s2, np.float64(kk), u_fin[b, c], u_psi[b, c], par)
-        # the eliminated lists' Dirichlet split (a cumsum's sum: sequential, its zeros
-        # exact), shrunk as in NumPy
-        total = 0.0
-        for k in range(K):
-            x = g[s + k - 2] if (k >= 2 and k < nl) else 0.0
-            w[k] = x
-            total = x if k == 0 else total + x
-        den = _max(total, 1e-300)
-        top = 0.0
-        for k in range(K):
-            if not (w[k] == 0.0 and not np.isnan(den)):  # (a zero divided by den is itself)
-                w[k] = w[k] / den
-            top = w[k] if k == 0 else _max(top, w[k])
-        cap = par[1] * _min(a_w, a_l) / _max(e, 1e-300)
-        even = 1.0 / kk
-        lam_max = (cap - even) / _max(top - even, 1e-300) if top > cap else np.inf
-        lam = _min(1.0, lam_max * (par[7] + par[8] * u_shrink[b, c]))
-        for k in range(K):
-            if k == 0:
-                x = a_w
-            elif k == 1:
-                x = a_l
+                second[b, c, k] = 0
+            if not is_ro:
+                # decided in round 1: the winner's votes, the others' split of the rest
+                s_w = 0.5 + 0.5 * u_win[b, c]
+                vw = max(np.int64(np.floor(s_w * V1)), V1 // 2 + 1)
+                if known:
+                    vw = v_known[b, c]
+                vw = min(vw, V1 - (nl - 1))
+                w[0] = 0.0
+                for k in range(1, nl):
+                    w[k] = g[s + k - 1]
+                for k in range(max(nl, 1), K):
+                    w[k] = 0.0
+                units = V1 - vw - (nl - 1)
             else:
-                x = ((lam * w[k] + (1.0 - lam) * even) * (1.0 if k < nl else 0.0)) * e
-            w[k] = x * (1.0 if k < nl else 0.0)
-        st2 = _shares(w, K, V1 - nl, ro, values, slot, keys, spare)
-        for k in range(nl):
-            ro[k] += 1
+                # runoff: round 2 first (the winner's share), then a round 1 coherent with it
+                s2 = s2_draw[b, c]
+                w2 = max(np.int64(np.floor(s2 * V2)), V2 // 2 + 1)
+                if known:
+                    w2 = v_known[b, c]
+                w2 = min(w2, max(V2 - 1, 0))
+                if V2 > 0:
+                    s2 = w2 / max(V2, 1)
+                s2 = _min(_max(s2, 0.5), 0.999)
+                kk = max(nl - 2, 1)
+                a_w, a_l, e = _finalists(s2, np.float64(kk), u_fin[b, c], u_psi[b, c], par)
+                # the eliminated lists' Dirichlet split (a cumsum's sum: sequential), shrunk
+                # as in NumPy. Its loops stop at the lists: the slots past them hold 0, which
+                # adds nothing to a sum that starts at +0.0, and each of them comes out as
+                # `empty` (0, or NaN once a NaN spreads)
+                total = 0.0
+                for k in range(2, nl):
+                    x = g[s + k - 2]
+                    w[k] = x
+                    total += x
+                den = _max(total, 1e-300)
+                empty = 0.0 / den
+                top = empty
+                for k in range(2, nl):
+                    w[k] = w[k] / den
+                    top = _max(top, w[k])
+                if nl < K:
+                    top = _max(top, empty)
+                cap = par[1] * _min(a_w, a_l) / _max(e, 1e-300)
+                even = 1.0 / kk
+                lam_max = (cap - even) / _max(top - even, 1e-300) if top > cap else np.inf
+                lam = _min(1.0, lam_max * (par[7] + par[8] * u_shrink[b, c]))
+                w[0] = a_w * (1.0 if nl > 0 else 0.0)
+                w[1] = a_l * (1.0 if nl > 1 else 0.0)
+                for k in range(2, nl):
+                    w[k] = (lam * w[k] + (1.0 - lam) * even) * e
+                rest = (((lam * empty + (1.0 - lam) * even) * 0.0) * e) * 0.0
+                for k in range(max(nl, 2), K):
+                    w[k] = rest
+                units = V1 - nl
+            # either case's round-1 split, rounded at one place (one inlined copy)
+            st = _shares(w, K, nl, units, ro, values, slot, keys, spare)
+            if not is_ro:
+                for k in range(K):
+                    first[b, c, k] = (vw if k == 0 else ro[k] + 1) * (1 if k < nl else 0)
+                status[b, c, 0] = st
+                status[b, c, 1] = OK
+                status[b, c, 2] = False
+                continue
+            for k in range(nl):
+                ro[k] += 1
 
-        # rounding may leave another list level with a finalist (small constituencies):
-        # the NumPy loop's moves, row by row (a row once separated is never touched again)
-        failed = True
-        for _ in range(_TRIES):
-            fm = min(ro[0], ro[1])
-            j = 2
-            tm = ro[2] if 2 < nl else 0
-            for k in range(3, K):
-                v = ro[k] if k < nl else 0
-                if v > tm:
-                    tm = v
-                    j = k
-            if not fm <= tm:
-                failed = False
-                break
-            f = 0 if ro[0] <= ro[1] else 1
-            kd = 2
-            rmin = ro[2] if (2 < nl and j != 2) else _BIG
-            for k in range(3, K):
-                v = ro[k] if (k < nl and k != j) else _BIG
-                if v < rmin:
-                    rmin = v
-                    kd = k
-            need = tm - fm + 1
-            # (n > 3 first: with one other list, NumPy's sum wraps but is then ignored)
-            spread = nl > 3 and rmin + need <= fm - 1
-            amt = need if spread else (tm - fm) // 2 + 1
-            dest = kd if spread else f
-            ro[j] -= amt
-            ro[dest] += amt
+            # rounding may leave another list level with a finalist (small constituencies):
+            # the NumPy loop's moves, row by row (a row once separated is never touched again)
+            failed = True
+            for _ in range(_TRIES):
+                fm = min(ro[0], ro[1])
+                j = 2
+                tm = ro[2] if 2 < nl else 0
+                for k in range(3, nl):
+                    if ro[k] > tm:
+                        tm = ro[k]
+                        j = k
+                if tm < 0 and nl < K:  # (the slots past the lists read 0 votes)
+                    tm = 0
+                    j = nl
+                if not fm <= tm:
+                    failed = False
+                    break
+                f = 0 if ro[0] <= ro[1] else 1
+                kd = 2
+                rmin = ro[2] if (2 < nl and j != 2) else _BIG
+                for k in range(3, nl):
+                    if k != j and ro[k] < rmin:
+                        rmin = ro[k]
+                        kd = k
+                need = tm - fm + 1
+                # (n > 3 first: with one other list, NumPy's sum wraps but is then ignored)
+                spread = nl > 3 and rmin + need <= fm - 1
+                amt = need if spread else (tm - fm) // 2 + 1
+                dest = kd if spread else f
+                ro[j] -= amt
+                ro[dest] += amt
 
-        for k in range(K):
-            first[b, c, k] = ro[k]
-        second[b, c, 0] = w2
-        second[b, c, 1] = V2 - w2
-        status[b, c, 0] = st1
-        status[b, c, 1] = st2
-        status[b, c, 2] = failed
+            for k in range(K):
+                first[b, c, k] = ro[k]
+            second[b, c, 0] = w2
+            second[b, c, 1] = V2 - w2
+            status[b, c, 0] = OK
+            status[b, c, 1] = st
+            status[b, c, 2] = failed
 
 
 @njit(cache=True, nogil=True)
@@ -308,26 +326,21 @@ def _worst(status):
 @njit(cache=True, nogil=True)
 def _votes_serial(n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi, u_shrink,
                   par, first, second, status):
-    """Every row of the block, one after the other (one set of scratch rows)."""
-    B, K = first.shape[0], first.shape[2]
-    w, values, keys = np.empty(K), np.empty(K), np.empty(K)
-    slot, spare, ro = np.empty(K, np.int64), np.empty(K, np.int64), np.empty(K, np.int64)
-    for b in range(B):
-        _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi, u_shrink,
-              par, first, second, status, w, values, slot, keys, spare, ro)
+    """Every row of the block, one after the other."""
+    _draws(0, first.shape[0], n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi,
+           u_shrink, par, first, second, status)
     return _worst(status)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _votes_parallel(n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi, u_shrink,
-                    par, first, second, status):
-    """Every row of the block, the draws in parallel (scratch rows per draw)."""
-    B, K = first.shape[0], first.shape[2]
-    for b in prange(B):
-        w, values, keys = np.empty(K), np.empty(K), np.empty(K)
-        slot, spare, ro = np.empty(K, np.int64), np.empty(K, np.int64), np.empty(K, np.int64)
-        _draw(b, n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi, u_shrink,
-              par, first, second, status, w, values, slot, keys, spare, ro)
+def _votes_parallel(runs, n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start, u_fin, u_psi,
+                    u_shrink, par, first, second, status):
+    """Every row of the block, in ``runs`` runs of draws in parallel (one per thread:
+    one set of scratch rows each)."""
+    B = first.shape[0]
+    for r in prange(runs):
+        _draws(B * r // runs, B * (r + 1) // runs, n, valid, runoff, has_share, v_known, s2_draw, u_win, g, start,
+               u_fin, u_psi, u_shrink, par, first, second, status)
     return _worst(status)
 
 
@@ -350,16 +363,21 @@ def votes(n, valid, runoff, has_share, v_known, s2_draw, draws, par, K, parallel
     need = np.maximum(n - np.where(runoff, 2, 1), 0).reshape(-1)
     if g.size != need.sum():
         raise ValueError(f"votes: {g.size} gammas for {need.sum()} lists")
+    if n.size and n.max() > K:  # (the kernels' loops run to a constituency's lists)
+        raise ValueError(f"votes: {n.max()} lists for {K} slots")
     start = (np.cumsum(need) - need).reshape(B, C)
     first = np.empty((B, C, K), np.int64)
     second = np.empty((B, C, K), np.int64)
     status = np.empty((B, C, 3), np.int8)
     if parallel is None:
         parallel = threading.current_thread() is threading.main_thread()
-    run = _votes_parallel if parallel else _votes_serial
-    worst = run(n, np.ascontiguousarray(valid, np.int64), runoff, np.ascontiguousarray(has_share, np.bool_),
-                np.ascontiguousarray(v_known, np.int64), np.ascontiguousarray(s2_draw, np.float64),
-                u_win, np.ascontiguousarray(g, np.float64), start, u_fin, u_psi, u_shrink, par, first, second, status)
+    args = (n, np.ascontiguousarray(valid, np.int64), runoff, np.ascontiguousarray(has_share, np.bool_),
+            np.ascontiguousarray(v_known, np.int64), np.ascontiguousarray(s2_draw, np.float64),
+            u_win, np.ascontiguousarray(g, np.float64), start, u_fin, u_psi, u_shrink, par, first, second, status)
+    if parallel:
+        worst = _votes_parallel(max(min(get_num_threads(), B), 1), *args)
+    else:
+        worst = _votes_serial(*args)
     return first, second, worst
 
 
