@@ -47,6 +47,10 @@ SHARES = 1  # shares = weight / sum if sum > 0 else 0; total 0 where sum <= 0
 #: them instead (a quickselect costs about as much as three scans of a row).
 _MAX_SCANS = 3
 
+#: Rows up to this long pick their entries by rank (every pair of keys compared,
+#: without branches) instead of scans: a list slot row (K = 24) is one.
+_RANKED_ROW = 32
+
 _INT64_LIMIT = 9223372036854775808.0  # 2 ** 63: floors at or above it overflow int64
 
 
@@ -151,7 +155,8 @@ def _first_in_order(keys, m, count, slot, out, step):
     ``keys[:m]`` in a stable descending sort (larger key first, then lower ``i``):
     the ones ``argsort(-keys, kind="stable")[:count]`` gives. ``keys`` is spoilt.
 
-    No sort: ``min(count, m - count)`` scans of the ``m`` keys, picking the first
+    No sort: on a row of at most :data:`_RANKED_ROW` keys, each entry's rank;
+    on a longer one, ``min(count, m - count)`` scans of the ``m`` keys, picking the first
     entries while they are the fewer, else dropping the last ones; where that is more
     than :data:`_MAX_SCANS` scans (a constituency-wide row), the ``count``-th largest
     key ``cut`` from a quickselect instead, then the keys above it and, lowest ``i``
@@ -162,6 +167,17 @@ def _first_in_order(keys, m, count, slot, out, step):
     if count >= m:
         for i in range(m):
             out[slot[i]] += step
+        return
+    if m <= _RANKED_ROW:
+        # Entry i is among the first `count` when fewer than `count` entries come
+        # before it: a larger key, or an equal key at a lower i. (Branch-free: which
+        # way the comparisons go is a coin toss the processor cannot predict.)
+        for i in range(m):
+            key = keys[i]
+            before = 0
+            for j in range(m):
+                before += (keys[j] > key) | ((keys[j] == key) & (j < i))
+            out[slot[i]] += step * (before < count)
         return
     if min(count, m - count) > _MAX_SCANS:
         cut = _kth(keys[:m].copy(), 0, m, m - count)
