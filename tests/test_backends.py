@@ -634,3 +634,91 @@ def test_decide_runoff_matches(ties, seed):
         for expected, found in zip(results[0], results[2]):
             assert expected.dtype == found.dtype == np.int64 and expected.shape == found.shape == (20, 6)
             np.testing.assert_array_equal(found, expected)
+
+
+def _runoff_case(rng, draws, constituencies, slots, n_parties):
+    """Round-1 votes, finalists and party masks for :func:`transfer_runoff`: empty
+    lists (some without a party), constituencies without votes, single-party and
+    joint lists, runoffs decided in round 1, finalists without votes."""
+    first = rng.integers(0, 5000, size=(draws, constituencies, slots))
+    first[rng.random(first.shape) < 0.3] = 0
+    first[rng.random(first.shape[:-1]) < 0.1] = 0
+    first[rng.random(first.shape) < 0.1] = rng.integers(0, 4)  # splits of 1 to 3 voters: ties
+    parties = rng.integers(0, n_parties, size=first.shape)
+    members = np.left_shift(1, parties).astype(np.int64)
+    for _ in range(3):
+        joint = rng.random(first.shape) < 0.3
+        members[joint] |= np.left_shift(1, rng.integers(0, n_parties, size=int(joint.sum())))
+    members[(first == 0) & (rng.random(first.shape) < 0.5)] = 0
+    finalists = np.argsort(-first, axis=-1, kind="stable")[..., :2]
+    swap = rng.random(finalists.shape[:-1]) < 0.5
+    finalists[swap] = finalists[swap][..., ::-1]
+    finalists[rng.random(finalists.shape[:-1]) < 0.25, 1] = -1
+    return first, finalists, members
+
+
+def _transfer_matrices(rng, shape):
+    """Stochastic rows ``shape + (3,)``: random, one-hot, with a zero, and tenths
+    (whose float sums depend on their order)."""
+    matrix = rng.dirichlet(np.ones(3), size=shape)
+    kind = rng.integers(0, 4, size=shape)
+    matrix[kind == 1] = np.eye(3)[rng.integers(0, 3, size=int((kind == 1).sum()))]
+    two = rng.dirichlet(np.ones(2), size=int((kind == 2).sum()))
+    matrix[kind == 2] = np.insert(two, 1, 0.0, axis=-1)
+    tenths = rng.multinomial(10, np.ones(3) / 3, size=int((kind == 3).sum())) / 10
+    matrix[kind == 3] = tenths
+    return matrix
+
+
+@needs_numba
+@pytest.mark.parametrize("layout", ["shared", "per constituency", "per draw"])
+@pytest.mark.parametrize("seed", range(4))
+def test_transfer_runoff_expected_matches(layout, seed):
+    """The numba kernel of the expected transfers gives NumPy's votes, bit for bit:
+    retention 0, 1 and between, per finalist; one matrix, one per constituency or
+    one per draw."""
+    from malivote.models import transfer_runoff
+
+    rng = np.random.default_rng(seed)
+    draws, constituencies, n_parties = 30, 7, 6
+    first, finalists, members = _runoff_case(rng, draws, constituencies, 9, n_parties)
+    lead = {"shared": (), "per constituency": (constituencies,), "per draw": (draws, 1)}[layout]
+    matrix = _transfer_matrices(rng, lead + (n_parties,))
+    retention = rng.choice([0.0, 1.0, 0.5, rng.random()], size=finalists.shape)
+    numpy_runoff, numba_runoff = _both(transfer_runoff, first, finalists, members, matrix, retention=retention)
+    for expected, found in zip(numpy_runoff, numba_runoff):
+        assert expected.dtype == found.dtype == np.int64 and expected.shape == found.shape
+        np.testing.assert_array_equal(found, expected)
+    assert (numba_runoff.second[finalists[..., 1] < 0] == 0).all()
+
+
+@needs_numba
+def test_transfer_runoff_expected_matches_where_order_matters():
+    """A joint list's row is its parties' rows summed lowest party first, then divided
+    by their count, and equal remainders go to the lower column: here another order
+    of the sum, a multiplication by the reciprocal or another tie order would change
+    the votes."""
+    from malivote.models import transfer_runoff
+
+    matrix = np.array([[1.0, 0, 0], [0, 1.0, 0], [0.1, 0.2, 0.7], [0.2, 0.7, 0.1], [0.7, 0.1, 0.2],
+                       [0.3, 0.3, 0.4], [0.6, 0.3, 0.1]])
+    moved = np.arange(1, 400)
+    first = np.zeros((moved.size, 1, 6), np.int64)
+    first[:, 0, :2] = [1000, 900]
+    first[:, 0, 2:] = moved[:, None]
+    members = np.broadcast_to([0b1, 0b10, 0b11100, 0b110100, 0b1011100, 0b1110000], first.shape)
+    finalists = np.broadcast_to([0, 1], (moved.size, 1, 2))
+    expected, found = _both(transfer_runoff, first, finalists, members, matrix, retention=0.95)
+    np.testing.assert_array_equal(found.second, expected.second)
+    np.testing.assert_array_equal(found.abstained, expected.abstained)
+
+
+@needs_numba
+def test_transfer_runoff_errors_match():
+    from malivote.models import transfer_runoff
+
+    # Rows 1e-10 short of 1: a million voters' split cannot be rounded to its total.
+    short = [[1.0, 0, 0], [0, 1.0, 0], [0.5, 0.5 - 1e-10, 0.0]]
+    assert_same_error(transfer_runoff, [[10**15, 5, 10**15]], [[0, 1]], [[1, 2, 4]], short)
+    assert_same_error(transfer_runoff, [[10, 5, 1]], [[0, 1]], [[1, 2, 0]], [[1, 0, 0]] * 3)
+    assert_same_error(transfer_runoff, [[10, 5, 1]], [[0, 3]], [[1, 2, 4]], [[1, 0, 0]] * 3)

@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from malivote.rounding import check_status, kernels, round_to_total
+from malivote.rules._backend import backend
 from malivote.rules._validation import as_votes, first_bad_index
 
 __all__ = [
@@ -83,7 +84,7 @@ def _members(members, shape, name="members") -> np.ndarray:
     if array.size and array.min() < 0:
         raise ValueError(f"{name}: bit masks must be non-negative, found {array.min()}")
     try:
-        return np.broadcast_to(array.astype(np.int64), shape)
+        return np.broadcast_to(array.astype(np.int64, copy=False), shape)
     except ValueError:
         raise ValueError(f"{name}: shape {array.shape} does not broadcast against votes {shape}") from None
 
@@ -837,13 +838,13 @@ def transfer_runoff(first, finalists, members, matrix, *, retention=1.0, method:
     """
     if method not in ("expected", "multinomial"):
         raise ValueError(f"method: expected 'expected' or 'multinomial', found {method!r}")
-    first = as_votes(first, "first", min_ndim=2).astype(np.int64)
+    first = as_votes(first, "first", min_ndim=2).astype(np.int64, copy=False)
     shape = first.shape
     rows_shape, slots = shape[:-1], shape[-1]
     finalists = np.asarray(finalists)
     if finalists.dtype.kind not in "ui" or finalists.shape != rows_shape + (2,):
         raise ValueError(f"finalists: expected integers of shape {rows_shape + (2,)}, found {finalists.shape}")
-    finalists = finalists.astype(np.int64)
+    finalists = finalists.astype(np.int64, copy=False)
     members = _members(members, shape)
     matrix = validate_transfer_matrix(matrix)
     n_rows = matrix.shape[-2]
@@ -863,7 +864,7 @@ def transfer_runoff(first, finalists, members, matrix, *, retention=1.0, method:
     held = finalists[..., 1] >= 0
     bad = held & (
         (finalists[..., 0] < 0)
-        | (finalists.max(axis=-1) >= slots)
+        | (np.maximum(finalists[..., 0], finalists[..., 1]) >= slots)  # max(axis=-1) of 2 is slow
         | (finalists[..., 0] == finalists[..., 1])
     )
     if bad.any():
@@ -888,6 +889,16 @@ def transfer_runoff(first, finalists, members, matrix, *, retention=1.0, method:
     n_matrices = int(np.prod(matrix.shape[:-2], dtype=np.int64))
     matrix_index = np.broadcast_to(np.arange(n_matrices).reshape(matrix.shape[:-2]), rows_shape).reshape(-1)
     flat_matrix = matrix.reshape(-1, n_rows, 3)
+    # The multinomial draws stay in NumPy: their random numbers must be NumPy's own.
+    if method == "expected" and backend() == "numba":
+        from malivote._models_numba import transfer_expected
+
+        second = np.empty(flat_first.shape, np.int64)
+        abstained = np.empty(flat_first.shape[0], np.int64)
+        # Contiguous inputs: one compiled specialisation (a broadcast scalar has strides 0).
+        inputs = (flat_first, flat_members, flat_finalists, flat_retention, flat_matrix, matrix_index)
+        check_status(transfer_expected(*map(np.ascontiguousarray, inputs), second, abstained))
+        return Runoff(second.reshape(shape), abstained.reshape(rows_shape))
     second = np.zeros_like(flat_first)
     abstained = np.zeros(flat_first.shape[0], dtype=np.int64)
     runoff_rows = np.flatnonzero(held.reshape(-1))
