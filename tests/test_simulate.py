@@ -121,6 +121,30 @@ def test_workers_give_identical_results():
     assert (one.seats == two.seats).all() and (one.ensemble.first == two.ensemble.first).all()
 
 
+def test_thread_workers_share_the_compiled_kernels_threads(monkeypatch):
+    # Each thread worker runs its kernels on its share of the cores, not on all of
+    # them (two workers each on every core's threads ran no faster than one); the
+    # caller's own thread count is left as it was.
+    numba = pytest.importorskip("numba")
+    import os
+
+    import malivote.simulate as simulate_module
+
+    seen = []
+    run_chunk = simulate_module._run_chunk
+
+    def recording(*args, **kwargs):
+        seen.append(numba.get_num_threads())
+        return run_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(simulate_module, "_run_chunk", recording)
+    before = numba.get_num_threads()
+    simulate(load_scenario("mali_2013"), draws=400, seed=8, chunk_size=100, workers=2, keep=False)
+    share = max(1, min(numba.config.NUMBA_NUM_THREADS, (os.cpu_count() or 1) // 2))
+    assert seen == [share] * 4
+    assert numba.get_num_threads() == before
+
+
 def test_processes_give_identical_results(tmp_path):
     # Two spawned processes against one thread: the same draws, lots, tallies, and the
     # same streamed blocks, in order, for exports.

@@ -109,22 +109,27 @@ def _run_chunk(pipeline, chunk_start: int, count: int, collect: bool, bar=None):
 _PROCESS_PIPELINE = None
 
 
-def _start_process(scenario, seed: int, workers: int) -> None:
-    """Compile the scenario and do its set-up once in a worker process.
-
-    The compiled kernels' threads are shared out among the processes: ``workers``
-    processes with every core's threads each would oversubscribe the cores.
-    """
-    global _PROCESS_PIPELINE
+def _share_compiled_threads(workers: int) -> None:
+    """Give the calling worker (thread or process) its share of the cores for the
+    compiled kernels' own threads: ``workers`` workers each running kernels on every
+    core's threads oversubscribe the cores (on 2 cores, 2 thread workers ran no faster
+    than 1). numba's thread count is per thread, so this sets the worker's alone."""
     import importlib.util
     import os
-
-    keep_freed_memory()
 
     if importlib.util.find_spec("numba") is not None:
         import numba
 
         numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS, (os.cpu_count() or 1) // workers)))
+
+
+def _start_process(scenario, seed: int, workers: int) -> None:
+    """Compile the scenario and do its set-up once in a worker process, with its share
+    of the compiled kernels' threads."""
+    global _PROCESS_PIPELINE
+
+    keep_freed_memory()
+    _share_compiled_threads(workers)
     _PROCESS_PIPELINE = compile_scenario(scenario, seed=seed)
     _PROCESS_PIPELINE.source.prepare()
 
@@ -258,7 +263,7 @@ def simulate(
                         bar.update(result[0].n_draws)  # (the chunk's own tally, before the fold)
                     absorb(result)
             else:
-                pool = ThreadPoolExecutor(max_workers=workers)
+                pool = ThreadPoolExecutor(max_workers=workers, initializer=_share_compiled_threads, initargs=(workers,))
 
                 def submit(start):
                     return pool.submit(run_chunk, start)
