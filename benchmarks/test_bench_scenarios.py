@@ -5,6 +5,8 @@ same run:
 
 - ``draws_per_s``: draws per second of the whole pipeline (vote draws, models, rule,
   tally), after set-up (the replay's facts and outcome pool are prepared first);
+- ``draws_per_s_2_workers``: the same with two thread workers (``workers=2``, chunks
+  of a quarter of the draws): both cores of the 2-core machine the targets are set on;
 - ``peak_mib``: the peak of memory allocated during a second, identical run
   (tracemalloc, which NumPy reports its arrays to, and which would slow the timed run),
   with ``keep=False`` as ``malivote run`` uses;
@@ -105,6 +107,10 @@ def test_scenario_end_to_end(benchmark, record, name, monkeypatch):
         simulate, args=(scenario,), kwargs={"draws": draws, "seed": 1, "keep": False}, rounds=1, iterations=1
     )
     elapsed = time.perf_counter() - start
+    start = time.perf_counter()
+    both = simulate(scenario, draws=draws, seed=1, keep=False, workers=2, chunk_size=max(100, draws // 4))
+    elapsed_2_workers = time.perf_counter() - start
+    assert both.tally.n_draws == draws
     tracemalloc.start()
     simulate(scenario, draws=draws, seed=1, keep=False)
     _, peak = tracemalloc.get_traced_memory()
@@ -126,5 +132,6 @@ def test_scenario_end_to_end(benchmark, record, name, monkeypatch):
     random_numbers = _draws_random_time(pipeline, draws, monkeypatch)
     record(
         f"scenario {name}", benchmark, draws=draws, draws_per_s=draws / elapsed,
+        draws_per_s_2_workers=draws / elapsed_2_workers,
         peak_mib=peak / 2**20, x_kernel=elapsed / kernel, x_kernel_rng=elapsed / (kernel + random_numbers),
     )
