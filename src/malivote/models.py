@@ -122,8 +122,21 @@ def _reshare(votes, group, new_share):
 
     Inside the group and outside it, lists keep their relative sizes. Rows where the
     group or the rest has no votes are left unchanged (there is no one to take from or
-    give to).
+    give to). With the numba kernels, one pass of
+    :func:`malivote._models_numba.reshare_rows` (the same results).
     """
+    fast = kernels(votes.shape[-1]) if votes.size else None
+    if fast is not None:
+        from malivote._models_numba import reshare_rows
+
+        slots = votes.shape[-1]
+        out = np.empty(votes.shape, np.int64)
+        check_status(reshare_rows(np.ascontiguousarray(votes).reshape(-1, slots),
+                                  np.ascontiguousarray(group).reshape(-1, slots),
+                                  np.ascontiguousarray(np.broadcast_to(new_share, votes.shape[:-1]),
+                                                       dtype=np.float64).reshape(-1),
+                                  out.reshape(-1, slots)))
+        return out
     total = votes.sum(axis=-1)
     inside = np.where(group, votes, 0).sum(axis=-1)
     outside = total - inside
@@ -136,7 +149,7 @@ def _reshare(votes, group, new_share):
 
 
 def _swing_setup(votes, members, party, amount, region, amount_name):
-    votes = as_votes(votes, "votes", min_ndim=2).astype(np.int64)
+    votes = as_votes(votes, "votes", min_ndim=2).astype(np.int64, copy=False)  # read only
     mask = party_mask(party)
     rows = _row_shape(amount_name, amount, votes.shape[:-1])
     if region is not None:
@@ -147,9 +160,19 @@ def _swing_setup(votes, members, party, amount, region, amount_name):
     shape = tuple(rows) + votes.shape[-1:]
     votes = np.broadcast_to(votes, shape)
     members = _members(members, shape)
-    group = (members & mask) != 0
-    total = votes.sum(axis=-1)
-    share = np.where(group, votes, 0).sum(axis=-1) / np.maximum(total, 1)
+    if kernels(shape[-1]) is not None and votes.size:
+        from malivote._models_numba import group_share_rows
+
+        group = np.empty(shape, bool)
+        share = np.empty(rows, np.float64)
+        slots = shape[-1]
+        group_share_rows(np.ascontiguousarray(votes).reshape(-1, slots),
+                         np.ascontiguousarray(members).reshape(-1, slots), mask, group.reshape(-1, slots),
+                         share.reshape(-1))
+    else:
+        group = (members & mask) != 0
+        total = votes.sum(axis=-1)
+        share = np.where(group, votes, 0).sum(axis=-1) / np.maximum(total, 1)
     applies = np.ones(rows, dtype=bool) if region is None else np.broadcast_to(region, rows)
     return votes, group, share, applies
 
@@ -1006,8 +1029,9 @@ def _rosters(roster_party, roster_female, shape):
         raise ValueError("roster_party: pass roster_party and roster_female together, or neither")
     if roster_party is None:
         return None, None
-    party = np.array(roster_party)
-    female = np.array(roster_female, dtype=bool)
+    # Read only: merge_lists and split_list return new rosters.
+    party = np.asarray(roster_party)
+    female = np.asarray(roster_female, dtype=bool)
     if party.shape[:-1] != shape or party.ndim != len(shape) + 1 or party.dtype.kind not in "ui":
         raise ValueError(f"roster_party: expected integers of shape {shape} + (M,), found {party.shape}")
     if female.shape != party.shape:
@@ -1054,16 +1078,19 @@ def merge_lists(votes, members, parties, *, roster_party=None, roster_female=Non
     >>> merge_lists([[40, 10, 50]], [[0b001, 0b010, 0b100]], [0, 2], weights=[[300, 500, 200]]).votes
     array([[90, 10,  0]])
     """
-    votes = as_votes(votes, "votes", min_ndim=1).astype(np.int64)
-    members = np.array(_members(members, votes.shape))
+    # Every array returned is new: the inputs need no copies.
+    votes = as_votes(votes, "votes", min_ndim=1).astype(np.int64, copy=False)
+    members = _members(members, votes.shape)
     if weights is None:
         weights = votes
     else:
-        weights = as_votes(weights, "weights", min_ndim=1).astype(np.int64)
+        weights = as_votes(weights, "weights", min_ndim=1).astype(np.int64, copy=False)
         if weights.shape != votes.shape:
             raise ValueError(f"weights: expected the shape of votes {votes.shape}, found {weights.shape}")
     mask = party_mask(parties)
     roster_party, roster_female = _rosters(roster_party, roster_female, votes.shape)
+    if votes.size and backend() == "numba":
+        return _merge_numba(votes, members, weights, mask, excluding, roster_party, roster_female)
     involved = ((members & mask) == 0) & (members != 0) if excluding else (members & mask) != 0
     merging = involved.sum(axis=-1) >= 2
     target = np.argmax(np.where(involved, weights, -1), axis=-1)
@@ -1077,6 +1104,27 @@ def merge_lists(votes, members, parties, *, roster_party=None, roster_female=Non
     if roster_party is not None:
         roster_party = np.where(emptied[..., None], -1, roster_party).astype(roster_party.dtype)
         roster_female = roster_female & ~emptied[..., None]
+    return Listing(new_votes, new_members, roster_party, roster_female)
+
+
+def _merge_numba(votes, members, weights, mask, excluding, roster_party, roster_female) -> Listing:
+    """:func:`merge_lists` on checked arrays, in one pass of
+    :func:`malivote._models_numba.merge_rows` (and one of ``clear_rosters``)."""
+    from malivote._models_numba import clear_rosters, merge_rows
+
+    slots = votes.shape[-1]
+    rows = lambda array: np.ascontiguousarray(array).reshape(-1, slots)
+    new_votes = np.empty(votes.shape, np.int64)
+    new_members = np.empty(votes.shape, np.int64)
+    emptied = np.empty(votes.shape, bool)
+    merge_rows(rows(votes), rows(members), rows(weights), mask, excluding, new_votes.reshape(-1, slots),
+               new_members.reshape(-1, slots), emptied.reshape(-1, slots))
+    if roster_party is not None:
+        # Copies first (memory copies, the fastest pass), then the few emptied slots.
+        roster_party, roster_female = np.array(roster_party, order="C"), np.array(roster_female, order="C")
+        places = roster_party.shape[-1]
+        clear_rosters(emptied.reshape(-1, slots), roster_party.reshape(-1, slots, places),
+                      roster_female.reshape(-1, slots, places))
     return Listing(new_votes, new_members, roster_party, roster_female)
 
 

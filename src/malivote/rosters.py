@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from malivote.rules._backend import backend
+
 __all__ = ["SEX_RULES", "apply_sex_rule"]
 
 SEX_RULES = ("as_drawn", "thirty_percent", "zipper")
@@ -56,6 +58,9 @@ def apply_sex_rule(roster_party: np.ndarray, roster_female: np.ndarray, rule: st
     roster_female = np.asarray(roster_female, dtype=bool)
     if rule == "as_drawn":
         return roster_female
+    if (roster_party.size and roster_party.dtype.kind in "iu" and roster_female.shape == roster_party.shape
+            and backend() == "numba"):
+        return _sex_rule_numba(roster_party, roster_female, rule, rng)
     on_list = roster_party >= 0
     length = on_list.sum(axis=-1, keepdims=True)
     position = np.arange(roster_party.shape[-1])
@@ -66,3 +71,20 @@ def apply_sex_rule(roster_party: np.ndarray, roster_female: np.ndarray, rule: st
     women = -((-3 * length) // 10)  # ceil(0.3 * length), exactly
     minimum = on_list & (position >= length - women)
     return np.where(length >= 3, minimum, roster_female & on_list)
+
+
+def _sex_rule_numba(roster_party, roster_female, rule, rng) -> np.ndarray:
+    """:func:`apply_sex_rule` in one pass of :func:`malivote._models_numba.sex_rule_rows`,
+    on the same random numbers (one per list, for the zipper)."""
+    from malivote._models_numba import THIRTY_PERCENT, ZIPPER, sex_rule_rows
+
+    places = roster_party.shape[-1]
+    if rule == "zipper":
+        woman_first = np.random.default_rng(rng).random(roster_party.shape[:-1]) < 0.5
+    else:
+        woman_first = np.zeros(0, bool)
+    out = np.empty(roster_party.shape, bool)
+    sex_rule_rows(np.ascontiguousarray(roster_party).reshape(-1, places),
+                  np.ascontiguousarray(roster_female).reshape(-1, places),
+                  ZIPPER if rule == "zipper" else THIRTY_PERCENT, woman_first.reshape(-1), out.reshape(-1, places))
+    return out
