@@ -15,6 +15,7 @@ import sys
 
 import numpy as np
 import pytest
+from both_backends import on_both_backends
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,16 +28,6 @@ HAS_NUMBA = importlib.util.find_spec("numba") is not None
 needs_numba = pytest.mark.skipif(not HAS_NUMBA, reason="numba is not installed")
 
 MAJORITIES = (0.5, 0.0, 0.25, 0.4, 2 / 3)
-
-
-def _both(function, *args, **kwargs):
-    """``function`` under each backend, with the same arguments (and rng seed)."""
-    results = []
-    for name in ("numpy", "numba"):
-        with use_backend(name):
-            assert backend() == name
-            results.append(function(*args, **kwargs))
-    return results
 
 
 def _outcome_parts(outcome):
@@ -147,14 +138,14 @@ def test_leading_lists_match(depth, n_lists, dtype):
     values = _tied_votes(rng, (3_000, n_lists), 4).astype(dtype)
     values[:500] = rng.integers(0, 30_000, size=(500, n_lists))
     values[500:600] = 0
-    for expected, found in zip(*_both(leading_lists, values, depth)):
+    for expected, found in zip(*on_both_backends(leading_lists, values, depth)):
         np.testing.assert_array_equal(found, expected)
 
 
 @needs_numba
 def test_leading_lists_large_counts():
     values = np.array([[2**40, 3, 2**40 + 1], [0, 2**35, 7]], dtype=np.int64)
-    for expected, found in zip(*_both(leading_lists, values, 3)):
+    for expected, found in zip(*on_both_backends(leading_lists, values, 3)):
         np.testing.assert_array_equal(found, expected)
     assert_same_error(leading_lists, np.array([[2**61, 1]], dtype=np.int64), 2)
 
@@ -172,7 +163,7 @@ def test_leading_lists_large_counts():
 )
 def test_two_round_matches_on_many_ties(election, majority, with_second, seed):
     second = election.second if with_second else None
-    numpy_outcome, numba_outcome = _both(
+    numpy_outcome, numba_outcome = on_both_backends(
         two_round, election.first, election.magnitude, second, majority=majority, rng=seed
     )
     assert_same_outcome(numpy_outcome, numba_outcome)
@@ -186,7 +177,7 @@ def test_two_round_matches_on_many_ties(election, majority, with_second, seed):
     seed=st.integers(0, 2**32 - 1),
 )
 def test_two_round_matches_without_ties(election, majority, seed):
-    numpy_outcome, numba_outcome = _both(
+    numpy_outcome, numba_outcome = on_both_backends(
         two_round, election.first, election.magnitude, election.second, majority=majority, rng=seed
     )
     assert_same_outcome(numpy_outcome, numba_outcome)
@@ -205,7 +196,7 @@ def test_two_round_matches_on_big_batches(majority, with_second, dtype):
     second = np.where(first > 0, rng.integers(1, 4, size=shape), 0) if with_second else None
     magnitude = rng.integers(1, 5, size=30)
     first = first.astype(dtype)
-    numpy_outcome, numba_outcome = _both(two_round, first, magnitude, second, majority=majority, rng=3)
+    numpy_outcome, numba_outcome = on_both_backends(two_round, first, magnitude, second, majority=majority, rng=3)
     assert_same_outcome(numpy_outcome, numba_outcome)
     assert numpy_outcome.round.min() == 1
     assert numpy_outcome.round.max() == (2 if majority else 1)
@@ -228,11 +219,11 @@ def test_two_round_shares_the_random_stream():
 @needs_numba
 def test_two_round_large_counts_and_non_contiguous_input():
     first = np.array([[[2**40, 2**40 - 5, 3], [2**44, 1, 2**44]]], dtype=np.int64)
-    numpy_outcome, numba_outcome = _both(two_round, first, [1, 2], majority=0.3, rng=1)
+    numpy_outcome, numba_outcome = on_both_backends(two_round, first, [1, 2], majority=0.3, rng=1)
     assert_same_outcome(numpy_outcome, numba_outcome)
     rng = np.random.default_rng(2)
     wide = rng.integers(1, 50, size=(20, 6, 10), dtype=np.int32)[:, :, ::2]
-    assert_same_outcome(*_both(two_round, wide, np.ones(6, dtype=int), rng=4))
+    assert_same_outcome(*on_both_backends(two_round, wide, np.ones(6, dtype=int), rng=4))
 
 
 @needs_numba
@@ -254,9 +245,9 @@ def test_counts_at_the_int32_key_limit(dtype, n_lists):
     first[1, 8, :] = limit - 1  # ties among the largest counts
     first[2, 149, 0] = np.iinfo(np.int32).max
     magnitude = np.ones(150, dtype=int)
-    assert_same_outcome(*_both(two_round, first, magnitude, rng=6))
-    assert_same_outcome(*_both(plurality, first, magnitude, rng=6))
-    for expected, found in zip(*_both(leading_lists, first.reshape(-1, n_lists), 3)):
+    assert_same_outcome(*on_both_backends(two_round, first, magnitude, rng=6))
+    assert_same_outcome(*on_both_backends(plurality, first, magnitude, rng=6))
+    for expected, found in zip(*on_both_backends(leading_lists, first.reshape(-1, n_lists), 3)):
         np.testing.assert_array_equal(found, expected)
 
 
@@ -313,7 +304,7 @@ def test_two_round_error_precedence():
     seed=st.integers(0, 2**32 - 1),
 )
 def test_plurality_matches(election, seed):
-    assert_same_outcome(*_both(plurality, election.first, election.magnitude, rng=seed))
+    assert_same_outcome(*on_both_backends(plurality, election.first, election.magnitude, rng=seed))
 
 
 @needs_numba
@@ -322,7 +313,7 @@ def test_plurality_matches_on_big_batches():
     votes_ = np.concatenate([rng.integers(0, 10_000, size=(300, 40, 12)), _tied_votes(rng, (300, 40, 12), 3)])
     votes_[..., 0] += votes_.sum(axis=-1) == 0
     for dtype in (np.int32, np.int64, np.uint16):
-        assert_same_outcome(*_both(plurality, votes_.astype(dtype), np.ones(40, dtype=int), rng=9))
+        assert_same_outcome(*on_both_backends(plurality, votes_.astype(dtype), np.ones(40, dtype=int), rng=9))
 
 
 @needs_numba
@@ -338,7 +329,7 @@ def test_open_runoff_matches(election, extra, qualify, with_second, seed):
     registered = election.first.sum(axis=-1) + extra
     second = election.second if with_second else None
     assert_same_outcome(
-        *_both(open_runoff, election.first, election.magnitude, registered, second, qualify=qualify, rng=seed)
+        *on_both_backends(open_runoff, election.first, election.magnitude, registered, second, qualify=qualify, rng=seed)
     )
 
 
@@ -355,7 +346,7 @@ def test_open_runoff_matches(election, extra, qualify, with_second, seed):
 )
 def test_divisor_matches_on_many_ties(case, method, threshold, seed):
     votes_, seats = case
-    numpy_seats, numba_seats = _both(divisor, votes_, seats, method=method, threshold=threshold, rng=seed)
+    numpy_seats, numba_seats = on_both_backends(divisor, votes_, seats, method=method, threshold=threshold, rng=seed)
     np.testing.assert_array_equal(numba_seats, numpy_seats)
 
 
@@ -368,7 +359,7 @@ def test_divisor_matches_on_many_ties(case, method, threshold, seed):
     seed=st.integers(0, 2**32 - 1),
 )
 def test_divisor_matches_with_seats_per_row(batch, seats, method, seed):
-    numpy_seats, numba_seats = _both(divisor, batch, np.array(seats), method=method, rng=seed)
+    numpy_seats, numba_seats = on_both_backends(divisor, batch, np.array(seats), method=method, rng=seed)
     np.testing.assert_array_equal(numba_seats, numpy_seats)
 
 
@@ -382,7 +373,7 @@ def test_divisor_matches_on_big_batches(method, threshold):
     votes_[:5_000] = rng.integers(0, 4, size=(5_000, 9)) * 6  # quotient ties abound
     votes_[:, 0] += 1
     seats = rng.integers(0, 160, size=rows)
-    numpy_seats, numba_seats = _both(divisor, votes_, seats, method=method, threshold=threshold, rng=12)
+    numpy_seats, numba_seats = on_both_backends(divisor, votes_, seats, method=method, threshold=threshold, rng=12)
     np.testing.assert_array_equal(numba_seats, numpy_seats)
     assert (numba_seats.sum(axis=-1) == seats).all()
 
@@ -473,7 +464,7 @@ def test_block_vote_matches_without_ties_and_with_large_counts():
 
     votes, magnitude, lists = _block_case(9, draws=5, high=2**40)
     votes = votes[0]  # no draw axis
-    expected, found = _both(block_vote, votes, magnitude, lists, rng=1)
+    expected, found = on_both_backends(block_vote, votes, magnitude, lists, rng=1)
     np.testing.assert_array_equal(found.elected, expected.elected)
     np.testing.assert_array_equal(found.seats, expected.seats)
     assert found.lots is None and expected.lots is None
@@ -501,7 +492,7 @@ def test_runoff_place_lots_match(n_lists, seed):
     rng = np.random.default_rng(seed)
     first = _tied_votes(rng, (30, 7, n_lists), 4)
     outcome = two_round(first, np.arange(1, 8), count_lots=True, rng=seed)
-    expected, found = _both(_runoff_place_lots, first, outcome)
+    expected, found = on_both_backends(_runoff_place_lots, first, outcome)
     assert expected.dtype == found.dtype == np.int64 and expected.shape == found.shape == (30, 7)
     np.testing.assert_array_equal(found, expected)
     if n_lists > 2:
@@ -685,7 +676,7 @@ def test_transfer_runoff_expected_matches(layout, seed):
     lead = {"shared": (), "per constituency": (constituencies,), "per draw": (draws, 1)}[layout]
     matrix = _transfer_matrices(rng, lead + (n_parties,))
     retention = rng.choice([0.0, 1.0, 0.5, rng.random()], size=finalists.shape)
-    numpy_runoff, numba_runoff = _both(transfer_runoff, first, finalists, members, matrix, retention=retention)
+    numpy_runoff, numba_runoff = on_both_backends(transfer_runoff, first, finalists, members, matrix, retention=retention)
     for expected, found in zip(numpy_runoff, numba_runoff):
         assert expected.dtype == found.dtype == np.int64 and expected.shape == found.shape
         np.testing.assert_array_equal(found, expected)
@@ -708,7 +699,7 @@ def test_transfer_runoff_expected_matches_where_order_matters():
     first[:, 0, 2:] = moved[:, None]
     members = np.broadcast_to([0b1, 0b10, 0b11100, 0b110100, 0b1011100, 0b1110000], first.shape)
     finalists = np.broadcast_to([0, 1], (moved.size, 1, 2))
-    expected, found = _both(transfer_runoff, first, finalists, members, matrix, retention=0.95)
+    expected, found = on_both_backends(transfer_runoff, first, finalists, members, matrix, retention=0.95)
     np.testing.assert_array_equal(found.second, expected.second)
     np.testing.assert_array_equal(found.abstained, expected.abstained)
 

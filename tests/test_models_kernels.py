@@ -12,24 +12,15 @@ import importlib.util
 
 import numpy as np
 import pytest
+from both_backends import on_both_backends
 
 from malivote import models
 from malivote.rosters import apply_sex_rule
-from malivote.rules._backend import backend, use_backend
+from malivote.rules._backend import use_backend
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
 
 SEEDS = range(12)
-
-
-def _both(function, *args, **kwargs):
-    """``function`` under the NumPy backend, then the numba one."""
-    results = []
-    for name in ("numpy", "numba"):
-        with use_backend(name):
-            assert backend() == name
-            results.append(function(*args, **kwargs))
-    return results
 
 
 def _assert_identical(expected, found):
@@ -59,7 +50,7 @@ def test_merge_lists_backends_are_identical(seed, excluding):
     votes, members, party, female = _election(seed)
     rng = np.random.default_rng(100 + seed)
     alliance = sorted(rng.choice(6, size=int(rng.integers(1, 4)), replace=False).tolist())
-    outputs = _both(models.merge_lists, votes, members, alliance, roster_party=party, roster_female=female,
+    outputs = on_both_backends(models.merge_lists, votes, members, alliance, roster_party=party, roster_female=female,
                     excluding=excluding)
     for expected, found in zip(*outputs):
         _assert_identical(expected, found)
@@ -67,7 +58,7 @@ def test_merge_lists_backends_are_identical(seed, excluding):
     assert (merged.votes != votes).any()  # the cases merge lists
     # Round 2 by the round-1 slots, without rosters.
     second = np.where(votes > 0, rng.integers(0, 3, size=votes.shape), 0)
-    outputs = _both(models.merge_lists, second, members, alliance, excluding=excluding, weights=votes)
+    outputs = on_both_backends(models.merge_lists, second, members, alliance, excluding=excluding, weights=votes)
     for expected, found in zip(*outputs):
         assert (expected is None) == (found is None)
         if expected is not None:
@@ -79,11 +70,11 @@ def test_merge_lists_broadcast_members_and_one_row():
     votes = np.array([[300, 500, 200, 500], [0, 10, 10, 0]])
     members = np.array([1, 2, 4, 1])
     for parties in ([0, 2], [0], [1, 2]):
-        outputs = _both(models.merge_lists, votes, members, parties)
+        outputs = on_both_backends(models.merge_lists, votes, members, parties)
         for expected, found in zip(*outputs[:2]):
             if expected is not None:
                 _assert_identical(expected, found)
-    outputs = _both(models.merge_lists, votes[0], members, [0, 2])
+    outputs = on_both_backends(models.merge_lists, votes[0], members, [0, 2])
     _assert_identical(outputs[0].votes, outputs[1].votes)
     np.testing.assert_array_equal(outputs[1].votes, [0, 500, 0, 1000])  # the largest partner, last
 
@@ -92,7 +83,7 @@ def test_merge_lists_broadcast_members_and_one_row():
 @pytest.mark.parametrize("rule", ["thirty_percent", "zipper"])
 def test_sex_rule_backends_are_identical(seed, rule):
     _, _, party, female = _election(seed, places=9)
-    expected, found = _both(apply_sex_rule, party, female, rule, seed)
+    expected, found = on_both_backends(apply_sex_rule, party, female, rule, seed)
     _assert_identical(expected, found)
 
 
@@ -121,7 +112,7 @@ def test_swings_backends_are_identical(seed):
         (models.proportional_swing, (votes, members, 2, 0.3), {"mode": "votes"}),
     ]
     for function, args, kwargs in cases:
-        expected, found = _both(function, *args, **kwargs)
+        expected, found = on_both_backends(function, *args, **kwargs)
         _assert_identical(expected, found)
         np.testing.assert_array_equal(found.sum(axis=-1), votes.sum(axis=-1))
 
@@ -129,6 +120,6 @@ def test_swings_backends_are_identical(seed):
 def test_merge_lists_unsigned_rosters():
     votes, members, party, female = _election(3)
     party = np.where(party < 0, 9, party).astype(np.uint16)
-    outputs = _both(models.merge_lists, votes, members, [0, 1], roster_party=party, roster_female=female)
+    outputs = on_both_backends(models.merge_lists, votes, members, [0, 1], roster_party=party, roster_female=female)
     for expected, found in zip(*outputs):
         _assert_identical(expected, found)
