@@ -58,30 +58,28 @@ def apply_sex_rule(roster_party: np.ndarray, roster_female: np.ndarray, rule: st
     roster_female = np.asarray(roster_female, dtype=bool)
     if rule == "as_drawn":
         return roster_female
+    # One draw per list, whichever code places the women.
+    woman_first = np.random.default_rng(rng).random(roster_party.shape[:-1]) < 0.5 if rule == "zipper" else None
     if (roster_party.size and roster_party.dtype.kind in "iu" and roster_female.shape == roster_party.shape
             and backend() == "numba"):
-        return _sex_rule_numba(roster_party, roster_female, rule, rng)
+        return _sex_rule_numba(roster_party, roster_female, rule, woman_first)
     on_list = roster_party >= 0
     length = on_list.sum(axis=-1, keepdims=True)
     position = np.arange(roster_party.shape[-1])
     if rule == "zipper":
-        rng = np.random.default_rng(rng)
-        woman_first = rng.random(length.shape) < 0.5
-        return on_list & ((position % 2 == 0) == woman_first)
+        return on_list & ((position % 2 == 0) == woman_first[..., None])
     women = -((-3 * length) // 10)  # ceil(0.3 * length), exactly
     minimum = on_list & (position >= length - women)
     return np.where(length >= 3, minimum, roster_female & on_list)
 
 
-def _sex_rule_numba(roster_party, roster_female, rule, rng) -> np.ndarray:
-    """:func:`apply_sex_rule` in one pass of :func:`malivote._models_numba.sex_rule_rows`,
-    on the same random numbers (one per list, for the zipper)."""
+def _sex_rule_numba(roster_party, roster_female, rule, woman_first) -> np.ndarray:
+    """:func:`apply_sex_rule` in one pass of :func:`malivote._models_numba.sex_rule_rows`
+    (``woman_first``: the zipper's draw per list, None under the other rule)."""
     from malivote._models_numba import THIRTY_PERCENT, ZIPPER, sex_rule_rows
 
     places = roster_party.shape[-1]
-    if rule == "zipper":
-        woman_first = np.random.default_rng(rng).random(roster_party.shape[:-1]) < 0.5
-    else:
+    if woman_first is None:
         woman_first = np.zeros(0, bool)
     out = np.empty(roster_party.shape, bool)
     sex_rule_rows(np.ascontiguousarray(roster_party).reshape(-1, places),
