@@ -42,7 +42,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Target", "run_chain", "row_holds", "draw_randoms", "pairing", "seat_pair"]
+__all__ = ["Target", "run_chain", "row_holds", "draw_randoms", "pairing", "seat_pair", "seat_masks"]
+
+
+def seat_masks(seats):
+    """The party set of each list with seats ``(..., P)``, as a bit mask (bit ``p`` for
+    party ``p``) ``(...)``: a matrix product, with no ``(..., P)`` int64 temporary."""
+    return (np.asarray(seats) > 0) @ (np.int64(1) << np.arange(np.shape(seats)[-1], dtype=np.int64))
 
 
 class Target:
@@ -52,7 +58,6 @@ class Target:
         """``geo``: ``(theta, d, rc, nreg)`` (see :mod:`~malivote.reconstruct.geography`), or None."""
         C, P = facts.layout.n_constituencies, facts.n_parties
         self.m = facts.layout.magnitude.astype(np.int64)
-        self.bits = np.int64(1) << np.arange(P, dtype=np.int64)
         self.req = np.zeros(C, np.int64)
         self.exact = np.zeros(C, bool)
         self.notmask = np.full(C, -1, np.int64)
@@ -156,7 +161,7 @@ class Target:
         return self.log_size[c, np.minimum(k, self.log_size.shape[1] - 1)]
 
     def mask_of(self, s):
-        return (s > 0) @ self.bits
+        return seat_masks(s)
 
     def logf(self, c, s, rnd):
         """Log target of constituencies ``c`` (any shape) with seats ``s`` (..., P)."""
@@ -372,11 +377,9 @@ def _run_numpy(target, seats, rnd, rand, stats, burn, thin, out_seats, out_rnd):
 
 def row_holds(rows, seats, rnd):
     """``(len(rows), N)`` booleans: each row's outcome holds in each draw."""
-    P = seats.shape[-1]
-    bits = np.int64(1) << np.arange(P, dtype=np.int64)
     # every row at once: its constituency's round and party set, draw by draw
     cons = [r.constituency for r in rows]
-    masks = ((seats[:, cons] > 0) @ bits).T
+    masks = seat_masks(seats[:, cons]).T
     out = (rnd[:, cons] == np.array([r.round for r in rows], np.int64)).T.copy()
     for ok, mk, r in zip(out, masks, rows):
         if r.members:

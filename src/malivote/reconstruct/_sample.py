@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from malivote.reconstruct._chain import seat_masks
 from malivote.reconstruct._facts import Facts
 from malivote.rounding import round_shares as apportion
 
@@ -262,7 +263,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
         backend = _backend()
     lay = facts.layout
     m = lay.magnitude.astype(np.int64)
-    C, P, K = len(m), facts.n_parties, n_slots(facts)
+    C, K = len(m), n_slots(facts)
     pw, pt, pr = priors.winner_share, priors.turnout, priors.runoff
 
     if backend == "numba":
@@ -270,7 +271,7 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
 
         win_mask = party_masks(np.ascontiguousarray(seats, np.int64))
     else:
-        win_mask = (seats > 0) @ (np.int64(1) << np.arange(P, dtype=np.int64))  # (no (B, C, P) int64 temporary)
+        win_mask = seat_masks(seats)
     runoff = rnd == 2
     # geographic log weight of each winning list, (B, C)
     gw = geo_weight

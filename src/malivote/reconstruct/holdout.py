@@ -57,6 +57,7 @@ import numpy as np
 
 from malivote import seeds
 from malivote.layouts import get_layout
+from malivote.reconstruct._chain import seat_masks
 from malivote.reconstruct._facts import gather_facts
 from malivote.reconstruct.geography import fit
 from malivote.reconstruct.priors import Priors
@@ -138,8 +139,7 @@ def _swap_estimate(target, c, partners, seats, rnd, row):
     swap breaks a fact). Its mean over partners has the same expectation as the
     indicator ``1[S_c]`` (a Rao-Blackwellised estimate), with much less noise.
     """
-    bits = target.bits
-    own = _event(((seats[:, c] > 0) * bits).sum(-1), row).astype(float)
+    own = _event(seat_masks(seats[:, c]), row).astype(float)
     if not len(partners):
         return own
     n, D = seats.shape[0], len(partners)
@@ -153,7 +153,7 @@ def _swap_estimate(target, c, partners, seats, rnd, row):
     fb = target.logf(cc, sd, rd) + target.logf(dd, sc, rc)
     ok = target.valid(cc, sd, rd) & target.valid(dd, sc, rc)
     wb = np.where(ok, 1.0 / (1.0 + np.exp(np.clip(fa - fb, -700, 700))), 0.0)
-    hit_d = _event(((sd > 0) * bits).sum(-1), row)
+    hit_d = _event(seat_masks(sd), row)
     return ((1.0 - wb) * own[:, None] + wb * hit_d).mean(1)
 
 
@@ -218,10 +218,9 @@ def _run(year, folds, draws, seed, priors):
         fold_priors = base.model_copy(update={"geography": base.geography.model_copy(
             update={"district_weight": theta[0], "region_weight": theta[1]})})
         prep = _prepare(int(year), "mali-55", "final", int(seed), fold_priors, names)
-        bits = prep.target.bits
         acc = [dict(own=0.0, rb=0.0, share=0.0, own_sets={}, pool_sets={}) for _ in held]
         for seats, rnd in _fold_chunks(prep, int(draws), seed, fold_priors):
-            win = ((seats > 0) * bits).sum(-1)
+            win = seat_masks(seats)
             for r, a in zip(held, acc):
                 c = r.constituency
                 partners = np.flatnonzero((m == m[c]) & (np.arange(m.size) != c))
