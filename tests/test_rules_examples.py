@@ -426,8 +426,8 @@ def test_huntington_hill_national_totals():
 @pytest.mark.parametrize("spread", [0.0, 0.3, 2.0, 30.0, 400.0])
 def test_block_vote_candidate_votes_on_the_rosters_match_every_slot(spread):
     # BlockVote.candidate_votes computes only the slots on a roster; the full
-    # computation over every slot, from the same normal draws, gives the same votes
-    # or raises the same error.
+    # computation over every slot, from the same normal draws (one per roster place,
+    # in order), gives the same votes or raises the same error.
     from malivote.election import Ensemble
     from malivote.layouts import custom_layout
     from malivote.ruleset import BlockVote
@@ -444,17 +444,23 @@ def test_block_vote_candidate_votes_on_the_rosters_match_every_slot(spread):
                         roster_female=np.zeros(roster_party.shape, bool),
                         turnout=np.zeros((draws, constituencies, 2, 4), np.int64))
     rule = BlockVote(magnitude=np.array([2, 1, 3]), split_ticket=spread)
-    results = []
+    results, next_numbers = [], []
     for compute in ("fast", "full"):
         generator = np.random.default_rng(9)
         try:
             if compute == "fast":
                 results.append(rule.candidate_votes(ensemble, generator))
             else:
-                z = generator.standard_normal(roster_party.shape) if spread else None
+                z = None
+                if spread:
+                    on_roster = roster_party >= 0
+                    z = np.zeros(roster_party.shape)
+                    z[on_roster] = generator.standard_normal(int(on_roster.sum()))
                 results.append(rule._all_candidate_votes(ensemble, roster_party >= 0, z))
         except ValueError as error:
             results.append(str(error))
+        next_numbers.append(generator.random())
+    assert next_numbers[0] == next_numbers[1]  # no normal drawn past the rosters
     if isinstance(results[0], str):
         assert spread >= 30 and results[0] == results[1]
     else:

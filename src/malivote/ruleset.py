@@ -384,14 +384,25 @@ class BlockVote:
         """Votes of every candidate ``(D, C, K, M)``; 0 past a roster's end.
 
         Only the slots on a roster are computed (a sixth of them in 2020): the same
-        normal draws for every slot, the same float64 operations on the others, so the
-        same votes as :meth:`_all_candidate_votes`, which still raises on bad spreads.
+        normal draws, the same float64 operations on them, so the same votes as
+        :meth:`_all_candidate_votes`, which still raises on bad spreads.
         """
         return self._candidate_votes(votes, self._normal_draws(votes, rng))
 
     def _normal_draws(self, votes: Ensemble, rng):
-        """The standard normal draws of every roster position, None without a spread."""
-        return rng.standard_normal(votes.roster_party.shape) if self.split_ticket > 0 else None
+        """The standard normal draws of the candidates, ``(D, C, K, M)``; None without a spread.
+
+        One draw per roster place (``roster_party >= 0``), in (draw, constituency,
+        list, place) order; the places past a roster's end hold 0 and are never read.
+        Only candidates are drawn for (a sixth of the padded places in 2020, whose
+        normals were most of this rule's time).
+        """
+        if not self.split_ticket > 0:
+            return None
+        on_roster = votes.roster_party >= 0
+        z = np.zeros(on_roster.shape)
+        z[on_roster] = rng.standard_normal(np.count_nonzero(on_roster))
+        return z
 
     def _in_exp_range(self, z) -> bool:
         """Whether ``exp(split_ticket * z)`` stays finite everywhere: else only the
