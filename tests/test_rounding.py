@@ -196,15 +196,35 @@ def test_dirichlet_underflow_and_empty_blocks_equal_on_both_backends():
     votes = np.array([[500, 300, 200, 0], [1, 0, 0, 0]])
     result = _assert_same(models.dirichlet_noise, votes, 1e-12, rng=4, draws=50)
     assert ((result > 0).sum(axis=-1) == 1).all()
-    # All slots empty: no votes, and the stream moves on exactly as NumPy's does.
+    # All slots empty: no votes, and no random number drawn on either backend.
     _assert_same(models.dirichlet_noise, np.zeros((3, 5), np.int64), 10.0, rng=1, draws=4)
 
 
 def test_dirichlet_noise_is_pinned():
-    # The values of the NumPy code before the kernels, under whichever backend runs.
+    # The values of the NumPy code since only slots with votes draw a gamma variate,
+    # under whichever backend runs.
     votes = np.array([[600, 300, 100, 0], [10, 20, 0, 5]])
     out = models.dirichlet_noise(votes, 200.0, rng=1, draws=2)
     assert out.tolist() == PINNED_DIRICHLET
 
 
-PINNED_DIRICHLET = [[[589, 297, 114, 0], [11, 20, 0, 4]], [[600, 314, 86, 0], [9, 21, 0, 5]]]
+PINNED_DIRICHLET = [[[589, 297, 114, 0], [9, 21, 0, 5]], [[596, 298, 106, 0], [9, 20, 0, 6]]]
+
+
+@pytest.mark.parametrize("noise", ["dirichlet", "logit_normal"])
+def test_noise_draws_one_variate_per_list_with_votes(noise):
+    # The random numbers are one gamma variate (Dirichlet) or one normal shock
+    # (logit-normal) per slot with votes, in order, and nothing for an empty slot.
+    votes = np.array([[600, 300, 100, 0], [0, 0, 0, 0], [10, 0, 20, 5]])
+    generator = np.random.default_rng(6)
+    if noise == "dirichlet":
+        models.dirichlet_noise(votes, 50.0, rng=generator)
+    else:
+        models.logit_normal_noise(votes, 0.2, rng=generator)
+    following = generator.random()
+    reference = np.random.default_rng(6)
+    if noise == "dirichlet":
+        reference.standard_gamma(50.0 * votes[votes > 0] / votes.sum(-1, keepdims=True).repeat(4, -1)[votes > 0])
+    else:
+        reference.standard_normal(int((votes > 0).sum()))
+    assert following == reference.random()

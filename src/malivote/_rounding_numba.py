@@ -323,30 +323,32 @@ def share_rows(weight, total, mode, out):
 
 @njit(nogil=True, cache=True)
 def dirichlet_shapes(votes, concentration, total, shapes):
-    """The rows' totals into ``total`` and the gamma shapes of
-    :func:`malivote.models.dirichlet_noise` into ``shapes``: ``concentration * share``,
-    or 1 for an empty slot (a variate drawn then dropped, as in NumPy). Returns
-    whether any row has votes."""
+    """The rows' totals into ``total`` and the positive gamma shapes of
+    :func:`malivote.models.dirichlet_noise`, ``concentration * share``, into
+    ``shapes``, one after another in (row, slot) order (an empty slot has none).
+    Returns how many were written."""
     n_rows, n = votes.shape
-    any_votes = False
+    written = 0
     for i in range(n_rows):
         t = 0
         for k in range(n):
             t += votes[i, k]
         total[i] = t
-        any_votes |= t != 0
         d = np.float64(max(t, 1))
         c = concentration[i]
         for k in range(n):
             a = c * (np.float64(votes[i, k]) / d)
-            shapes[i, k] = a if a > 0.0 else 1.0
-    return any_votes
+            if a > 0.0:
+                shapes[written] = a
+                written += 1
+    return written
 
 
 @njit(nogil=True, cache=True)
 def dirichlet_rows(votes, total, concentration, gamma, out):
-    """The rest of :func:`malivote.models.dirichlet_noise` once the gamma variates are
-    drawn: drop the empty slots', normalise, round. DEGENERATE as soon as a row's
+    """The rest of :func:`malivote.models.dirichlet_noise` once the gamma variates of
+    the positive shapes are drawn (``gamma``, in the order of
+    :func:`dirichlet_shapes`): normalise, round. DEGENERATE as soon as a row's
     variates all underflowed (the caller redoes the block with NumPy)."""
     n_rows, n = votes.shape
     buffer = np.empty(n, np.float64)
@@ -355,11 +357,12 @@ def dirichlet_rows(votes, total, concentration, gamma, out):
     keys = np.empty(n, np.float64)
     spare = np.empty(n, np.int64)
     status = OK
+    read = 0
     for i in range(n_rows):
         d = np.float64(max(total[i], 1))
         c = concentration[i]
         # A slot with votes has a positive shape whenever c * 2**-63 > 0: no need to
-        # compute it (the same test, exactly, as NumPy's alpha > 0).
+        # compute it (the same test, exactly, as dirichlet_shapes').
         plain = c >= 1e-280
         for k in range(n):
             v = votes[i, k]
@@ -367,7 +370,11 @@ def dirichlet_rows(votes, total, concentration, gamma, out):
                 positive = v > 0
             else:
                 positive = c * (np.float64(v) / d) > 0.0
-            buffer[k] = gamma[i, k] if positive else 0.0
+            if positive:
+                buffer[k] = gamma[read]
+                read += 1
+            else:
+                buffer[k] = 0.0
         s = _pairwise_sum(buffer, n)
         t = total[i]
         if s == 0.0 and t > 0:

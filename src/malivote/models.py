@@ -431,48 +431,39 @@ def dirichlet_noise(votes, concentration, rng=None, *, draws: int | None = None)
     return _dirichlet(votes, None, concentration, np.random.default_rng(rng))
 
 
-def _nothing_to_perturb(votes, rng) -> np.ndarray:
-    """Dirichlet noise on votes that are all 0: they stay 0, and the stream moves on by
-    the variates NumPy would draw and drop, all of shape 1, which NumPy draws as
-    standard exponentials (the same numbers)."""
-    rng.standard_exponential(size=votes.shape)
-    return np.zeros(votes.shape, np.int64)
-
-
 def _dirichlet(votes, total, concentration, rng) -> np.ndarray:
     """:func:`dirichlet_noise` on checked arrays: int64 ``votes`` ``(..., K)``, their
     row sums ``total`` (None: summed here when needed) and the concentration broadcast
     to the rows.
 
-    The random numbers are one gamma variate per slot, in order, an empty slot's with
-    shape 1 (drawn and dropped); the rest is one pass of the numba kernels
+    The random numbers are one gamma variate per slot with a positive shape
+    (``concentration * share > 0``), in order: an empty slot draws nothing, as it
+    gets nothing. The rest is one pass of the numba kernels
     (:mod:`malivote._rounding_numba`) when they are in use, with the same results.
     """
     fast = kernels(votes.shape[-1]) if votes.size else None
+    drawn = None
     if fast is not None:
         n_slots = votes.shape[-1]
         rows = np.ascontiguousarray(votes).reshape(-1, n_slots)
         per_row = np.ascontiguousarray(concentration, dtype=np.float64).reshape(-1)
         totals = np.empty(len(rows), np.int64)
-        shapes = np.empty(rows.shape, np.float64)
-        if not fast.dirichlet_shapes(rows, per_row, totals, shapes):
-            return _nothing_to_perturb(votes, rng)
-        drawn = rng.standard_gamma(shapes)
+        shapes = np.empty(rows.size, np.float64)
+        n_shapes = fast.dirichlet_shapes(rows, per_row, totals, shapes)
+        drawn = rng.standard_gamma(shapes[:n_shapes])
         out = np.empty(votes.shape, np.int64)
         status = fast.dirichlet_rows(rows, totals, per_row, drawn, out.reshape(-1, n_slots))
         if status != fast.DEGENERATE:
             check_status(status)
             return out
-        drawn = drawn.reshape(votes.shape)
+        total = totals.reshape(votes.shape[:-1])
     if total is None:
         total = votes.sum(axis=-1)
-    if votes.size and not total.any():
-        return _nothing_to_perturb(votes, rng)
     p = votes / np.maximum(total, 1)[..., None]
     alpha = concentration[..., None] * p
-    if fast is None:
-        drawn = rng.standard_gamma(np.where(alpha > 0, alpha, 1.0))
-    gamma = np.where(alpha > 0, drawn, 0.0)
+    positive = alpha > 0
+    gamma = np.zeros(alpha.shape)
+    gamma[positive] = rng.standard_gamma(alpha[positive]) if drawn is None else drawn
     sums = gamma.sum(axis=-1)
     degenerate = (sums == 0) & (total > 0)
     if degenerate.any():
@@ -534,7 +525,9 @@ def logit_normal_noise(votes, sigma, rng=None, *, draws: int | None = None) -> n
     total = votes.sum(axis=-1)
     rng = np.random.default_rng(rng)
     present = votes > 0
-    shock = rng.standard_normal(votes.shape)
+    # (one shock per list with votes, in order: an empty slot draws nothing)
+    shock = np.zeros(votes.shape)
+    shock[present] = rng.standard_normal(np.count_nonzero(present))
     # The logits are log(votes) + sigma * shock, taken relative to the row's largest.
     # A sigma so large that sigma * shock would overflow (1e308) is factored out
     # first, so that no sigma gives an infinity or a NaN: its limit is that the
