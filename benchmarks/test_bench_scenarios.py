@@ -100,6 +100,8 @@ def test_scenario_end_to_end(benchmark, record, name, monkeypatch):
     pipeline.source.prepare()
     if not benchmark.disabled:
         simulate(scenario, draws=100, seed=1, keep=False)  # caches warm, numba compiled
+        # (and the thread workers' path: a first two-worker run once took 7 s in a fresh process)
+        simulate(scenario, draws=200, seed=1, keep=False, workers=2, chunk_size=100)
 
     # time and memory in separate runs: tracemalloc slows NumPy-heavy code several times
     start = time.perf_counter()
