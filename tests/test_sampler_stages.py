@@ -16,11 +16,12 @@ import pytest
 
 from malivote import seeds
 from malivote.reconstruct import _outcomes, _prepare, _sample, row_holds
+from malivote.reconstruct._facts import RowFact
 from malivote.reconstruct.priors import Priors
 
 CASES = [(2020, "mali-55", 1), (2020, "mali-55", 7), (2020, "mali-55", 13), (2013, "mali-55", 5),
          (2013, "mali-55", 9), (2007, "mali-125", 4), (2007, "mali-125", 8)]
-STAGES = ["_sample_list_counts", "_turnout", "share_delta", "_list_members", "allocate_units"]
+STAGES = ["_sample_list_counts", "_turnout", "_known_shares", "_list_members", "allocate_units"]
 
 
 def _block(year, layout, seed, backend):
@@ -299,3 +300,58 @@ def test_list_members_draw_only_for_drawn_lists(year, layout, seed):
     sp = np.asarray(pl.size_probs)
     size = np.minimum(1 + (u[:, None] > (np.cumsum(sp) / sp.sum())[:-1]).sum(-1), np.broadcast_to(m[:, None], (B, C, K))[drawn])
     assert (nmem[drawn] <= size).all() and (nmem[drawn] == size).mean() > 0.5
+
+
+def _row(c, share=None, runner_up=()):
+    return RowFact(constituency=c, district=f"d{c}", round=1, hard=True, members=(0,), complete=True, split={},
+                   share_pct=share, runner_up=runner_up, not_members=(), label="")
+
+
+def test_row_facts_backends_later_row_wins():
+    pytest.importorskip("numba")
+    # constituency 1 has two share rows and two runner-up rows that hold in overlapping draws
+    rows = [_row(1, 61.25, (2,)), _row(3, None, (0, 4)), _row(1, 55.5), _row(1, None, (3,)), _row(0, 100.0)]
+    active = np.array([[1, 1, 0, 0], [0, 1, 1, 1], [0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 1, 1]], bool)
+    got = {b: _sample._row_facts(rows, active, 4, 5, b) for b in ("numpy", "numba")}
+    share_P, ru_mask, ru_members = got["numpy"]
+    assert share_P[:, 1].tolist() == [6125, 5550, 5550, -1] and share_P[:, 0].tolist() == [10000] * 4
+    assert ru_mask[:, 1].tolist() == [8, 4, 8, 0] and ru_mask[:, 3].tolist() == [0, 17, 17, 17]
+    for a, b in zip(got["numpy"][:2], got["numba"][:2]):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert got["numba"][2].keys() == ru_members.keys() == {1, 3}
+    for c in ru_members:
+        assert got["numba"][2][c][0] == ru_members[c][0] and np.array_equal(got["numba"][2][c][1], ru_members[c][1])
+
+
+def test_known_shares_backends_both_rounds_and_failure():
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(5)
+    B, C = 30, 7
+    m = np.array([1, 3, 2, 5, 5, 1, 2])
+    rnd = np.where(rng.random((B, C)) < 0.5, 2, 1)
+    rnd[:, 4] = 2  # the round-2 slack: in a runoff in every draw (3 never is, and has the same magnitude)
+    share_P = np.where(rng.random((B, C)) < 0.6, rng.integers(5001, 9900, (B, C)), -1)
+    share_P[:, 3:5] = -1
+    n = rng.integers(2, 6, (B, C))
+    valid = np.where(rng.random((B, C, 2)) < 0.2, rng.integers(5, 40, (B, C, 2)), rng.integers(1000, 9000, (B, C, 2)))
+    inv = rng.integers(1000, 5000, (B, C, 2))
+    out = {}
+    for backend in ("numpy", "numba"):
+        args = (valid.copy(), inv.copy(), np.zeros((B, C), np.int64))
+        out[backend] = _sample._known_shares(share_P, share_P >= 0, rnd, n, m, *args, backend)
+    for a, b in zip(out["numpy"], out["numba"]):
+        assert np.array_equal(a, b)
+    v2, i2, _ = out["numpy"]
+    assert (v2 != valid).any() and (v2 + i2 == valid + inv).all()  # (ballots only move between the two)
+    assert ((v2 - valid)[:, 3, 0] != 0).any() and ((v2 - valid)[:, 4, 1] != 0).any()  # each round's slack
+    # too few invalid ballots to give (the failures checked in the NumPy code's order)
+    for backend in ("numpy", "numba"):
+        with pytest.raises(ValueError, match="negative invalid ballots"):
+            _sample._known_shares(share_P, share_P >= 0, rnd, n, m, valid.copy(), inv // 100,
+                                  np.zeros((B, C), np.int64), backend)
+    # a sole list (share 100%) facing another list cannot be matched
+    share_P[3, 1], rnd[3, 1] = 10000, 1
+    for backend in ("numpy", "numba"):
+        with pytest.raises(ValueError, match="could not match a known vote share"):
+            _sample._known_shares(share_P, share_P >= 0, rnd, n, m, valid.copy(), inv.copy(),
+                                  np.zeros((B, C), np.int64), backend)

@@ -243,6 +243,77 @@ def _finalists(s2, k, pr, u_f, u_psi):
     return a_w, F - a_w, e
 
 
+def _row_facts(rows, active, B, C, backend):
+    """The fact rows per draw: the known winner share (x 100, -1 where none) and
+    runner-up mask (0) ``(B, C)``, a later row over an earlier one where both hold, and
+    the runner-ups' parties per constituency with the draws where they hold."""
+    col = [row.constituency for row in rows]
+    pct = [-1 if row.share_pct is None else round(row.share_pct * 100) for row in rows]
+    ru = [row.runner_up_mask() if row.runner_up else 0 for row in rows]
+    ru_members = {c: (tuple(row.runner_up), active[i]) for i, (c, row) in enumerate(zip(col, rows)) if ru[i]}
+    if backend == "numba":
+        from malivote.reconstruct._block_numba import row_facts
+
+        share_P, ru_mask = row_facts(active, np.array(col, np.int64), np.array(pct, np.int64),
+                                     np.array(ru, np.int64), B, C)
+        return share_P, ru_mask, ru_members
+    share_P = np.full((B, C), -1, dtype=np.int64)
+    ru_mask = np.zeros((B, C), dtype=np.int64)
+    for i, c in enumerate(col):
+        on = active[i]
+        if pct[i] >= 0:
+            share_P[:, c] = np.where(on, pct[i], share_P[:, c])
+        if ru[i]:
+            ru_mask[:, c] = np.where(on, ru[i], ru_mask[:, c])
+    return share_P, ru_mask, ru_members
+
+
+def _known_shares(share_P, has_share, rnd, n, m, valid, inv, v_known, backend):
+    """Exact known shares: move a few ballots between ``valid`` and ``inv`` where a share
+    is known, and the other way in a slack constituency of the same round, so every
+    national total stays exact; the winner's votes into ``v_known``. Returns the three,
+    changed in place. ``backend="numba"``: the same arrays from one compiled pass."""
+    if backend == "numba":
+        from malivote.reconstruct._block_numba import NEGATIVE, NO_SHARE, NO_SLACK, known_shares
+
+        status = known_shares(share_P, rnd, n, m, valid, inv, v_known)
+        if status == NO_SLACK:  # pragma: no cover - every shipped layout has one
+            raise ValueError("internal: no slack constituency for the known shares")
+        if status == NO_SHARE:
+            raise ValueError("share_delta: could not match a known vote share")
+        if status == NEGATIVE:
+            raise ValueError("internal: negative invalid ballots after share adjustment")
+        return valid, inv, v_known
+    C = len(m)
+    ever = has_share.any(0)
+    for rd in (1, 2):
+        cols = np.flatnonzero((has_share & (rnd == rd)).any(0))
+        if cols.size == 0:
+            continue
+        # round-1 totals are national (every constituency votes in round 1); round-2
+        # totals cover the runoff constituencies only
+        ok = ~ever if rd == 1 else ~ever & (rnd == 2).all(axis=0)
+        cand = np.flatnonzero(ok)
+        if cand.size == 0:  # pragma: no cover - every shipped layout has one
+            raise ValueError("internal: no slack constituency for the known shares")
+        slack = cand[np.argmax(m[cand] * 1_000_000 + (C - cand))]
+        # every known-share constituency of the round at once (each reads only its own
+        # valid votes; the slack one, never among them, takes the sum of the changes)
+        on = has_share[:, cols] & (rnd[:, cols] == rd)
+        nl = n[:, cols] if rd == 1 else 2
+        Pc = np.where(on, share_P[:, cols], 5500)
+        d, v = share_delta(valid[:, cols, rd - 1], Pc, True, np.where(on, nl, 1))
+        d = np.where(on, d, 0)
+        valid[:, cols, rd - 1] += d
+        inv[:, cols, rd - 1] -= d
+        valid[:, slack, rd - 1] -= d.sum(1)
+        inv[:, slack, rd - 1] += d.sum(1)
+        v_known[:, cols] = np.where(on, v, v_known[:, cols])
+    if (inv < 0).any():
+        raise ValueError("internal: negative invalid ballots after share adjustment")
+    return valid, inv, v_known
+
+
 def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng: np.random.Generator, B: int,
                  backend: str | None = None, out: dict | None = None) -> dict:
     """Votes, turnout and rosters of one block, given its outcomes.
@@ -278,26 +349,19 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     tilt = np.exp(priors.geography.share_shift * np.minimum(gw, 3.0))
 
     # facts per draw and constituency
-    share_P = np.full((B, C), -1, dtype=np.int64)
-    ru_mask = np.zeros((B, C), dtype=np.int64)
-    ru_members = {}
-    for i, row in enumerate(rows):
-        c = row.constituency
-        on = active[i]
-        if row.share_pct is not None:
-            share_P[:, c] = np.where(on, int(round(row.share_pct * 100)), share_P[:, c])
-        if row.runner_up:
-            ru_mask[:, c] = np.where(on, row.runner_up_mask(), ru_mask[:, c])
-            ru_members[c] = (tuple(row.runner_up), on)
+    share_P, ru_mask, ru_members = _row_facts(rows, active, B, C, backend)
 
     # ---- 2. number of lists. A runoff's round-2 winner share comes first: a landslide
     # runoff needs enough eliminated lists for a round 1 coherent with it
     s2_draw = 0.5 + 0.5 * _beta(rng, pw.round2_a * tilt, pw.round2_b, (B, C))
     s2_draw = np.where(runoff & (share_P >= 0), share_P / 10000.0, s2_draw)
-    # (only runoff districts need eliminated lists; the others' s2 is never used)
-    k_need, s2_cap = _others_needed(np.where(runoff, s2_draw, 0.5), K - 2, pr, backend)
-    s2_draw = np.minimum(s2_draw, s2_cap)
-    lb = np.where(runoff, 2 + k_need, 2)
+    # (only runoff districts need eliminated lists; the others' s2 is never used, so
+    # only the runoff entries are searched and capped)
+    ro, s2_flat = np.flatnonzero(runoff), s2_draw.reshape(-1)
+    k_need, s2_cap = _others_needed(s2_flat[ro], K - 2, pr, backend)
+    s2_flat[ro] = np.minimum(s2_flat[ro], s2_cap)
+    lb = np.full((B, C), 2, np.int64)
+    lb.reshape(-1)[ro] += k_need
     sole = share_P == 10000
     lb = np.where(sole, 1, lb)
     ub = np.where(sole, 1, K)
@@ -312,38 +376,10 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     # total stays exact.
     v_known = np.zeros((B, C), dtype=np.int64)
     has_share = share_P >= 0
-    ever = has_share.any(0)
-    for rd in (1, 2):
-        cols = np.flatnonzero((has_share & (rnd == rd)).any(0))
-        if cols.size == 0:
-            continue
-        # round-1 totals are national (every constituency votes in round 1); round-2
-        # totals cover the runoff constituencies only
-        ok = ~ever if rd == 1 else ~ever & (rnd == 2).all(axis=0)
-        cand = np.flatnonzero(ok)
-        if cand.size == 0:  # pragma: no cover - every shipped layout has one
-            raise ValueError("internal: no slack constituency for the known shares")
-        slack = cand[np.argmax(m[cand] * 1_000_000 + (C - cand))]
-        # every known-share constituency of the round at once (each reads only its own
-        # valid votes; the slack one, never among them, takes the sum of the changes)
-        on = has_share[:, cols] & (rnd[:, cols] == rd)
-        nl = n[:, cols] if rd == 1 else 2
-        Pc = np.where(on, share_P[:, cols], 5500)
-        d, v = share_delta(valid[:, cols, rd - 1], Pc, True, np.where(on, nl, 1), backend)
-        d = np.where(on, d, 0)
-        valid[:, cols, rd - 1] += d
-        inv[:, cols, rd - 1] -= d
-        valid[:, slack, rd - 1] -= d.sum(1)
-        inv[:, slack, rd - 1] += d.sum(1)
-        v_known[:, cols] = np.where(on, v, v_known[:, cols])
-    if (inv < 0).any():
-        raise ValueError("internal: negative invalid ballots after share adjustment")
+    valid, inv, v_known = _known_shares(share_P, has_share, rnd, n, m, valid, inv, v_known, backend)
 
     # ---- 5-6. votes of both rounds per logical slot (slot 0 winner, slot 1 the other finalist / second list)
     first, second = _votes(rng, n, valid, runoff, has_share, v_known, s2_draw, tilt, K, pw, pr, backend)
-    # (in int8, eight times narrower than int64: n <= K)
-    live = np.arange(K, dtype=np.int8) < n.astype(np.int8)[..., None]
-
     # ---- 7. list parties
     members, nmem, member_mask = _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K,
                                                priors.lists, backend)
@@ -358,15 +394,22 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     lo_c, hi_c = lo_c.astype(np.int8), hi_c.astype(np.int8)
     # the bounds of the winners (slot 0) and of the other lists (slots 1..K-1), each
     # built contiguous (no strided copies of (B, C, K) bounds)
-    live0, live1 = live[..., 0], live[..., 1:]
-    lo0, hi0 = lo_c[None, :] * live0, hi_c[None, :] * live0
+    if backend == "numba":
+        from malivote.reconstruct._block_numba import live_bounds
+
+        live, lo0, hi0, lo1, hi1 = live_bounds(n, lo_c, hi_c, K)
+    else:
+        # (in int8, eight times narrower than int64: n <= K)
+        live = np.arange(K, dtype=np.int8) < n.astype(np.int8)[..., None]
+        lo0, hi0 = lo_c[None, :] * live[..., 0], hi_c[None, :] * live[..., 0]
+        lo1, hi1 = lo_c[None, :, None] * live[..., 1:], hi_c[None, :, None] * live[..., 1:]
+    live1 = live[..., 1:]
     women = np.empty((B, C, K), dtype=np.int64)  # (both parts written below)
     if facts.women_elected is not None:
         women[..., 0] = allocate_units(np.full(B, facts.women_elected), lo0, hi0, rng, backend=backend)
     else:
         p = rng.uniform(*priors.women.elected, (B, 1))
         women[..., 0] = np.clip(rng.binomial(m[None, :], p), lo0, hi0)
-    lo1, hi1 = lo_c[None, :, None] * live1, hi_c[None, :, None] * live1
     if facts.women_candidates is not None:
         tot = facts.women_candidates - (facts.women_elected or 0)
         lo_l, hi_l = lo1.reshape(B, -1), hi1.reshape(B, -1)
@@ -403,10 +446,15 @@ def sample_block(facts: Facts, rows, seats, rnd, active, geo_weight, priors, rng
     # (every entry written: ``out["turnout"]`` may hold anything)
     turnout = out.get("turnout") if out else None
     turnout = np.empty((B, C, 2, 4), dtype=np.int64) if turnout is None else turnout
-    held = np.ones((B, C, 2), bool)
-    held[..., 1] = runoff  # round 2: all 0 where none was held
-    for j, a in enumerate((reg[..., None], cast, inv, valid)):  # (one strided pass each)
-        np.multiply(a, held, out=turnout[..., j])
+    if backend == "numba":
+        from malivote.reconstruct._block_numba import turnout_table
+
+        turnout_table(reg, cast, inv, valid, runoff, turnout)
+    else:
+        held = np.ones((B, C, 2), bool)
+        held[..., 1] = runoff  # round 2: all 0 where none was held
+        for j, a in enumerate((reg[..., None], cast, inv, valid)):  # (one strided pass each)
+            np.multiply(a, held, out=turnout[..., j])
     return dict(
         first=first,
         second=second,

@@ -344,6 +344,22 @@ def _votes_parallel(runs, n, valid, runoff, has_share, v_known, s2_draw, u_win, 
     return _worst(status)
 
 
+@njit(cache=True, nogil=True)
+def _gamma_starts(n, runoff):
+    """Each constituency's first gamma in the flat ``g`` (the split takes its lists from
+    slot 2 in a runoff, from slot 1 otherwise), the gammas in all, and the most lists
+    of a constituency (0 for an empty block)."""
+    B, C = n.shape
+    start = np.empty((B, C), np.int64)
+    total, most = 0, 0
+    for b in range(B):
+        for c in range(C):
+            start[b, c] = total
+            total += max(n[b, c] - (2 if runoff[b, c] else 1), 0)
+            most = max(most, n[b, c])
+    return start, total, most
+
+
 def votes(n, valid, runoff, has_share, v_known, s2_draw, draws, par, K, parallel=None):
     """Round-1 and round-2 votes ``(B, C, K)`` of ``_votes``, from its draws.
 
@@ -355,17 +371,14 @@ def votes(n, valid, runoff, has_share, v_known, s2_draw, draws, par, K, parallel
     draws run in parallel (default: on the main thread only).
     """
     u_win, g, u_fin, u_psi, u_shrink = draws
-    B, C = u_win.shape
     n = np.ascontiguousarray(n, np.int64)
     runoff = np.ascontiguousarray(runoff, np.bool_)
-    # each constituency's first gamma: the split takes its lists from slot 2 in a
-    # runoff, from slot 1 otherwise
-    need = np.maximum(n - np.where(runoff, 2, 1), 0).reshape(-1)
-    if g.size != need.sum():
-        raise ValueError(f"votes: {g.size} gammas for {need.sum()} lists")
-    if n.size and n.max() > K:  # (the kernels' loops run to a constituency's lists)
-        raise ValueError(f"votes: {n.max()} lists for {K} slots")
-    start = (np.cumsum(need) - need).reshape(B, C)
+    B, C = n.shape
+    start, total, most = _gamma_starts(n, runoff)
+    if g.size != total:
+        raise ValueError(f"votes: {g.size} gammas for {total} lists")
+    if most > K:  # (the kernels' loops run to a constituency's lists)
+        raise ValueError(f"votes: {most} lists for {K} slots")
     first = np.empty((B, C, K), np.int64)
     second = np.empty((B, C, K), np.int64)
     status = np.empty((B, C, 3), np.int8)
