@@ -243,26 +243,33 @@ def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, n, known_ru,
     order = np.empty(P, np.int64)
     J = min(S, n_draw_parties)
     one = np.int64(1)
+    win = np.empty(P, np.int64)
+    rep_bits = np.int64(0)  # (rep as a bit mask, as taken)
+    for p in range(P):
+        rep_bits |= np.int64(rep[p]) << np.int64(p)
     for b in range(B):
         for c in range(C):
-            # winners: parties with seats, in index order
+            # winners: parties with seats, in index order (the first S; gathered without
+            # branches, as a party's seats are unpredictable)
             j = 0
-            bits = np.int64(0)
             for p in range(P):
-                if seats[b, c, p] > 0 and j < S:
-                    members[b, c, 0, j] = p
-                    bits += one << np.int64(p)
-                    j += 1
+                win[j] = p
+                j += seats[b, c, p] > 0
+            j = min(j, S)
+            bits = np.int64(0)
+            for i in range(j):
+                members[b, c, 0, i] = win[i]
+                bits |= one << win[i]
             nmem[b, c, 0] = j
             mask[b, c, 0] = bits
             # the usable parties' keys, negated (exactly: their descending order is
             # the negated keys' ascending order, ties alike)
-            tk = taken[b, c]
+            tk = taken[b, c] | rep_bits
             n_avail = 0
             for p in range(P):
                 kq[n_avail] = -lw[b, c, p]
                 kp[n_avail] = p
-                n_avail += ((tk >> np.int64(p)) & 1) == 0 and not rep[p]
+                n_avail += 1 - ((tk >> np.int64(p)) & 1)
             nl = n[b, c]
             if nl > 1:
                 _ascending_places(kq, n_avail, place)
