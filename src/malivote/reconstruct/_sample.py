@@ -731,19 +731,20 @@ def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend
         every = rows.size == B
         w = sqrt_m[None, :] * rng.lognormal(0.0, priors.lists.count_sigma, (rows.size, C))
         keys = rng.random((rows.size, C, U))
-        # (in place: the same values as -np.log(u) / w, the sign moved to the divisor,
-        # which IEEE 754 division rounds alike)
+        # (in place: the keys -np.log(u) / w as np.log(u) / -w, the sign moved to the
+        # divisor, which IEEE 754 division rounds alike)
         np.log(keys, out=keys)
         np.negative(w, out=w)
-        keys /= w[..., None]
         lb_rows = lb if every else lb[rows]
         if backend == "numba":
-            cnt, good = list_counts(keys, np.ascontiguousarray(cap if every else cap[rows], np.int64), costc,
+            # (the kernel divides, for the units that exist only)
+            cnt, good = list_counts(keys, w, np.ascontiguousarray(cap if every else cap[rows], np.int64), costc,
                                     np.ascontiguousarray(R if every else R[rows], np.int64))
             if not good.all():
                 raise ValueError("select_units: not enough single-seat constituencies to match the count")
             n_rows = lb_rows + cnt
         else:
+            keys /= w[..., None]
             unit_ok = np.arange(U) < cap[rows, :, None]
             keys = np.where(unit_ok, keys, np.inf).reshape(rows.size, -1)
             c_cost = np.where(unit_ok, cost[rows], 10**6).reshape(rows.size, -1)
@@ -825,7 +826,7 @@ def _turnout(facts, rng, m, rnd, B, pt):
     for rd, nat in ((1, n1), (2, n2)):
         rate = rate1 if rd == 1 else rate2
         # zeros outside the round's constituencies (round 1: every one, nothing to mask)
-        held = (lambda a: a) if rd == 1 else (lambda a: np.where(runoff, a, 0))  # noqa: E731
+        held = (lambda a: a) if rd == 1 else (lambda a: np.where(runoff, a, 0))
         total = nat["votes_cast"]
         if total is None and nat["turnout_pct"] is not None:
             R = held(reg).sum(1)

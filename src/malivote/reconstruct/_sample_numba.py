@@ -5,10 +5,10 @@ in :mod:`~malivote.reconstruct._rosters_numba`): serial loops over rows,
 constituencies or lists (a parallel loop ran 10-50 times slower whenever the other
 core of a 2-core machine was busy). They read the same random numbers, drawn by
 NumPy in the same order, and make the same comparisons as the NumPy code (integer
-arithmetic, and no floating-point operation beyond one product and its floor, which
-IEEE 754 rounds alike; the list counts' key buckets come from the keys' bits, and
-any buckets and pivots give the same result), so both paths give identical arrays
-(tested in ``tests/test_reconstruct.py`` and ``tests/test_sampler_stages.py``).
+arithmetic, and no floating-point operation beyond one product and its floor and the
+list counts' key quotients, which IEEE 754 rounds alike; their key buckets come from
+the keys' bits, and any buckets and pivots give the same result), so both paths give
+identical arrays (tested in ``tests/test_reconstruct.py`` and ``tests/test_sampler_stages.py``).
 Imported only when the backend is ``"numba"``.
 """
 
@@ -88,18 +88,20 @@ _N_BUCKETS = 512
 
 
 @njit(cache=True, nogil=True)
-def list_counts(keys, cap, costc, R):
+def list_counts(key_num, key_den, cap, costc, R):
     """:func:`~malivote.reconstruct._sample.select_units` counted per constituency.
 
-    ``keys (rows, C, U)``: the units' order keys (unit ``u`` of constituency ``c``
-    exists where ``u < cap[r, c]``); ``costc (C,)``: a unit's cost; ``R (rows,)``.
+    The units' order keys are ``key_num (rows, C, U)`` over ``key_den (rows, C)``,
+    divided here for the units that exist only (the quotients NumPy's division gives;
+    unit ``u`` of constituency ``c`` exists where ``u < cap[r, c]``); ``costc (C,)``:
+    a unit's cost; ``R (rows,)``.
     The units are taken in key order while the running cost fits ``R``, then the next
     cost-1 units fill the remainder. Each stage takes whole buckets of keys (their
     costs and cost-1 units summed per bucket) up to the bucket where it ends, and
     finishes with a quickselect in that bucket alone, with no full sort. Returns the
     chosen units per constituency ``(rows, C)`` and ``ok (rows,)``, False where the
     cost-1 units do not suffice."""
-    rows, C, U = keys.shape
+    rows, C, U = key_num.shape
     cnt = np.zeros((rows, C), np.int64)
     ok = np.ones(rows, np.bool_)
     N = C * U
@@ -119,8 +121,9 @@ def list_counts(keys, cap, costc, R):
         for c in range(C):
             start[c] = nv
             k = min(cap[r, c], U)
+            den = key_den[r, c]
             for u in range(k):
-                key[nv + u] = keys[r, c, u]
+                key[nv + u] = key_num[r, c, u] / den
                 costu[nv + u] = costc[c]
             if costc[c] == 1:
                 for u in range(k):
