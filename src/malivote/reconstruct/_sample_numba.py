@@ -235,8 +235,9 @@ def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, n, known_ru,
     """
     B, C, K, S = members.shape
     P = seats.shape[2]
-    nmem = np.empty((B, C, K), np.int64)
-    mask = np.empty((B, C, K), np.int64)
+    # (zeros: the slots past a constituency's lists stay empty, with no loop to clear them)
+    nmem = np.zeros((B, C, K), np.int64)
+    mask = np.zeros((B, C, K), np.int64)
     empty = np.empty(B * C * K, np.int64)
     n_empty = 0
     at = 0  # the next list size's uniform
@@ -312,9 +313,6 @@ def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, n, known_ru,
                     n_empty += 1
                 nmem[b, c, k] = cnt
                 mask[b, c, k] = bits
-            for k in range(max(nl, first_drawn), K):
-                nmem[b, c, k] = 0
-                mask[b, c, k] = 0
     return nmem, mask, empty[:n_empty]
 
 
