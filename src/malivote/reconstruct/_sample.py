@@ -6,6 +6,8 @@ loops run over list slots, roster positions or fact rows, never over draws.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from malivote.reconstruct._chain import seat_masks
@@ -750,42 +752,57 @@ def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend
     cap = ub - lb
     U = K
     if facts.candidates is not None:
-        cost = np.broadcast_to(m[None, :, None], (B, C, U))
+        costc = m
         R = facts.candidates - (lb * m).sum(axis=1)
     elif facts.lists is not None:
-        cost = np.broadcast_to(np.int64(1), (B, C, U))
+        costc = np.ones(C, dtype=np.int64)
         R = facts.lists - lb.sum(axis=1)
     else:  # pragma: no cover - every shipped year has one of the counts
         raise ValueError(f"{facts.year}: neither a list nor a candidate count is known")
     if (R < 0).any():
         raise ValueError(f"{facts.year}: the list/candidate count is below the minimum number of lists")
-    n = None
+    if backend == "numba":
+        from malivote.reconstruct._sample_numba import list_counts
+
+        costc = np.ascontiguousarray(costc, np.int64)
+    else:
+        cost = np.broadcast_to(costc[None, :, None], (B, C, U))
+    women_lo = _women_floor(facts, m)
+    sqrt_m = np.sqrt(m)
     todo = np.ones(B, dtype=bool)
     n = lb.copy()
     for _ in range(50):
         rows = np.flatnonzero(todo)
         if rows.size == 0:
             break
-        w = np.sqrt(m)[None, :] * rng.lognormal(0.0, priors.lists.count_sigma, (rows.size, C))
+        # (every draw at first: the whole arrays, not copies of all their rows)
+        every = rows.size == B
+        w = sqrt_m[None, :] * rng.lognormal(0.0, priors.lists.count_sigma, (rows.size, C))
         keys = rng.random((rows.size, C, U))
-        np.log(keys, out=keys)  # (in place: the same values as -np.log(u) / w)
-        np.negative(keys, out=keys)
-        keys /= w[..., None]
+        # (in place: the keys -np.log(u) / w as np.log(u) / -w, the sign moved to the
+        # divisor, which IEEE 754 division rounds alike)
+        np.log(keys, out=keys)
+        np.negative(w, out=w)
+        lb_rows = lb if every else lb[rows]
         if backend == "numba":
-            from malivote.reconstruct._sample_numba import list_counts
-
-            cnt, good = list_counts(keys, np.ascontiguousarray(cap[rows], np.int64),
-                                    np.ascontiguousarray(cost[0, :, 0], np.int64), np.ascontiguousarray(R[rows], np.int64))
+            # (the kernel divides, for the units that exist only)
+            cnt, good = list_counts(keys, w, np.ascontiguousarray(cap if every else cap[rows], np.int64), costc,
+                                    np.ascontiguousarray(R if every else R[rows], np.int64))
             if not good.all():
                 raise ValueError("select_units: not enough single-seat constituencies to match the count")
-            n[rows] = lb[rows] + cnt
+            n_rows = lb_rows + cnt
         else:
+            keys /= w[..., None]
             unit_ok = np.arange(U) < cap[rows, :, None]
             keys = np.where(unit_ok, keys, np.inf).reshape(rows.size, -1)
             c_cost = np.where(unit_ok, cost[rows], 10**6).reshape(rows.size, -1)
             sel = select_units(c_cost, keys, R[rows]).reshape(rows.size, C, U)
-            n[rows] = lb[rows] + sel.sum(-1)
-        todo[rows] = ~_women_feasible(facts, n[rows], m)
+            n_rows = lb_rows + sel.sum(-1)
+        n[rows] = n_rows
+        if women_lo is not None:
+            todo[rows] = ~_women_feasible(facts, n_rows, women_lo)
+        else:
+            todo[rows] = False
     if todo.any():
         raise ValueError(
             f"{facts.year}: could not draw list counts compatible with the women counts "
@@ -794,10 +811,17 @@ def _sample_list_counts(facts, rng, lb, ub, m, runoff, win_mask, priors, backend
     return n
 
 
-def _women_feasible(facts, n, m):
+def _women_floor(facts, m):
+    """The fewest women of a list per constituency ``(C,)`` under the gender law, where
+    the women candidates are counted (``None`` where no list count can break them)."""
     if facts.women_candidates is None or not facts.gender_law:
-        return np.ones(n.shape[0], dtype=bool)
-    lo = np.where(m >= 3, (3 * m + 9) // 10, 0)
+        return None
+    return np.where(m >= 3, (3 * m + 9) // 10, 0)
+
+
+def _women_feasible(facts, n, lo):
+    """Per draw, whether the list counts ``n (rows, C)`` leave the losing lists at least
+    their ``lo`` (:func:`_women_floor`) women each among the women candidates."""
     losers = facts.women_candidates - facts.women_elected
     return ((n - 1) * lo).sum(1) <= losers
 
@@ -832,7 +856,8 @@ def _turnout(facts, rng, m, rnd, B, pt):
     weight = m * noise
     for mask, total in groups:
         drawn = mask & free
-        rest = total - np.where(mask & fixed, reg, 0).sum(1)
+        # (the known rolls, where any, come off the total)
+        rest = total - np.where(mask & fixed, reg, 0).sum(1) if facts.registered_known else np.full(B, total)
         reg = np.where(drawn, apportion(rest, np.where(drawn, weight, 0.0)), reg)
         covered |= mask
     leftover = free & ~covered
@@ -846,34 +871,46 @@ def _turnout(facts, rng, m, rnd, B, pt):
     rate2 = rate1 * np.clip(ratio, *pt.round2_clip, out=ratio)
     cast = np.zeros((B, C, 2), dtype=np.int64)
     inv = np.zeros((B, C, 2), dtype=np.int64)
-    for rd, nat, mask in ((1, n1, np.ones((B, C), bool)), (2, n2, runoff)):
+    for rd, nat in ((1, n1), (2, n2)):
         rate = rate1 if rd == 1 else rate2
+        # zeros outside the round's constituencies (round 1: every one, nothing to mask)
+        held = (lambda a: a) if rd == 1 else (lambda a: np.where(runoff, a, 0))
         total = nat["votes_cast"]
         if total is None and nat["turnout_pct"] is not None:
-            R = np.where(mask, reg, 0).sum(1)
+            R = held(reg).sum(1)
             Pp = int(round(nat["turnout_pct"] * 100))
             # |100 T / R - pct| < 0.005  <=>  |20000 T - 2 P R| < R
             lo = (2 * Pp * R - R) // 20000 + 1
             hi = -((-(2 * Pp * R + R)) // 20000) - 1
             total = rng.integers(lo, hi + 1)
         if total is not None:
-            c = apportion(np.broadcast_to(total, (B,)), np.where(mask, reg * rate, 0.0))
+            c = apportion(np.broadcast_to(total, (B,)), held(reg * rate))
         else:
             # 2007, round 2: turnout estimated at 12% in Bamako and 33% elsewhere (seed 003)
             base = np.where(np.array(facts.layout.region) == "Bamako", *pt.round2_2007)
-            c = np.where(mask, np.rint(reg * base * rate), 0).astype(np.int64)
+            c = held(np.rint(reg * base * rate)).astype(np.int64)
         if (c > reg).any():
             raise ValueError("internal: more ballots than registered voters")
         cast[..., rd - 1] = c
         q = np.clip(pt.invalid_mean * rng.lognormal(0.0, pt.invalid_sigma, (B, C)), *pt.invalid_clip)
         if nat["invalid"] is not None:
-            iv = apportion(np.full(B, nat["invalid"]), np.where(mask, c * q, 0.0))
+            iv = apportion(np.full(B, nat["invalid"]), held(c * q))
         else:
             iv = np.rint(c * q).astype(np.int64)
         inv[..., rd - 1] = np.minimum(iv, np.maximum(c - 100, 0))
         if nat["invalid"] is not None and (inv[..., rd - 1].sum(1) != nat["invalid"]).any():
             raise ValueError("internal: invalid ballots exceed a constituency's ballots")
     return reg, cast, inv
+
+
+@lru_cache(maxsize=16)
+def _list_size_probs(size_probs):
+    """The list-size probabilities (a list has 1, 2, ... parties) as an array, and their
+    cumulative sums below 1 (the last left out), normalised; read-only, shared."""
+    sp = np.asarray(size_probs, float)
+    cum_probs = (np.cumsum(sp) / sp.sum())[:-1]
+    sp.flags.writeable = cum_probs.flags.writeable = False
+    return sp, cum_probs
 
 
 def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl, backend="numpy"):
@@ -889,17 +926,23 @@ def _list_members(facts, rng, seats, win_mask, ru_mask, ru_members, n, m, K, pl,
     Smax = int(m.max())  # a list has at most as many parties as candidates
     members = np.full((B, C, K, Smax), -1, dtype=np.int8)
     known_ru = ru_mask > 0
-    for c, (mem, on) in ru_members.items():
-        members[:, c, 1, : len(mem)] = np.where(on[:, None], np.asarray(mem), members[:, c, 1, : len(mem)])
+    if ru_members:  # (the known runners-up's constituencies at once)
+        cols = list(ru_members)
+        ru_parties = np.full((len(cols), Smax), -1, dtype=np.int8)
+        for i, (mem, _) in enumerate(ru_members.values()):
+            ru_parties[i, : len(mem)] = mem
+        on = np.stack([on for _, on in ru_members.values()], axis=1)
+        members[:, cols, 1, :] = np.where(on[..., None], ru_parties, np.int8(-1))
     # the losing lists: disjoint chunks of a weighted random order of the other parties
     rep = np.zeros(P, dtype=bool)
     rep[list(facts.repeatable)] = True
     w = facts.final_totals.clip(0) + pl.party_weight_offset
     lw = rng.random((B, C, P))
     np.log(lw, out=lw)  # (in place: the same values as np.log(u) / w)
-    lw /= w
-    sp = np.asarray(pl.size_probs, float)
-    cum_probs = (np.cumsum(sp) / sp.sum())[:-1]
+    # (one contiguous divisor per draw, the weights repeated per constituency: a long
+    # inner loop for NumPy instead of B * C short ones; the same quotients)
+    np.divide(lw.reshape(B, C * P), np.tile(w, C), out=lw.reshape(B, C * P))
+    sp, cum_probs = _list_size_probs(tuple(pl.size_probs))
     u_size = rng.random(int(np.maximum(n - 1, 0).sum() - (known_ru & (n > 1)).sum()))
     reps = np.array(facts.repeatable, dtype=np.int8)
     if backend == "numba":

@@ -5,10 +5,10 @@ in :mod:`~malivote.reconstruct._rosters_numba`): serial loops over rows,
 constituencies or lists (a parallel loop ran 10-50 times slower whenever the other
 core of a 2-core machine was busy). They read the same random numbers, drawn by
 NumPy in the same order, and make the same comparisons as the NumPy code (integer
-arithmetic, and no floating-point operation beyond one product and its floor, which
-IEEE 754 rounds alike; the list counts' key buckets come from the keys' bits, and
-any buckets and pivots give the same result), so both paths give identical arrays
-(tested in ``tests/test_reconstruct.py`` and ``tests/test_sampler_stages.py``).
+arithmetic, and no floating-point operation beyond one product and its floor and the
+list counts' key quotients, which IEEE 754 rounds alike; their key buckets come from
+the keys' bits, and any buckets and pivots give the same result), so both paths give
+identical arrays (tested in ``tests/test_reconstruct.py`` and ``tests/test_sampler_stages.py``).
 Imported only when the backend is ``"numba"``.
 """
 
@@ -88,18 +88,20 @@ _N_BUCKETS = 512
 
 
 @njit(cache=True, nogil=True)
-def list_counts(keys, cap, costc, R):
+def list_counts(key_num, key_den, cap, costc, R):
     """:func:`~malivote.reconstruct._sample.select_units` counted per constituency.
 
-    ``keys (rows, C, U)``: the units' order keys (unit ``u`` of constituency ``c``
-    exists where ``u < cap[r, c]``); ``costc (C,)``: a unit's cost; ``R (rows,)``.
+    The units' order keys are ``key_num (rows, C, U)`` over ``key_den (rows, C)``,
+    divided here for the units that exist only (the quotients NumPy's division gives;
+    unit ``u`` of constituency ``c`` exists where ``u < cap[r, c]``); ``costc (C,)``:
+    a unit's cost; ``R (rows,)``.
     The units are taken in key order while the running cost fits ``R``, then the next
     cost-1 units fill the remainder. Each stage takes whole buckets of keys (their
     costs and cost-1 units summed per bucket) up to the bucket where it ends, and
     finishes with a quickselect in that bucket alone, with no full sort. Returns the
     chosen units per constituency ``(rows, C)`` and ``ok (rows,)``, False where the
     cost-1 units do not suffice."""
-    rows, C, U = keys.shape
+    rows, C, U = key_num.shape
     cnt = np.zeros((rows, C), np.int64)
     ok = np.ones(rows, np.bool_)
     N = C * U
@@ -119,8 +121,9 @@ def list_counts(keys, cap, costc, R):
         for c in range(C):
             start[c] = nv
             k = min(cap[r, c], U)
+            den = key_den[r, c]
             for u in range(k):
-                key[nv + u] = keys[r, c, u]
+                key[nv + u] = key_num[r, c, u] / den
                 costu[nv + u] = costc[c]
             if costc[c] == 1:
                 for u in range(k):
@@ -232,8 +235,9 @@ def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, n, known_ru,
     """
     B, C, K, S = members.shape
     P = seats.shape[2]
-    nmem = np.empty((B, C, K), np.int64)
-    mask = np.empty((B, C, K), np.int64)
+    # (zeros: the slots past a constituency's lists stay empty, with no loop to clear them)
+    nmem = np.zeros((B, C, K), np.int64)
+    mask = np.zeros((B, C, K), np.int64)
     empty = np.empty(B * C * K, np.int64)
     n_empty = 0
     at = 0  # the next list size's uniform
@@ -243,26 +247,33 @@ def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, n, known_ru,
     order = np.empty(P, np.int64)
     J = min(S, n_draw_parties)
     one = np.int64(1)
+    win = np.empty(P, np.int64)
+    rep_bits = np.int64(0)  # (rep as a bit mask, as taken)
+    for p in range(P):
+        rep_bits |= np.int64(rep[p]) << np.int64(p)
     for b in range(B):
         for c in range(C):
-            # winners: parties with seats, in index order
+            # winners: parties with seats, in index order (the first S; gathered without
+            # branches, as a party's seats are unpredictable)
             j = 0
-            bits = np.int64(0)
             for p in range(P):
-                if seats[b, c, p] > 0 and j < S:
-                    members[b, c, 0, j] = p
-                    bits += one << np.int64(p)
-                    j += 1
+                win[j] = p
+                j += seats[b, c, p] > 0
+            j = min(j, S)
+            bits = np.int64(0)
+            for i in range(j):
+                members[b, c, 0, i] = win[i]
+                bits |= one << win[i]
             nmem[b, c, 0] = j
             mask[b, c, 0] = bits
             # the usable parties' keys, negated (exactly: their descending order is
             # the negated keys' ascending order, ties alike)
-            tk = taken[b, c]
+            tk = taken[b, c] | rep_bits
             n_avail = 0
             for p in range(P):
                 kq[n_avail] = -lw[b, c, p]
                 kp[n_avail] = p
-                n_avail += ((tk >> np.int64(p)) & 1) == 0 and not rep[p]
+                n_avail += 1 - ((tk >> np.int64(p)) & 1)
             nl = n[b, c]
             if nl > 1:
                 _ascending_places(kq, n_avail, place)
@@ -302,9 +313,6 @@ def fill_members(members, seats, lw, taken, rep, u_size, cum_probs, n, known_ru,
                     n_empty += 1
                 nmem[b, c, k] = cnt
                 mask[b, c, k] = bits
-            for k in range(max(nl, first_drawn), K):
-                nmem[b, c, k] = 0
-                mask[b, c, k] = 0
     return nmem, mask, empty[:n_empty]
 
 
