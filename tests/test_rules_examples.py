@@ -451,11 +451,7 @@ def test_block_vote_candidate_votes_on_the_rosters_match_every_slot(spread):
             if compute == "fast":
                 results.append(rule.candidate_votes(ensemble, generator))
             else:
-                z = None
-                if spread:
-                    on_roster = roster_party >= 0
-                    z = np.zeros(roster_party.shape)
-                    z[on_roster] = generator.standard_normal(int(on_roster.sum()))
+                z = generator.standard_normal(int((roster_party >= 0).sum())) if spread else None
                 results.append(rule._all_candidate_votes(ensemble, roster_party >= 0, z))
         except ValueError as error:
             results.append(str(error))

@@ -390,24 +390,20 @@ class BlockVote:
         return self._candidate_votes(votes, self._normal_draws(votes, rng))
 
     def _normal_draws(self, votes: Ensemble, rng):
-        """The standard normal draws of the candidates, ``(D, C, K, M)``; None without a spread.
+        """The standard normal draws of the candidates; None without a spread.
 
         One draw per roster place (``roster_party >= 0``), in (draw, constituency,
-        list, place) order; the places past a roster's end hold 0 and are never read.
-        Only candidates are drawn for (a sixth of the padded places in 2020, whose
-        normals were most of this rule's time).
+        list, place) order, as a flat array: only candidates are drawn for (a sixth
+        of the padded places in 2020, whose normals were most of this rule's time).
         """
         if not self.split_ticket > 0:
             return None
-        on_roster = votes.roster_party >= 0
-        z = np.zeros(on_roster.shape)
-        z[on_roster] = rng.standard_normal(np.count_nonzero(on_roster))
-        return z
+        return rng.standard_normal(np.count_nonzero(votes.roster_party >= 0))
 
     def _in_exp_range(self, z) -> bool:
         """Whether ``exp(split_ticket * z)`` stays finite everywhere: else only the
         computation over every slot gives the result (or the error)."""
-        return z is None or (z.size and self.split_ticket * z.max() <= 700.0)
+        return z is None or not z.size or self.split_ticket * z.max() <= 700.0
 
     def _compiled(self, votes: Ensemble) -> bool:
         return backend() == "numba" and votes.first.dtype == np.int64 and votes.roster_party.ndim == 4
@@ -430,7 +426,7 @@ class BlockVote:
             first = votes.first.reshape(-1)[slots // on_roster.shape[-1]]
             real = first.astype(np.float64)
             if z is not None:
-                real *= np.exp(self.split_ticket * z.reshape(-1)[slots])
+                real *= np.exp(self.split_ticket * z)
             if (real < _MAX_CANDIDATE_VOTES).all():
                 whole = np.rint(real).astype(np.int64)
                 candidates = np.zeros(on_roster.shape, dtype=np.int64)
@@ -440,10 +436,13 @@ class BlockVote:
         return self._all_candidate_votes(votes, on_roster, z)
 
     def _all_candidate_votes(self, votes: Ensemble, on_roster: np.ndarray, z) -> np.ndarray:
-        """:meth:`candidate_votes` over every slot, from the normal draws ``z`` (None without a spread)."""
+        """:meth:`candidate_votes` over every slot, from the normal draws ``z`` of the
+        roster places (None without a spread)."""
         real = np.where(on_roster, votes.first[..., None], 0).astype(np.float64)
         if z is not None:
-            real *= np.exp(self.split_ticket * z)
+            spread = np.zeros(on_roster.shape)
+            spread[on_roster] = self.split_ticket * z
+            real *= np.exp(spread)
         if not (real < _MAX_CANDIDATE_VOTES).all():
             raise ValueError(
                 f"models.split_ticket: a spread of {self.split_ticket} gives a candidate more "

@@ -684,7 +684,8 @@ def list_seats(elected: np.ndarray, lists: np.ndarray, n_lists: int) -> np.ndarr
 @njit(nogil=True, cache=True)
 def _roster_exponents(roster_party, first, z, spread):
     """``spread * z`` at the roster positions of the lists with votes, in flat order:
-    the exponents of the candidates' spread, for NumPy's exp.
+    the exponents of the candidates' spread, for NumPy's exp. ``z``: one normal draw
+    per roster position (``roster_party >= 0``), in flat order.
 
     A list without votes gives its candidates none, whatever the draws, so its
     positions are skipped here and in :func:`_fill_row`.
@@ -693,16 +694,16 @@ def _roster_exponents(roster_party, first, z, spread):
     size = roster_party.shape[-1]
     party = roster_party.reshape(rows, size)
     votes = first.reshape(rows)
-    normal = z.reshape(rows, size)
-    # Sized for every position: one pass, and the positions left out cost nothing.
-    exponents = np.empty(party.size, dtype=np.float64)
+    exponents = np.empty(z.size, dtype=np.float64)
     i = 0
+    j = 0  # (the next roster position's draw)
     for r in range(rows):
-        if votes[r] > 0:
-            for m in range(size):
-                if party[r, m] >= 0:
-                    exponents[i] = spread * normal[r, m]
+        for m in range(size):
+            if party[r, m] >= 0:
+                if votes[r] > 0:
+                    exponents[i] = spread * z[j]
                     i += 1
+                j += 1
     return exponents[:i]
 
 
