@@ -542,6 +542,21 @@ def test_block_vote_candidate_votes_match(spread):
 
 
 @needs_numba
+@pytest.mark.parametrize("extra", [-1, 1])
+def test_block_vote_kernels_refuse_split_ticket_draws_of_the_wrong_count(extra):
+    """The compiled candidate votes read one normal draw per roster position: one too
+    few or too many is an error, never a read past the array."""
+    from malivote.rules import _numba
+
+    roster_party = np.array([[[[0, 1], [1, -1]]]], dtype=np.int16)
+    first = np.array([[[10, 5]]])
+    z = np.zeros(3 + extra)
+    with pytest.raises(ValueError, match=r"expected one per roster position \(3\), found " + str(3 + extra)):
+        _numba.candidate_votes(roster_party, first, z, 0.3, 2.0**53)
+    assert _numba.candidate_votes(roster_party, first, np.zeros(3), 0.3, 2.0**53).tolist() == [[[[10, 10], [5, 0]]]]
+
+
+@needs_numba
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value encountered:RuntimeWarning")
 @pytest.mark.parametrize("case", ["spread", "straight", "raise", "no votes", "huge spread", "magnitude"])
 @pytest.mark.parametrize("seed", range(3))

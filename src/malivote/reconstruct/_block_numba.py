@@ -1,8 +1,8 @@
 """The glue of :func:`malivote.reconstruct._sample.sample_block`, compiled (``malivote[fast]``).
 
-The fact rows per draw, the exact known shares and the turnout table: each one pass
-over the block instead of NumPy passes over its columns (and a Python loop over the
-fact rows). Integer arithmetic and copies only, in the NumPy code's order, so both
+The fact rows per draw, the exact known shares, the slots that hold a list with their
+women bounds, and the turnout table: each one pass over the block instead of NumPy
+passes over its columns (and a Python loop over the fact rows). Integer arithmetic and copies only, in the NumPy code's order, so both
 paths give identical arrays (tested in ``tests/test_sampler_stages.py``). Imported
 only when the backend is ``"numba"``.
 """

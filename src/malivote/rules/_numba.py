@@ -685,7 +685,8 @@ def list_seats(elected: np.ndarray, lists: np.ndarray, n_lists: int) -> np.ndarr
 def _roster_exponents(roster_party, first, z, spread):
     """``spread * z`` at the roster positions of the lists with votes, in flat order:
     the exponents of the candidates' spread, for NumPy's exp. ``z``: one normal draw
-    per roster position (``roster_party >= 0``), in flat order.
+    per roster position (``roster_party >= 0``), in flat order. Returns the exponents
+    and whether ``z`` holds exactly that many draws (none is read past its end).
 
     A list without votes gives its candidates none, whatever the draws, so its
     positions are skipped here and in :func:`_fill_row`.
@@ -700,11 +701,13 @@ def _roster_exponents(roster_party, first, z, spread):
     for r in range(rows):
         for m in range(size):
             if party[r, m] >= 0:
+                if j == z.size:  # (more roster positions than draws)
+                    return exponents[:0], False
                 if votes[r] > 0:
                     exponents[i] = spread * z[j]
                     i += 1
                 j += 1
-    return exponents[:i]
+    return exponents[:i], j == z.size
 
 
 @njit(nogil=True, cache=True)
@@ -753,7 +756,12 @@ def _candidate_factors(roster_party, first, z, spread):
     (an empty array without draws ``z``)."""
     if z is None:
         return np.zeros(0)
-    exponents = _roster_exponents(roster_party, first, np.ascontiguousarray(z), float(spread))
+    exponents, matched = _roster_exponents(roster_party, first, np.ascontiguousarray(z, dtype=np.float64), float(spread))
+    if not matched:
+        raise ValueError(
+            f"split-ticket draws: expected one per roster position ({np.count_nonzero(roster_party >= 0)}), "
+            f"found {z.size}"
+        )
     return np.exp(exponents, out=exponents)
 
 
