@@ -410,9 +410,10 @@ def dirichlet_noise(votes, concentration, rng=None, *, draws: int | None = None)
 
     Notes
     -----
-    Where the gamma variates behind a draw all underflow to 0 (a very small
-    concentration), the whole row goes to one list, chosen with probability ``p``:
-    the Dirichlet's limit as the concentration goes to 0.
+    The random numbers are one gamma variate per list with votes, in order; an empty
+    slot draws none. Where the gamma variates behind a draw all underflow to 0 (a very
+    small concentration), the whole row goes to one list, chosen with probability
+    ``p``: the Dirichlet's limit as the concentration goes to 0.
 
     References
     ----------
@@ -504,7 +505,8 @@ def logit_normal_noise(votes, sigma, rng=None, *, draws: int | None = None) -> n
     Notes
     -----
     The median share ratio is preserved, not the mean share: the noise is unbiased on
-    the log-ratio scale.
+    the log-ratio scale. The random numbers are one normal shock per list with votes,
+    in order; an empty slot draws none.
 
     References
     ----------
