@@ -580,16 +580,19 @@ def divisor_rows(eligible: np.ndarray, seats: np.ndarray, table: np.ndarray, pow
 
 
 @njit(nogil=True, cache=True)
-def _rank_row(votes, lists, m, top, elected):
-    """Elect the candidates of one row ranked at or above its ``m``-th largest rank.
+def _rank_slots(votes, lists, slots, m, top, elected):
+    """Elect the candidates of one row ranked at or above its ``m``-th largest rank,
+    among the candidates at ``slots`` (the others are not elected).
 
-    ``top`` is scratch of at least ``m`` places. Returns the cutoff and whether more
+    A candidate's rank is its vote, or -1 for an empty slot (``lists`` < 0). ``top``
+    is scratch of at least ``m`` places. Returns the cutoff and whether more
     candidates tie at it than seats are left (``elected`` then holds them all).
     """
+    elected[:] = False
     # The m largest ranks, largest first, kept by insertion: most slots fall
     # below the last one and cost one comparison.
     filled = 0
-    for j in range(votes.size):
+    for j in slots:
         v = np.int64(-1) if lists[j] < 0 else votes[j]
         if filled < m:
             k = filled
@@ -605,7 +608,7 @@ def _rank_row(votes, lists, m, top, elected):
     cut = top[m - 1]
     sure = 0
     tied = 0
-    for j in range(votes.size):
+    for j in slots:
         v = np.int64(-1) if lists[j] < 0 else votes[j]
         if v > cut:
             sure += 1
@@ -618,10 +621,11 @@ def _rank_row(votes, lists, m, top, elected):
 @njit(parallel=True, nogil=True, cache=True)
 def _block_rows(votes, lists, magnitude, elected, cutoff, lot):
     n_constituencies = lists.shape[0]
+    every = np.arange(votes.shape[1])
     for r in prange(votes.shape[0]):
         c = r % n_constituencies
         top = np.empty(magnitude[c], dtype=np.int64)
-        cutoff[r], lot[r] = _rank_row(votes[r], lists[c], magnitude[c], top, elected[r])
+        cutoff[r], lot[r] = _rank_slots(votes[r], lists[c], every, magnitude[c], top, elected[r])
 
 
 def block_rows(votes: np.ndarray, lists: np.ndarray, magnitude: np.ndarray):
@@ -711,25 +715,30 @@ def _roster_exponents(roster_party, first, z, spread):
 
 
 @njit(nogil=True, cache=True)
-def _fill_row(party, first, factors, i, has_z, limit, out):
+def _fill_row(party, first, factors, i, has_z, limit, out, voted):
     """One constituency's candidate votes into ``out`` (every entry written): its lists'
     ``first`` votes as float64, times ``factors[i], factors[i + 1], ...`` (the exp of
     :func:`_roster_exponents`, in the same order) with ``has_z``, rounded half to even.
+
+    The slots of the candidates with votes go into ``voted``, in order: the
+    ``returned - i`` first entries.
 
     Returns the index of the next factor, or -1 where a vote is not below ``limit``
     (or is NaN).
     """
     size = party.shape[1]
+    start = i
     for k in range(first.size):
         v = first[k]
         for m in range(size):
             if v > 0 and party[k, m] >= 0:
                 real = np.float64(v) * factors[i] if has_z else np.float64(v)
-                i += 1
                 if not real < limit:
                     return -1
                 # At least one: rounding never unseats a list.
                 out[k * size + m] = max(np.int64(np.rint(real)), 1)
+                voted[i - start] = k * size + m
+                i += 1
             else:
                 out[k * size + m] = 0
     return i
@@ -743,9 +752,10 @@ def _candidate_fill(roster_party, first, factors, has_z, limit, out):
     rows = first.size // n_lists
     party = roster_party.reshape(rows, n_lists, size)
     votes = first.reshape(rows, n_lists)
+    voted = np.empty(n_lists * size, dtype=np.int64)
     i = 0
     for r in range(rows):
-        i = _fill_row(party[r], votes[r], factors, i, has_z, limit, out[r])
+        i = _fill_row(party[r], votes[r], factors, i, has_z, limit, out[r], voted)
         if i < 0:
             return False
     return True
@@ -801,19 +811,26 @@ def _block_candidates(roster_party, first, factors, has_z, limit, magnitude, can
     party = roster_party.reshape(rows, n_lists, size)
     votes = first.reshape(rows, n_lists)
     row = np.empty(n_slots, dtype=np.int64)
+    voted = np.empty(n_slots, dtype=np.int64)
     # Every slot is a candidate of a list (none is empty), so none ranks below 0.
     listed = np.zeros(n_slots, dtype=np.int64)
+    every = np.arange(n_slots)
     top = np.empty(magnitude.max(), dtype=np.int64)
     i = 0
     for r in range(rows):
         start = i
-        i = _fill_row(party[r], votes[r], factors, i, has_z, limit, row)
+        i = _fill_row(party[r], votes[r], factors, i, has_z, limit, row, voted)
         if i < 0:
             return BLOCK_LIMIT
         # Each candidate of a list with votes has at least one vote, the others none.
         if i == start:
             return BLOCK_REFUSED
-        cut, tied = _rank_row(row, listed, magnitude[r % n_constituencies], top, elected[r])
+        seats = magnitude[r % n_constituencies]
+        # With at least as many candidates with votes as seats, the cutoff is at
+        # least one vote: only they can be elected (a sixth of the slots or fewer in
+        # 2020). With fewer, it is 0, and every candidate without votes ties at it.
+        slots = voted[: i - start] if i - start >= seats else every
+        cut, tied = _rank_slots(row, listed, slots, seats, top, elected[r])
         cutoff[r] = cut
         lot[r] = tied
         # Only the rows that need a lot are read again.
