@@ -558,14 +558,16 @@ def test_block_vote_kernels_refuse_split_ticket_draws_of_the_wrong_count(extra):
 
 @needs_numba
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value encountered:RuntimeWarning")
-@pytest.mark.parametrize("case", ["spread", "straight", "raise", "no votes", "huge spread", "magnitude", "few candidates"])
+@pytest.mark.parametrize(
+    "case", ["spread", "straight", "raise", "no votes", "huge spread", "magnitude", "few candidates", "every slot"]
+)
 @pytest.mark.parametrize("seed", range(3))
 def test_block_vote_decide_matches(case, seed):
     """BlockVote.decide ranks the candidate votes as they are made (numba) without
     block_vote's checks: the same seats, elected, lots and random numbers as NumPy,
     with lots for the last seats (a straight party vote ties a list's candidates),
     fewer candidates with votes than seats (the slots without votes tie for the
-    rest), and the same error for a constituency without votes, a spread past 2**53,
+    rest, or all win where there are as many slots as seats), and the same error for a constituency without votes, a spread past 2**53,
     a tie under ties="raise", or more seats than candidate slots."""
     from malivote.election import Ensemble
     from malivote.layouts import custom_layout
@@ -582,10 +584,11 @@ def test_block_vote_decide_matches(case, seed):
     roster_party = rng.integers(0, 2, size=first.shape + (3,))
     # List 0 has votes and a full roster, so no seat goes past a roster's end.
     roster_party[..., 1:, :][rng.random(roster_party[..., 1:, :].shape) < 0.4] = -1
-    if case == "few candidates":
+    if case in ("few candidates", "every slot"):
         # East's 5 seats and full rosters: in every other draw only list 0 has votes,
         # and its 3 candidates; the other 2 seats go by lot among the 9 without votes.
-        magnitude = np.array([2, 1, 5])
+        # With 12 seats, every slot wins one, without a lot.
+        magnitude = np.array([2, 1, 5 if case == "few candidates" else 12])
         layout = custom_layout(["North", "South", "East"], list(magnitude))
         first[::2, 2, 1:] = 0
         roster_party[:, 2] = rng.integers(0, 2, size=roster_party[:, 2].shape)

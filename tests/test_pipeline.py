@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -480,9 +481,12 @@ def _credit_cases():
         female = rng.random(roster.shape) < 0.4
         seats = rng.integers(-1, size + 2, size=roster.shape[:-1]) * (rng.random(roster.shape[:-1]) < 0.4)
         elected = rng.random(roster.shape) < 0.3
+        # credit_elected given the elected per list too, as a rule gives them
+        with_seats = partial(election.credit_elected, seats=elected.sum(-1))
         for fast, dense, first in (
             (election.credit_seats, election._credit_seats_dense, seats),
             (election.credit_elected, election._credit_elected_dense, elected),
+            (with_seats, election._credit_elected_dense, elected),
         ):
             expected = outcome(dense, first, roster, female, parties)
             found = outcome(fast, first, roster, female, parties)

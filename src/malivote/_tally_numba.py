@@ -224,9 +224,10 @@ def credit_rows(seats, roster_party, roster_female, n_parties):
 
 
 @njit(nogil=True, cache=True)
-def credit_elected_rows(elected, roster_party, roster_female, n_parties):
+def credit_elected_rows(elected, roster_party, roster_female, n_parties, seats):
     """Party seats and women elected from a ``(D, C, K, M)`` mask of elected roster
-    positions (:func:`malivote.election.credit_elected`).
+    positions (:func:`malivote.election.credit_elected`), with ``seats`` ``(D, C, K)``
+    the positions elected per list, or an empty array where not known.
 
     Returns ``(party_seats, women, status)``; ``status`` is 0, or 1 when an elected
     position names a party outside ``[0, n_parties]`` (past a roster's end, say): the
@@ -240,13 +241,19 @@ def credit_elected_rows(elected, roster_party, roster_female, n_parties):
     female = roster_female.reshape(draws, rows, size)
     party_seats = np.zeros((draws, n_parties + 1), dtype=np.int64)
     women = np.zeros(draws, dtype=np.int64)
+    known = seats.size > 0
+    list_seats = seats.reshape(draws if known else 0, rows)
     for d in range(draws):
         count = np.int64(0)
         for r in range(rows):
-            # Most lists elect no one: one test of the whole roster skips them.
-            anyone = False
-            for m in range(size):
-                anyone |= flat[d, r, m]
+            # Most lists elect no one: one test of the list's seats, or of its whole
+            # roster, skips them.
+            if known:
+                anyone = list_seats[d, r] > 0
+            else:
+                anyone = False
+                for m in range(size):
+                    anyone |= flat[d, r, m]
             if not anyone:
                 continue
             for m in range(size):

@@ -218,11 +218,11 @@ def _credit_seats_dense(seats, roster_party, roster_female, n_parties: int):
     return _credit_elected_dense(elected, roster_party, roster_female, n_parties)
 
 
-def _credit_compiled(kernel: str, chosen, roster_party, roster_female, n_parties):
+def _credit_compiled(kernel: str, chosen, roster_party, roster_female, n_parties, *extra):
     """``(party_seats, women)`` from the compiled kernel ``kernel`` of
-    :mod:`malivote._tally_numba` on the numba backend, or None: on the NumPy backend, for
-    inputs the kernel does not take, or where it reports bad input (the NumPy count
-    then raises, or counts, as it always has)."""
+    :mod:`malivote._tally_numba` (given ``extra`` arguments last) on the numba backend,
+    or None: on the NumPy backend, for inputs the kernel does not take, or where it
+    reports bad input (the NumPy count then raises, or counts, as it always has)."""
     if not (roster_party.dtype in (np.int16, np.int64) and roster_female.dtype == bool
             and isinstance(n_parties, (int, np.integer)) and n_parties >= 0):
         return None
@@ -234,12 +234,13 @@ def _credit_compiled(kernel: str, chosen, roster_party, roster_female, n_parties
 
     party_seats, women, status = getattr(_tally_numba, kernel)(
         np.ascontiguousarray(chosen), np.ascontiguousarray(roster_party),
-        np.ascontiguousarray(roster_female), int(n_parties),
+        np.ascontiguousarray(roster_female), int(n_parties), *(np.ascontiguousarray(a) for a in extra),
     )
     return (party_seats, women) if status == 0 else None
 
 
-def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female: np.ndarray, n_parties: int):
+def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female: np.ndarray, n_parties: int,
+                   *, seats: np.ndarray | None = None):
     """Party seats and women elected from a mask of elected roster positions.
 
     Parameters
@@ -248,6 +249,10 @@ def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female:
     roster_party : ndarray of int, shape (D, C, K, M)
     roster_female : ndarray of bool, shape (D, C, K, M)
     n_parties : int
+    seats : ndarray of int, shape (D, C, K), optional
+        ``elected.sum(-1)``, where the caller has it (a rule's list seats): the
+        compiled count then skips the lists without seats without reading their
+        rosters.
 
     Returns
     -------
@@ -260,7 +265,11 @@ def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female:
     if elected.ndim == 0 or elected.dtype != bool or not (elected.shape == roster_party.shape == roster_female.shape):
         return _credit_elected_dense(elected, roster_party, roster_female, n_parties)
     if elected.ndim == 4:
-        counted = _credit_compiled("credit_elected_rows", elected, roster_party, roster_female, n_parties)
+        known = seats is not None and np.shape(seats) == elected.shape[:-1]
+        counted = _credit_compiled(
+            "credit_elected_rows", elected, roster_party, roster_female, n_parties,
+            np.asarray(seats, dtype=np.int64) if known else np.zeros(0, np.int64),
+        )
         if counted is not None:
             return counted
     where = np.nonzero(elected)

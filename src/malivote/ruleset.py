@@ -479,14 +479,14 @@ class BlockVote:
             and 1 <= magnitude.min() and magnitude.max() <= min(n_slots, MAX_SEATS)
         ):
             return None
-        status, candidates, elected, cutoff, lot = _numba.block_candidates(
+        status, candidates, elected, cutoff, lot, seats = _numba.block_candidates(
             votes.roster_party, votes.first, z, self.split_ticket, _MAX_CANDIDATE_VOTES, magnitude
         )
         if status != _numba.BLOCK_OK:
             return None
         return ranked_outcome(
             candidates, candidate_list, magnitude.astype(np.int64), n_lists, elected, cutoff, lot,
-            self.ties, True, rng, votes.roster_party.shape[:2] + (n_slots,),
+            self.ties, True, rng, votes.roster_party.shape[:2] + (n_slots,), seats=seats,
         )
 
     def decide(self, votes: Ensemble, rng) -> Decision:
@@ -503,7 +503,9 @@ class BlockVote:
                 n_lists=n_lists, ties=self.ties, count_lots=True, rng=rng,
             )
         elected = outcome.elected.reshape(votes.roster_party.shape)
-        party_seats, women = credit_elected(elected, votes.roster_party, votes.roster_female, len(votes.parties))
+        party_seats, women = credit_elected(
+            elected, votes.roster_party, votes.roster_female, len(votes.parties), seats=outcome.seats
+        )
         return Decision(
             seats=outcome.seats, round=np.ones((draws, n_constituencies), dtype=np.int8),
             party_seats=party_seats, women=women, lots={"district": _per_draw(outcome.lots)},

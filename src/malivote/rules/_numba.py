@@ -716,12 +716,12 @@ def _roster_exponents(roster_party, first, z, spread):
 
 @njit(nogil=True, cache=True)
 def _fill_row(party, first, factors, i, has_z, limit, out, voted):
-    """One constituency's candidate votes into ``out`` (every entry written): its lists'
-    ``first`` votes as float64, times ``factors[i], factors[i + 1], ...`` (the exp of
-    :func:`_roster_exponents`, in the same order) with ``has_z``, rounded half to even.
-
-    The slots of the candidates with votes go into ``voted``, in order: the
-    ``returned - i`` first entries.
+    """One constituency's candidates with votes: their lists' ``first`` votes as
+    float64, times ``factors[i], factors[i + 1], ...`` (the exp of
+    :func:`_roster_exponents`, in the same order) with ``has_z``, rounded half to even,
+    into ``out`` at their slots, and their slots into ``voted``, in order (the
+    ``returned - i`` first entries). The other entries of ``out`` are not written:
+    their candidates have no votes.
 
     Returns the index of the next factor, or -1 where a vote is not below ``limit``
     (or is NaN).
@@ -730,8 +730,11 @@ def _fill_row(party, first, factors, i, has_z, limit, out, voted):
     start = i
     for k in range(first.size):
         v = first[k]
+        # A list without votes gives its candidates none (most slots of a row).
+        if v <= 0:
+            continue
         for m in range(size):
-            if v > 0 and party[k, m] >= 0:
+            if party[k, m] >= 0:
                 real = np.float64(v) * factors[i] if has_z else np.float64(v)
                 if not real < limit:
                     return -1
@@ -739,9 +742,16 @@ def _fill_row(party, first, factors, i, has_z, limit, out, voted):
                 out[k * size + m] = max(np.int64(np.rint(real)), 1)
                 voted[i - start] = k * size + m
                 i += 1
-            else:
-                out[k * size + m] = 0
     return i
+
+
+@njit(nogil=True, cache=True)
+def _spread(values, voted, out):
+    """``out``: ``values`` at the slots ``voted``, 0 elsewhere (a whole row of
+    :func:`_fill_row`)."""
+    out[:] = 0
+    for j in voted:
+        out[j] = values[j]
 
 
 @njit(nogil=True, cache=True)
@@ -755,6 +765,7 @@ def _candidate_fill(roster_party, first, factors, has_z, limit, out):
     voted = np.empty(n_lists * size, dtype=np.int64)
     i = 0
     for r in range(rows):
+        out[r] = 0
         i = _fill_row(party[r], votes[r], factors, i, has_z, limit, out[r], voted)
         if i < 0:
             return False
@@ -803,7 +814,8 @@ BLOCK_REFUSED = 2  # a constituency without votes
 
 
 @njit(nogil=True, cache=True)
-def _block_candidates(roster_party, first, factors, has_z, limit, magnitude, candidates, elected, cutoff, lot):
+def _block_candidates(roster_party, first, factors, has_z, limit, magnitude, candidates, elected, cutoff, lot,
+                      list_seats):
     n_lists, size = roster_party.shape[-2:]
     n_slots = n_lists * size
     rows = first.size // n_lists
@@ -826,16 +838,26 @@ def _block_candidates(roster_party, first, factors, has_z, limit, magnitude, can
         if i == start:
             return BLOCK_REFUSED
         seats = magnitude[r % n_constituencies]
-        # With at least as many candidates with votes as seats, the cutoff is at
-        # least one vote: only they can be elected (a sixth of the slots or fewer in
-        # 2020). With fewer, it is 0, and every candidate without votes ties at it.
-        slots = voted[: i - start] if i - start >= seats else every
-        cut, tied = _rank_slots(row, listed, slots, seats, top, elected[r])
+        with_votes = voted[: i - start]
+        if with_votes.size >= seats:
+            # The cutoff is at least one vote: only the candidates with votes can be
+            # elected (a sixth of the slots or fewer in 2020).
+            ranked = with_votes
+            cut, tied = _rank_slots(row, listed, ranked, seats, top, elected[r])
+            # Only the rows that need a lot are read again.
+            if tied:
+                _spread(row, with_votes, candidates[r])
+        else:
+            # The cutoff is 0, and every candidate without votes ties at it.
+            ranked = every
+            _spread(row, with_votes, candidates[r])
+            cut, tied = _rank_slots(candidates[r], listed, ranked, seats, top, elected[r])
         cutoff[r] = cut
         lot[r] = tied
-        # Only the rows that need a lot are read again.
-        if tied:
-            candidates[r] = row
+        list_seats[r] = 0
+        for j in ranked:
+            if elected[r, j]:
+                list_seats[r, j // size] += 1
     return BLOCK_OK
 
 
@@ -848,7 +870,9 @@ def block_candidates(roster_party: np.ndarray, first: np.ndarray, z, spread: flo
     overflows int64. Returns ``status``
     (:data:`BLOCK_OK`, else :data:`BLOCK_LIMIT` or :data:`BLOCK_REFUSED`, where the
     other arrays mean nothing), ``candidates`` ``(R, K * M)`` (filled in the rows with
-    a lot only), and :func:`block_rows`' ``elected``, ``cutoff`` and ``lot``.
+    a lot only), :func:`block_rows`' ``elected``, ``cutoff`` and ``lot``, and the
+    candidates elected per list ``(R, K)`` (:func:`list_seats` of ``elected``, before
+    any lot).
     """
     roster_party = np.ascontiguousarray(roster_party)
     first = np.ascontiguousarray(first)
@@ -859,11 +883,12 @@ def block_candidates(roster_party: np.ndarray, first: np.ndarray, z, spread: flo
     elected = np.empty((n_rows, n_slots), dtype=np.bool_)
     cutoff = np.empty(n_rows, dtype=np.int64)
     lot = np.empty(n_rows, dtype=np.bool_)
+    seats = np.empty((n_rows, roster_party.shape[-2]), dtype=np.int64)
     status = _block_candidates(
         roster_party, first, factors, z is not None, float(limit), np.ascontiguousarray(magnitude, dtype=np.int64),
-        candidates, elected, cutoff, lot,
+        candidates, elected, cutoff, lot, seats,
     )
-    return status, candidates, elected, cutoff, lot
+    return status, candidates, elected, cutoff, lot, seats
 
 
 # ------------------------------------------------------------------ two-round lots

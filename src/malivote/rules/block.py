@@ -203,13 +203,16 @@ def _block_vote_numba(votes, lists, magnitude, n_lists, ties, count_lots, rng) -
     return ranked_outcome(flat, lists, magnitude, n_lists, elected, cutoff, lot, ties, count_lots, rng, votes.shape)
 
 
-def ranked_outcome(flat, lists, magnitude, n_lists, elected, cutoff, lot, ties, count_lots, rng, shape) -> BlockOutcome:
+def ranked_outcome(flat, lists, magnitude, n_lists, elected, cutoff, lot, ties, count_lots, rng, shape,
+                   seats=None) -> BlockOutcome:
     """The :class:`BlockOutcome` of rows ranked by :func:`malivote.rules._numba.block_rows`.
 
     The kernel elects every candidate at or above each row's cutoff; the rows where a
     lot is needed go through the same :func:`settle` call as the NumPy path, with the
     same rows in the same order, so both backends draw the same lots. Only those rows
-    of the votes ``flat`` ``(R, N)`` are read.
+    of the votes ``flat`` ``(R, N)`` are read. ``seats``: the kernel's count of
+    ``elected`` per list ``(R, n_lists)``, if it made one (only the rows with a lot
+    are then counted again).
     """
     from malivote.rules import _numba
 
@@ -225,6 +228,10 @@ def ranked_outcome(flat, lists, magnitude, n_lists, elected, cutoff, lot, ties, 
         elected[rows] = sure | chosen
     if ties == "raise":
         raise_on_lot(lot, lead_shape, "for the last seat(s)")
-    seats = _numba.list_seats(elected, lists, n_lists).reshape(lead_shape + (n_lists,))
+    if seats is None:
+        seats = _numba.list_seats(elected, lists, n_lists)
+    elif rows.size:
+        seats[rows] = _numba.list_seats(elected[rows], lists[rows % lists.shape[0]], n_lists)
+    seats = seats.reshape(lead_shape + (n_lists,))
     lots = lot.astype(np.int64).reshape(lead_shape) if count_lots else None
     return BlockOutcome(elected=elected.reshape(shape), seats=seats, lots=lots)
