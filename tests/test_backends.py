@@ -333,6 +333,131 @@ def test_open_runoff_matches(election, extra, qualify, with_second, seed):
     )
 
 
+def _open_runoff_on_both_backends(first, magnitude, registered, second, seed, **kwargs):
+    """Each backend's outcome (or error message) and the next number of its generator."""
+    results = []
+    for name in ("numpy", "numba"):
+        generator = np.random.default_rng(seed)
+        with use_backend(name):
+            try:
+                results.append(open_runoff(first, magnitude, registered, second, rng=generator, **kwargs))
+            except ValueError as error:
+                results.append(str(error))
+        results.append(generator.random())
+    return results
+
+
+@needs_numba
+@pytest.mark.parametrize("ties", ["lot", "votes", "raise"])
+@pytest.mark.parametrize("count_lots", [False, True])
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("seed", range(10))
+def test_open_runoff_matches_on_many_ties(ties, count_lots, dtype, seed):
+    """Outcomes, lots, errors and the random numbers drawn are the same on both
+    backends: rows without a tie (the kernel's) among rows with ties for every place
+    and in the runoff, with and without round-2 votes, and with registered voters
+    fewer than the valid votes or a runoff that gives every qualified list no votes."""
+    rng = np.random.default_rng(seed)
+    shape = (40, 7, 6)
+    first = rng.integers(0, 20_000, size=shape)
+    first[:20] = _tied_votes(rng, (20,) + shape[1:], 4 if seed % 2 else 30)
+    first[..., 0] += first.sum(axis=-1) == 0
+    # From exactly the valid votes (every list with votes qualifies at 0.125 or less)
+    # to eight times as many (only the leading two qualify).
+    registered = first.sum(axis=-1) * rng.integers(1, 9, size=shape[:-1])
+    # Lists without round-2 votes, but never every list with the most round-1 votes.
+    no_votes = (rng.random(shape) < 0.3) & (first < first.max(axis=-1, keepdims=True))
+    second = None if seed % 3 == 0 else np.where(no_votes, 0, rng.integers(1, 4, size=shape))
+    majority = MAJORITIES[seed % len(MAJORITIES)]
+    qualify = (0.125, 0.0, 0.3)[seed % 3]
+    magnitude = rng.integers(1, 4, size=shape[1])
+    with use_backend("numpy"):
+        reference = open_runoff(first, magnitude, registered, second, majority=majority, qualify=qualify, rng=seed)
+    runoff = np.argwhere(reference.round == 2)
+    if seed == 3:
+        registered[tuple(runoff[-1])] = first[tuple(runoff[-1])].sum() - 1
+    if seed in (5, 7):
+        second[tuple(runoff[-1])] = 0
+    first = first.astype(dtype)
+    results = _open_runoff_on_both_backends(
+        first, magnitude, registered, second, seed, majority=majority, qualify=qualify, ties=ties,
+        count_lots=count_lots,
+    )
+    assert results[1] == results[3]
+    if isinstance(results[0], str):
+        assert results[0] == results[2]
+        assert seed in (3, 5, 7) or ties == "raise"
+    else:
+        assert_same_outcome(results[0], results[2])
+        assert (results[0].lots is None) == (results[2].lots is None) == (not count_lots)
+        if count_lots:
+            assert results[0].lots.dtype == results[2].lots.dtype
+            np.testing.assert_array_equal(results[2].lots, results[0].lots)
+        assert ties != "raise" and seed not in (3, 5, 7)
+        assert (reference.round == 2).any() or majority == 0
+
+
+@needs_numba
+def test_open_runoff_large_counts():
+    """Counts past the int32 keys, registered voters past the kernel's int64 products
+    and shares with more digits than it multiplies by: both backends agree."""
+    first = np.array([[
+        [2**40, 2**40 - 5, 3], [2**44, 1, 2**44], [5, 4, 1], [2**58, 2**58 - 3, 1],
+        # With majority 0.4999999: 9e11 * 10**7 fits int64, 1.9e12 * 4999999 does not.
+        [9 * 10**11, 8 * 10**11, 2 * 10**11],
+    ]])
+    registered = np.array([[2**42, 2**46, 2**60, 2**60, 2**42]])
+    second = np.array([[[3, 2, 1], [1, 1, 0], [2, 3, 1], [1, 2, 0], [1, 2, 0]]])
+    for kwargs in ({}, {"majority": 0.3}, {"majority": 0.4999999}, {"qualify": 1e-12}, {"qualify": 0.999999}):
+        for runoff_votes in (None, second):
+            results = _open_runoff_on_both_backends(
+                first, [1, 2, 1, 1, 1], registered, runoff_votes, 1, count_lots=True, **kwargs
+            )
+            assert results[1] == results[3]
+            assert_same_outcome(results[0], results[2])
+            np.testing.assert_array_equal(results[2].lots, results[0].lots)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_open_runoff_qualifies_at_the_threshold(dtype):
+    """A third list with exactly ``qualify`` of the registered voters goes to round 2
+    (and wins it here); one vote short, or one registered voter more, it does not."""
+    first = np.array([[50, 30, 20, 5], [50, 30, 19, 5], [50, 30, 20, 5], [50, 30, 0, 25]], dtype=dtype)
+    registered = np.array([160, 160, 161, 800])
+    second = np.array([[1, 2, 3, 0], [1, 2, 3, 0], [1, 2, 3, 0], [2, 1, 0, 3]])
+    numpy_outcome, numba_outcome = on_both_backends(open_runoff, first, np.ones(4, int), registered, second, rng=0)
+    assert_same_outcome(numpy_outcome, numba_outcome)
+    np.testing.assert_array_equal(numba_outcome.winner, [2, 1, 1, 0])
+    np.testing.assert_array_equal(numba_outcome.qualified.sum(axis=-1), [3, 2, 2, 2])
+
+
+@needs_numba
+@pytest.mark.parametrize(
+    "first, registered, second, kwargs",
+    [
+        ([[[3, -1, 2]]], [9], None, {}),  # negative votes
+        ([[[3, -1, 2]]], [9], None, {"rng": -1}),  # negative votes, reported before a bad rng
+        ([[[3, -1]]], [9], None, {"magnitude": [0]}),  # ... and before a bad magnitude
+        ([[[0, 0, 0]]], [9], None, {}),  # no valid votes
+        ([[[4, 3, 2]]], [8], None, {}),  # fewer registered voters than valid votes
+        ([[[4, 3, 2]]], [-1], None, {}),  # negative registered voters
+        ([[[4, 3, 2]]], [40], [[[0, 0, 5]]], {}),  # both finalists get 0 in round 2
+        ([[[4, 4, 3]]], [40], [[[0, 0, 5]]], {}),  # the same after a tie for first place
+        ([[[4, 3, 3]]], [9], [[[0, 0, 0]]], {}),  # every qualified list gets 0 in round 2
+        ([[[2**62, 1]]], [2**62 + 1], None, {}),  # too large to rank
+        ([[[4, 4, 3]]], [20], None, {"ties": "raise"}),  # a tie for first place
+        ([[[5, 3, 3]]], [40], None, {"ties": "raise"}),  # a tie for second place
+        ([[[5, 3, 3]]], [11], [[[1, 2, 2]]], {"ties": "raise"}),  # a tie in the runoff
+    ],
+)
+def test_open_runoff_errors_match(first, registered, second, kwargs):
+    kwargs = {"magnitude": [1], "rng": 0} | kwargs
+    magnitude = kwargs.pop("magnitude")
+    second = None if second is None else np.array(second)
+    assert_same_error(open_runoff, np.array(first), magnitude, np.array(registered), second, **kwargs)
+
+
 # --- divisor ------------------------------------------------------------------------
 
 

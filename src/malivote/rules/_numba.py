@@ -32,15 +32,15 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 __all__ = [
-    "leading_lists", "two_round_rows", "divisor_rows", "block_rows", "list_seats", "candidate_votes",
-    "block_candidates", "MAX_BLOCK_SLOTS", "BLOCK_OK", "BLOCK_LIMIT", "BLOCK_REFUSED",
+    "leading_lists", "two_round_rows", "open_runoff_rows", "divisor_rows", "block_rows", "list_seats",
+    "candidate_votes", "block_candidates", "MAX_BLOCK_SLOTS", "BLOCK_OK", "BLOCK_LIMIT", "BLOCK_REFUSED",
     "runoff_place_lots", "runoff_winners", "DONE", "REDO", "ERROR",
 ]
 
-# Row status of :func:`two_round_rows`.
+# Row status of :func:`two_round_rows` and :func:`open_runoff_rows`.
 DONE = 0
 REDO = 1  # a tie, or counts too large for int64 cross-multiplication: NumPy redoes it
-ERROR = 2  # bad input (no valid votes, an empty runoff, huge counts): NumPy raises
+ERROR = 2  # bad input (no valid votes, an empty runoff, huge counts...): NumPy raises
 
 BLOCK = 128
 # The key buffers' rows are padded off a power of two, which would map the
@@ -425,6 +425,186 @@ def two_round_rows(votes: np.ndarray, second, numerator: int, denominator: int, 
         finalists,
     )
     return status, winner, rounds, finalists
+
+
+@njit(nogil=True, cache=True)
+def _decide_open_block(
+    start, n, bits, votes, block_total, k0, k1, k2, largest, second, has_second, registered,
+    numerator, denominator, qualify_numerator, qualify_denominator, total_limit, registered_limit,
+    vote_limit, status, winner, rounds, finalists, qualified,
+):
+    """Round 1, the qualified lists and the runoff of a block's rows, from their
+    totals and top-3 keys."""
+    n_lists = votes.shape[1]
+    mask = (1 << bits) - 1
+    last = n_lists - 1
+    for j in range(n):
+        row = start + j
+        total = np.int64(block_total[j])
+        key0 = k0[j]
+        # A missing place (K < 3) reads as 0 votes, as in NumPy.
+        key1 = max(k1[j], 0)
+        key2 = max(k2[j], 0)
+        v0 = key0 >> bits
+        v1 = key1 >> bits
+        v2 = key2 >> bits
+        s0 = last - (key0 & mask)
+        s1 = last - (key1 & mask)
+        voters = registered[row]
+        decided = np.int64(v0) * denominator > total * numerator
+        bad = (total == 0) | (largest >= vote_limit) | (voters < total)
+        # NumPy draws a lot for any tie for the two leading places, decided or not.
+        redo = (v1 > 0) & ((v0 == v1) | (v1 == v2))
+        redo |= (total > total_limit) | (voters > registered_limit)
+        winner[row] = s0
+        finalists[0, row] = s0
+        if decided:
+            rounds[row] = 1
+            finalists[1, row] = -1
+            for slot in range(n_lists):
+                qualified[row, slot] = False
+        else:
+            rounds[row] = 2
+            finalists[1, row] = s1
+            # below_share's cross-multiplication; every count is at most the total, so
+            # at most the registered voters (else bad), within int64.
+            threshold = voters * qualify_numerator
+            # Without a tie, only the two leading lists have v1 votes or more: they
+            # qualify whatever their share (the runner-up with votes, as v1 > 0 wherever
+            # a runoff is held).
+            for slot in range(n_lists):
+                count = np.int64(votes[row, slot])
+                qualified[row, slot] = (count >= v1) | ((count > 0) & (count * qualify_denominator >= threshold))
+            # Without round-2 votes the first-round votes decide: the leader wins
+            # (v0 > v1, or redo).
+            if has_second:
+                # The most round-2 votes among the qualified lists. A tie (or a runoff
+                # without votes, a tie at 0) needs a lot, the first-round votes or
+                # NumPy's error.
+                best = np.int64(-1)
+                n_best = 0
+                for slot in range(n_lists):
+                    if qualified[row, slot]:
+                        contest = np.int64(second[row, slot])
+                        if contest > best:
+                            best = contest
+                            winner[row] = slot
+                            n_best = 1
+                        elif contest == best:
+                            n_best += 1
+                redo |= n_best > 1
+        status[row] = ERROR if bad else (REDO if redo else DONE)
+
+
+@njit(nogil=True, cache=True)
+def _open_runoff_chunk(
+    votes, second, has_second, registered, bits, numerator, denominator, qualify_numerator,
+    qualify_denominator, total_limit, registered_limit, vote_limit, begin, stop, status, winner, rounds,
+    finalists, qualified,
+):
+    """:func:`open_runoff_rows` on rows begin .. stop."""
+    scratch = _scratch(votes.shape[1])
+    for start in range(begin, stop, BLOCK):
+        n = min(BLOCK, stop - start)
+        largest, narrow = _block_top3(votes, start, n, bits, scratch)
+        # Two compiled copies of the same step, reading int32 or int64 keys.
+        if narrow:
+            _decide_open_block(
+                start, n, bits, votes, *scratch[2:6], largest, second, has_second, registered, numerator,
+                denominator, qualify_numerator, qualify_denominator, total_limit, registered_limit,
+                vote_limit, status, winner, rounds, finalists, qualified,
+            )
+        else:
+            _decide_open_block(
+                start, n, bits, votes, *scratch[7:], largest, second, has_second, registered, numerator,
+                denominator, qualify_numerator, qualify_denominator, total_limit, registered_limit,
+                vote_limit, status, winner, rounds, finalists, qualified,
+            )
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _open_runoff_rows(
+    votes, second, has_second, registered, bits, numerator, denominator, qualify_numerator,
+    qualify_denominator, total_limit, registered_limit, vote_limit, n_chunks, per_chunk, status, winner,
+    rounds, finalists, qualified,
+):
+    n_rows = votes.shape[0]
+    for chunk in prange(n_chunks):
+        begin = chunk * per_chunk
+        stop = min(n_rows, begin + per_chunk)
+        _open_runoff_chunk(
+            votes, second, has_second, registered, bits, numerator, denominator, qualify_numerator,
+            qualify_denominator, total_limit, registered_limit, vote_limit, begin, stop, status, winner,
+            rounds, finalists, qualified,
+        )
+
+
+def open_runoff_rows(votes: np.ndarray, second, registered: np.ndarray, majority, qualify):
+    """The deterministic part of :func:`malivote.rules.open_runoff`, fused in one pass.
+
+    Parameters
+    ----------
+    votes : ndarray of int32 or int64, shape (R, K)
+        First-round votes. Negative counts are flagged :data:`ERROR`, so the caller
+        need not scan for them first.
+    second : ndarray of int32 or int64, shape (R, K), or None
+        Round-2 votes, non-negative; None: the first-round votes decide the runoff.
+    registered : ndarray of int64, shape (R,)
+        Registered voters, non-negative.
+    majority, qualify : fractions.Fraction
+        The shares, numerator and denominator each below 2**31.
+
+    Returns
+    -------
+    status : ndarray of uint8, shape (R,)
+        As :func:`two_round_rows`: :data:`REDO` for a tie for one of the two leading
+        places or in the runoff, or counts too large for int64 cross-multiplication;
+        :data:`ERROR` also where the registered voters are fewer than the valid votes.
+        A runoff that gives every qualified list zero votes is a tie: :data:`REDO`.
+    winner : ndarray of int64, shape (R,)
+    rounds : ndarray of int8, shape (R,)
+    finalists : ndarray of int64, shape (2, R)
+        Leader, then runner-up (-1 where round 1 decided).
+    qualified : ndarray of bool, shape (R, K)
+        The lists in each runoff (none where round 1 decided).
+    """
+    n_rows, n_lists = votes.shape
+    status = np.empty(n_rows, dtype=np.uint8)
+    winner = np.empty(n_rows, dtype=np.int64)
+    rounds = np.empty(n_rows, dtype=np.int8)
+    finalists = np.empty((2, n_rows), dtype=np.int64)
+    qualified = np.empty((n_rows, n_lists), dtype=np.bool_)
+    has_second = second is not None
+    if second is None:
+        second = votes[:0]
+    bits = _slot_bits(n_lists)
+    # v0 * denominator, total * numerator and the qualify products must not overflow int64.
+    total_limit = (2**62 - 1) // max(majority.numerator, majority.denominator, 1)
+    registered_limit = (2**62 - 1) // max(qualify.numerator, qualify.denominator, 1)
+    # Counts from here on make leading_lists raise (and could overflow the keys).
+    vote_limit = np.uint64(-(-(2 ** (63 - bits)) // n_lists) - 1)
+    _launch(
+        _open_runoff_rows,
+        votes,
+        second,
+        has_second,
+        registered,
+        bits,
+        majority.numerator,
+        majority.denominator,
+        qualify.numerator,
+        qualify.denominator,
+        total_limit,
+        registered_limit,
+        vote_limit,
+        *_chunks(n_rows),
+        status,
+        winner,
+        rounds,
+        finalists,
+        qualified,
+    )
+    return status, winner, rounds, finalists, qualified
 
 
 @njit(nogil=True, cache=True)

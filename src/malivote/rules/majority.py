@@ -468,34 +468,82 @@ def open_runoff(
     >>> outcome.winner, outcome.round
     (array([1]), array([2], dtype=int8))
     """
-    first = as_votes(first, "first", min_ndim=2)
-    check_lists(first, "first")
-    magnitude = as_magnitude(magnitude)
-    share = as_share(majority, "majority")
-    qualify_share = as_share(qualify, "qualify")
-    ties = check_ties(ties)
-    _check_constituencies(first, magnitude, "first")
-    registered = as_votes(registered, "registered", min_ndim=0)
+    first_array = as_array(first, "first")
+    fused = _fused(first_array)
+    first = first_array if fused else as_votes(first, "first", min_ndim=2)
     try:
-        registered = np.broadcast_to(registered, first.shape[:-1])
+        check_lists(first, "first")
+        magnitude = as_magnitude(magnitude)
+        share = as_share(majority, "majority")
+        qualify_share = as_share(qualify, "qualify")
+        ties = check_ties(ties)
+        _check_constituencies(first, magnitude, "first")
+        registered = as_votes(registered, "registered", min_ndim=0)
+        try:
+            registered = np.broadcast_to(registered, first.shape[:-1])
+        except ValueError:
+            raise ValueError(
+                f"registered: shape {registered.shape} does not broadcast against the "
+                f"constituencies of first, {first.shape[:-1]}"
+            ) from None
+        if second is not None:
+            second = as_votes(second, "second", min_ndim=2)
+            if second.shape != first.shape:
+                raise ValueError(f"second: expected the shape of first, {first.shape}, found {second.shape}")
+        rng = as_rng(rng)
     except ValueError:
-        raise ValueError(
-            f"registered: shape {registered.shape} does not broadcast against the "
-            f"constituencies of first, {first.shape[:-1]}"
-        ) from None
-    if second is not None:
-        second = as_votes(second, "second", min_ndim=2)
-        if second.shape != first.shape:
-            raise ValueError(f"second: expected the shape of first, {first.shape}, found {second.shape}")
-    rng = as_rng(rng)
+        if fused:
+            as_votes(first, "first", min_ndim=2)  # the error the NumPy path reports first
+        raise
+    shares = (share.numerator, share.denominator, qualify_share.numerator, qualify_share.denominator)
+    if fused and max(shares) >= _KERNEL_SHARE_LIMIT:
+        # The kernel multiplies in int64: a share like 1e-30 goes the exact NumPy way.
+        fused = False
+        first = as_votes(first, "first", min_ndim=2)
 
     n_lists = first.shape[-1]
+    shape = first.shape[:-1]
     flat_first = first.reshape(-1, n_lists)
+    flat_registered = registered.reshape(-1)
+    flat_second = None if second is None else second.reshape(-1, n_lists)
+    decided_rows = None
+    if fused:
+        decided_rows = _open_runoff_fast(flat_first, flat_registered, flat_second, share, qualify_share, ties, rng)
+        if decided_rows is None:
+            as_votes(first, "first", min_ndim=2)
+    if decided_rows is None:
+        winner, decided, leader, runner_up, qualified, leader_lot, runoff_lot = _open_runoff_rows(
+            flat_first, flat_registered, flat_second, share, qualify_share, ties, rng, shape
+        )
+        rounds = np.where(decided, 1, 2).astype(np.int8)
+        finalists = np.stack([leader, np.where(decided, -1, runner_up)])
+    else:
+        winner, rounds, finalists, qualified, leader_lot, runoff_lot = decided_rows
+    if ties == "raise":
+        _raise_on_tie([("for round 1 or a finalist place", leader_lot), ("in the runoff", runoff_lot)], shape)
+    return DistrictOutcome(
+        winner=winner.reshape(shape),
+        round=rounds.reshape(shape),
+        finalists=np.moveaxis(finalists, 0, -1).reshape(shape + (2,)),
+        magnitude=magnitude,
+        n_lists=n_lists,
+        qualified=qualified.reshape(first.shape),
+        lots=(leader_lot.astype(np.int64) + runoff_lot).reshape(shape) if count_lots else None,
+    )
+
+
+def _open_runoff_rows(flat_first, flat_registered, flat_second, share, qualify_share, ties, rng, shape):
+    """:func:`open_runoff` on rows ``(R, K)``, lots drawn even under ``ties="raise"``.
+
+    Returns winner, decided, leader, runner-up, the qualified lists, and where a lot
+    chose a round-1 winner or a finalist and where one decided the runoff, for the
+    caller to refuse. ``shape`` is the shape of the constituencies, ``(..., C)``, for
+    error messages.
+    """
+    n_lists = flat_first.shape[-1]
     valid, (leader, runner_up, _), leading = _leaders(flat_first, 3, rng, "first")
     leader_votes = leading[0]
-    shape = first.shape[:-1]
     _check_valid(valid.reshape(shape), "first")
-    flat_registered = registered.reshape(-1)
     if (flat_registered < valid).any():
         row = int(np.argmax(flat_registered < valid))
         raise ValueError(
@@ -514,12 +562,12 @@ def open_runoff(
         decided | below_share(leading[1], flat_registered, qualify_share)
     )
 
-    runoff_votes = flat_first if second is None else second.reshape(-1, n_lists)
+    runoff_votes = flat_first if flat_second is None else flat_second
     contest = np.where(qualified, runoff_votes, -1)
     winner = contest.argmax(axis=-1)
     best = contest[rows, winner]
     tied = ~decided & ((contest == best[:, None]).sum(axis=-1) > 1)
-    if second is not None and (~decided & (best == 0)).any():
+    if flat_second is not None and (~decided & (best == 0)).any():
         row = int(np.argmax(~decided & (best == 0)))
         raise ValueError(
             f"second: the runoff in constituency at index "
@@ -535,19 +583,59 @@ def open_runoff(
     if tied.any():
         tied_rows = np.flatnonzero(tied)
         winner[tied_rows] = order_by_lot(contest[tied_rows], rng)[:, 0]
-    if ties == "raise":
-        _raise_on_tie([("for round 1 or a finalist place", leader_lot), ("in the runoff", tied)], shape)
     winner = np.where(decided, leader, winner)
-    finalists = np.moveaxis(np.stack([np.where(decided, winner, leader), np.where(decided, -1, runner_up)]), 0, -1)
-    return DistrictOutcome(
-        winner=winner.reshape(shape),
-        round=np.where(decided, 1, 2).astype(np.int8).reshape(shape),
-        finalists=finalists.reshape(shape + (2,)),
-        magnitude=magnitude,
-        n_lists=n_lists,
-        qualified=qualified.reshape(first.shape),
-        lots=(leader_lot.astype(np.int64) + tied).reshape(shape) if count_lots else None,
+    return winner, decided, leader, runner_up, qualified, leader_lot, tied
+
+
+def _open_runoff_fast(flat_first, flat_registered, flat_second, share, qualify_share, ties, rng):
+    """:func:`_open_runoff_rows` with the numba kernel; None where NumPy must raise.
+
+    As :func:`_two_round_fast`: the rows the kernel flags (a tie for one of the two
+    leading places or in the runoff, or counts too large for its integers) are
+    redone by :func:`_open_runoff_rows` in row order, with the same lots.
+    """
+    from malivote.rules import _numba
+
+    status, winner, rounds, finalists, qualified = _numba.open_runoff_rows(
+        numba_votes(flat_first),
+        None if flat_second is None else numba_votes(flat_second),
+        np.ascontiguousarray(flat_registered, dtype=np.int64),
+        share,
+        qualify_share,
     )
+    flagged = _nonzero_bytes(status)
+    leader_lot = np.zeros(status.shape, dtype=bool)
+    runoff_lot = np.zeros(status.shape, dtype=bool)
+    if flagged.size == 0:
+        return winner, rounds, finalists, qualified, leader_lot, runoff_lot
+    if (status[flagged] == _numba.ERROR).any():
+        return None
+    state = rng.bit_generator.state
+    try:
+        sub_winner, sub_decided, sub_leader, sub_runner_up, sub_qualified, sub_leader_lot, sub_runoff_lot = (
+            _open_runoff_rows(
+                flat_first[flagged],
+                flat_registered[flagged],
+                None if flat_second is None else flat_second[flagged],
+                share,
+                qualify_share,
+                ties,
+                rng,
+                (flagged.size,),
+            )
+        )
+    except ValueError:
+        # A runoff without votes (a tie at 0, so flagged): let the NumPy path say where.
+        rng.bit_generator.state = state
+        return None
+    winner[flagged] = sub_winner
+    rounds[flagged] = np.where(sub_decided, 1, 2)
+    finalists[0, flagged] = sub_leader
+    finalists[1, flagged] = np.where(sub_decided, -1, sub_runner_up)
+    qualified[flagged] = sub_qualified
+    leader_lot[flagged] = sub_leader_lot
+    runoff_lot[flagged] = sub_runoff_lot
+    return winner, rounds, finalists, qualified, leader_lot, runoff_lot
 
 
 def plurality(votes, magnitude, *, ties="lot", count_lots=False, rng=None) -> DistrictOutcome:
