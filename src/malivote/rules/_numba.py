@@ -287,27 +287,29 @@ def leading_lists(votes: np.ndarray, depth: int = 3):
     return int(largest), total, slots, leading
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _leading_places(key0, key1, key2, bits, last):
+    """The votes of a row's three leading keys and the slots of the first two:
+    ``(v0, v1, v2, s0, s1)``. Scalars only, so inlining costs no reference counts."""
+    mask = (1 << bits) - 1
+    # A missing place (K < 3) reads as 0 votes, as in NumPy.
+    key1 = max(key1, 0)
+    key2 = max(key2, 0)
+    return key0 >> bits, key1 >> bits, key2 >> bits, last - (key0 & mask), last - (key1 & mask)
+
+
 @njit(nogil=True, cache=True)
 def _decide_block(
     start, n, bits, n_lists, block_total, k0, k1, k2, largest, second, has_second, second_place,
     numerator, denominator, total_limit, vote_limit, status, winner, rounds, finalists,
 ):
     """Round 1 or the runoff of a block's rows, from their totals and top-3 keys."""
-    mask = (1 << bits) - 1
     last = n_lists - 1
     # Branch-free: whether round 1 decides is a coin flip to the branch predictor.
     for j in range(n):
         row = start + j
         total = np.int64(block_total[j])
-        key0 = k0[j]
-        # A missing place (K < 3) reads as 0 votes, as in NumPy.
-        key1 = max(k1[j], 0)
-        key2 = max(k2[j], 0)
-        v0 = key0 >> bits
-        v1 = key1 >> bits
-        v2 = key2 >> bits
-        s0 = last - (key0 & mask)
-        s1 = last - (key1 & mask)
+        v0, v1, v2, s0, s1 = _leading_places(k0[j], k1[j], k2[j], bits, last)
         runoff = np.int64(v0) * denominator <= total * numerator
         bad = (total == 0) | (largest >= vote_limit)
         redo = (v1 > 0) & ((v0 == v1) | (second_place & (v1 == v2)))
@@ -436,20 +438,11 @@ def _decide_open_block(
     """Round 1, the qualified lists and the runoff of a block's rows, from their
     totals and top-3 keys."""
     n_lists = votes.shape[1]
-    mask = (1 << bits) - 1
     last = n_lists - 1
     for j in range(n):
         row = start + j
         total = np.int64(block_total[j])
-        key0 = k0[j]
-        # A missing place (K < 3) reads as 0 votes, as in NumPy.
-        key1 = max(k1[j], 0)
-        key2 = max(k2[j], 0)
-        v0 = key0 >> bits
-        v1 = key1 >> bits
-        v2 = key2 >> bits
-        s0 = last - (key0 & mask)
-        s1 = last - (key1 & mask)
+        v0, v1, v2, s0, s1 = _leading_places(k0[j], k1[j], k2[j], bits, last)
         voters = registered[row]
         decided = np.int64(v0) * denominator > total * numerator
         bad = (total == 0) | (largest >= vote_limit) | (voters < total)

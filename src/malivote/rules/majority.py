@@ -283,18 +283,25 @@ def two_round(first, magnitude, second=None, *, majority=0.5, ties="lot", count_
         finalists = np.stack([np.where(decided, winner, leader), np.where(decided, -1, runner_up)])
     else:
         winner, rounds, finalists, leader_lot, runoff_lot = decided_rows
+    return _decided_outcome(
+        winner, rounds, finalists, leader_lot, runoff_lot, ties, count_lots, shape, magnitude, n_lists
+    )
+
+
+def _decided_outcome(winner, rounds, finalists, leader_lot, runoff_lot, ties, count_lots, shape, magnitude, n_lists,
+                     qualified=None) -> DistrictOutcome:
+    """The :class:`DistrictOutcome` of decided rows (``finalists`` stacked on a leading
+    axis, ``qualified`` by row), once a lot under ``ties="raise"`` is refused."""
     if ties == "raise":
         _raise_on_tie([("for round 1 or a finalist place", leader_lot), ("in the runoff", runoff_lot)], shape)
-    lots = None
-    if count_lots:
-        lots = (leader_lot.astype(np.int64) + runoff_lot).reshape(shape)
     return DistrictOutcome(
         winner=winner.reshape(shape),
         round=rounds.reshape(shape),
         finalists=np.moveaxis(finalists, 0, -1).reshape(shape + (2,)),
         magnitude=magnitude,
         n_lists=n_lists,
-        lots=lots,
+        qualified=None if qualified is None else qualified.reshape(shape + (n_lists,)),
+        lots=(leader_lot.astype(np.int64) + runoff_lot).reshape(shape) if count_lots else None,
     )
 
 
@@ -357,39 +364,32 @@ def _nonzero_bytes(status: np.ndarray) -> np.ndarray:
     return candidates[status[candidates] != 0]
 
 
-def _two_round_fast(flat_first, flat_second, share, ties, rng, shape):
-    """:func:`_two_round_rows` with the numba kernel; None where NumPy must raise.
+def _settle_flagged(status, decided, redo, rng):
+    """A kernel's rows, with the rows it flagged redone by NumPy; None where NumPy must raise.
 
-    The kernel decides every row without a tie in one pass. The rows it flags (a tie
-    for a finalist place or in the runoff, or counts too large for its integers) are
-    redone by :func:`_two_round_rows`, in row order: they are exactly the rows where
-    the NumPy path draws lots, so it draws the same random numbers for them. On bad
-    input the function restores ``rng`` and returns None, and the NumPy path raises.
+    ``decided`` is the kernel's ``(winner, rounds, finalists, *extra)``, ``extra``
+    arrays by row. ``redo(rows)`` runs the NumPy rows function on the flagged rows and
+    returns its ``(winner, decided, leader, runner_up, *extra, leader_lot, runoff_lot)``
+    for them. The flagged rows are exactly those where the NumPy path draws lots, and
+    they are redone in row order, so the same random numbers are drawn. On a flag for
+    bad input, or an error in ``redo``, ``rng`` is left as it was and the result is
+    None: the NumPy path then raises, naming the row.
+
+    Returns ``(winner, rounds, finalists, *extra, leader_lot, runoff_lot)``.
     """
     from malivote.rules import _numba
 
-    first_votes = numba_votes(flat_first)
-    second_votes = None if flat_second is None else numba_votes(flat_second)
-    status, winner, rounds, finalists = _numba.two_round_rows(
-        first_votes, second_votes, share.numerator, share.denominator
-    )
+    winner, rounds, finalists, *extra = decided
     flagged = _nonzero_bytes(status)
     leader_lot = np.zeros(status.shape, dtype=bool)
     runoff_lot = np.zeros(status.shape, dtype=bool)
     if flagged.size == 0:
-        return winner, rounds, finalists, leader_lot, runoff_lot
+        return (winner, rounds, finalists, *extra, leader_lot, runoff_lot)
     if (status[flagged] == _numba.ERROR).any():
         return None
     state = rng.bit_generator.state
     try:
-        sub_winner, sub_decided, sub_leader, sub_runner_up, sub_leader_lot, sub_runoff_lot = _two_round_rows(
-            flat_first[flagged],
-            None if flat_second is None else flat_second[flagged],
-            share,
-            ties,
-            rng,
-            (flagged.size,),
-        )
+        sub_winner, sub_decided, sub_leader, sub_runner_up, *sub_extra, sub_leader_lot, sub_runoff_lot = redo(flagged)
     except ValueError:
         # An empty runoff between finalists drawn by lot: let the NumPy path say where.
         rng.bit_generator.state = state
@@ -398,9 +398,33 @@ def _two_round_fast(flat_first, flat_second, share, ties, rng, shape):
     rounds[flagged] = np.where(sub_decided, 1, 2)
     finalists[0, flagged] = sub_leader
     finalists[1, flagged] = np.where(sub_decided, -1, sub_runner_up)
+    for array, sub in zip(extra, sub_extra):
+        array[flagged] = sub
     leader_lot[flagged] = sub_leader_lot
     runoff_lot[flagged] = sub_runoff_lot
-    return winner, rounds, finalists, leader_lot, runoff_lot
+    return (winner, rounds, finalists, *extra, leader_lot, runoff_lot)
+
+
+def _two_round_fast(flat_first, flat_second, share, ties, rng, shape):
+    """:func:`_two_round_rows` with the numba kernel; None where NumPy must raise.
+
+    The kernel decides every row without a tie in one pass. The rows it flags (a tie
+    for a finalist place or in the runoff, or counts too large for its integers) are
+    redone by :func:`_two_round_rows` (:func:`_settle_flagged`).
+    """
+    from malivote.rules import _numba
+
+    status, *decided = _numba.two_round_rows(
+        numba_votes(flat_first), None if flat_second is None else numba_votes(flat_second),
+        share.numerator, share.denominator,
+    )
+    return _settle_flagged(
+        status, decided,
+        lambda rows: _two_round_rows(
+            flat_first[rows], None if flat_second is None else flat_second[rows], share, ties, rng, (rows.size,)
+        ),
+        rng,
+    )
 
 
 def open_runoff(
@@ -519,16 +543,8 @@ def open_runoff(
         finalists = np.stack([leader, np.where(decided, -1, runner_up)])
     else:
         winner, rounds, finalists, qualified, leader_lot, runoff_lot = decided_rows
-    if ties == "raise":
-        _raise_on_tie([("for round 1 or a finalist place", leader_lot), ("in the runoff", runoff_lot)], shape)
-    return DistrictOutcome(
-        winner=winner.reshape(shape),
-        round=rounds.reshape(shape),
-        finalists=np.moveaxis(finalists, 0, -1).reshape(shape + (2,)),
-        magnitude=magnitude,
-        n_lists=n_lists,
-        qualified=qualified.reshape(first.shape),
-        lots=(leader_lot.astype(np.int64) + runoff_lot).reshape(shape) if count_lots else None,
+    return _decided_outcome(
+        winner, rounds, finalists, leader_lot, runoff_lot, ties, count_lots, shape, magnitude, n_lists, qualified
     )
 
 
@@ -592,50 +608,25 @@ def _open_runoff_fast(flat_first, flat_registered, flat_second, share, qualify_s
 
     As :func:`_two_round_fast`: the rows the kernel flags (a tie for one of the two
     leading places or in the runoff, or counts too large for its integers) are
-    redone by :func:`_open_runoff_rows` in row order, with the same lots.
+    redone by :func:`_open_runoff_rows` (:func:`_settle_flagged`).
     """
     from malivote.rules import _numba
 
-    status, winner, rounds, finalists, qualified = _numba.open_runoff_rows(
+    status, *decided = _numba.open_runoff_rows(
         numba_votes(flat_first),
         None if flat_second is None else numba_votes(flat_second),
         np.ascontiguousarray(flat_registered, dtype=np.int64),
         share,
         qualify_share,
     )
-    flagged = _nonzero_bytes(status)
-    leader_lot = np.zeros(status.shape, dtype=bool)
-    runoff_lot = np.zeros(status.shape, dtype=bool)
-    if flagged.size == 0:
-        return winner, rounds, finalists, qualified, leader_lot, runoff_lot
-    if (status[flagged] == _numba.ERROR).any():
-        return None
-    state = rng.bit_generator.state
-    try:
-        sub_winner, sub_decided, sub_leader, sub_runner_up, sub_qualified, sub_leader_lot, sub_runoff_lot = (
-            _open_runoff_rows(
-                flat_first[flagged],
-                flat_registered[flagged],
-                None if flat_second is None else flat_second[flagged],
-                share,
-                qualify_share,
-                ties,
-                rng,
-                (flagged.size,),
-            )
-        )
-    except ValueError:
-        # A runoff without votes (a tie at 0, so flagged): let the NumPy path say where.
-        rng.bit_generator.state = state
-        return None
-    winner[flagged] = sub_winner
-    rounds[flagged] = np.where(sub_decided, 1, 2)
-    finalists[0, flagged] = sub_leader
-    finalists[1, flagged] = np.where(sub_decided, -1, sub_runner_up)
-    qualified[flagged] = sub_qualified
-    leader_lot[flagged] = sub_leader_lot
-    runoff_lot[flagged] = sub_runoff_lot
-    return winner, rounds, finalists, qualified, leader_lot, runoff_lot
+    return _settle_flagged(
+        status, decided,
+        lambda rows: _open_runoff_rows(
+            flat_first[rows], flat_registered[rows], None if flat_second is None else flat_second[rows],
+            share, qualify_share, ties, rng, (rows.size,),
+        ),
+        rng,
+    )
 
 
 def plurality(votes, magnitude, *, ties="lot", count_lots=False, rng=None) -> DistrictOutcome:
