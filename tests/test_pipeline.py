@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import json
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -463,6 +462,17 @@ def test_credit_seats_on_the_winners_is_the_dense_count(backend):
         _credit_cases()
 
 
+def test_credit_elected_lists_refuses_seats_of_another_shape():
+    """The elected per list that spare reading the losers' rosters must have the
+    lists' shape: anything else is an error naming them, not a count of other lists."""
+    from malivote import election
+
+    elected = np.zeros((1, 2, 3, 4), dtype=bool)
+    roster = np.zeros(elected.shape, dtype=np.int16)
+    with pytest.raises(ValueError, match=r"^seats: expected shape \(1, 2, 3\), found \(1, 2\)$"):
+        election.credit_elected_lists(elected, np.zeros((1, 2), np.int64), roster, elected, 1)
+
+
 def _credit_cases():
     from malivote import election
 
@@ -474,6 +484,10 @@ def _credit_cases():
         except ValueError as error:
             return str(error)
 
+    def with_seats(chosen, *rest):
+        """credit_elected given the elected per list too, as a rule counts them."""
+        return election.credit_elected_lists(chosen, chosen.sum(-1), *rest)
+
     for case in range(200):
         draws, constituencies, slots, size, parties = (int(x) for x in rng.integers(1, 8, size=5) + [0, 0, 0, 0, 1])
         roster = np.sort(rng.integers(-1, parties, size=(draws, constituencies, slots, size)), axis=-1)[..., ::-1]
@@ -481,8 +495,6 @@ def _credit_cases():
         female = rng.random(roster.shape) < 0.4
         seats = rng.integers(-1, size + 2, size=roster.shape[:-1]) * (rng.random(roster.shape[:-1]) < 0.4)
         elected = rng.random(roster.shape) < 0.3
-        # credit_elected given the elected per list too, as a rule gives them
-        with_seats = partial(election.credit_elected, seats=elected.sum(-1))
         for fast, dense, first in (
             (election.credit_seats, election._credit_seats_dense, seats),
             (election.credit_elected, election._credit_elected_dense, elected),

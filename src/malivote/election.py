@@ -239,8 +239,7 @@ def _credit_compiled(kernel: str, chosen, roster_party, roster_female, n_parties
     return (party_seats, women) if status == 0 else None
 
 
-def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female: np.ndarray, n_parties: int,
-                   *, seats: np.ndarray | None = None):
+def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female: np.ndarray, n_parties: int):
     """Party seats and women elected from a mask of elected roster positions.
 
     Parameters
@@ -249,15 +248,22 @@ def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female:
     roster_party : ndarray of int, shape (D, C, K, M)
     roster_female : ndarray of bool, shape (D, C, K, M)
     n_parties : int
-    seats : ndarray of int, shape (D, C, K), optional
-        ``elected.sum(-1)``, where the caller has it (a rule's list seats): the
-        compiled count then skips the lists without seats without reading their
-        rosters.
 
     Returns
     -------
     party_seats : ndarray of int64, shape (D, n_parties)
     women : ndarray of int64, shape (D,)
+    """
+    return credit_elected_lists(elected, None, roster_party, roster_female, n_parties)
+
+
+def credit_elected_lists(elected, seats, roster_party, roster_female, n_parties: int):
+    """:func:`credit_elected`, given ``seats`` ``(D, C, K)``, the positions elected per
+    list (``elected.sum(-1)``) as the rule that elected them counted them, or None.
+
+    With them the compiled count skips the lists that won nothing without reading
+    their rosters. They are trusted, not checked (that would read every position):
+    only a rule's own count belongs here.
     """
     elected = np.asarray(elected)
     roster_party = np.asarray(roster_party)
@@ -265,10 +271,11 @@ def credit_elected(elected: np.ndarray, roster_party: np.ndarray, roster_female:
     if elected.ndim == 0 or elected.dtype != bool or not (elected.shape == roster_party.shape == roster_female.shape):
         return _credit_elected_dense(elected, roster_party, roster_female, n_parties)
     if elected.ndim == 4:
-        known = seats is not None and np.shape(seats) == elected.shape[:-1]
+        if seats is not None and np.shape(seats) != elected.shape[:-1]:
+            raise ValueError(f"seats: expected shape {elected.shape[:-1]}, found {np.shape(seats)}")
         counted = _credit_compiled(
             "credit_elected_rows", elected, roster_party, roster_female, n_parties,
-            np.asarray(seats, dtype=np.int64) if known else np.zeros(0, np.int64),
+            np.zeros(0, np.int64) if seats is None else np.asarray(seats, dtype=np.int64),
         )
         if counted is not None:
             return counted

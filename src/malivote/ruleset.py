@@ -48,7 +48,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from malivote import rules
-from malivote.election import Ensemble, credit_elected, credit_seats
+from malivote.election import Ensemble, credit_elected_lists, credit_seats
 from malivote.results import Decision
 from malivote.rules._backend import backend
 from malivote.rules._validation import MAX_LISTS, MAX_SEATS
@@ -503,8 +503,9 @@ class BlockVote:
                 n_lists=n_lists, ties=self.ties, count_lots=True, rng=rng,
             )
         elected = outcome.elected.reshape(votes.roster_party.shape)
-        party_seats, women = credit_elected(
-            elected, votes.roster_party, votes.roster_female, len(votes.parties), seats=outcome.seats
+        # The rule's own count of each list's elected spares reading the losers' rosters.
+        party_seats, women = credit_elected_lists(
+            elected, outcome.seats, votes.roster_party, votes.roster_female, len(votes.parties)
         )
         return Decision(
             seats=outcome.seats, round=np.ones((draws, n_constituencies), dtype=np.int8),
