@@ -19,7 +19,15 @@ from both_backends import on_both_backends
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from malivote.rules import DIVISOR_METHODS, divisor, open_runoff, plurality, two_round
+from malivote.rules import (
+    DIVISOR_METHODS,
+    QUOTAS,
+    divisor,
+    largest_remainder,
+    open_runoff,
+    plurality,
+    two_round,
+)
 from malivote.rules._backend import backend, use_backend
 from malivote.rules._kernels import leading_lists
 from malivote.testing.strategies import apportionment_cases, elections, votes
@@ -509,6 +517,123 @@ def test_divisor_errors_match():
     assert_same_error(divisor, np.array([[2**62, 2**62]]), 3, method="dhondt")  # total past int64
     assert_same_error(divisor, np.array([[5, 5]]), 3, method="dhondt", ties="raise")
     assert_same_error(divisor, np.array([[5, 1]]), 3, method="webster")
+
+
+def _remainder_on_both_backends(votes_, seats, seed, **kwargs):
+    """:func:`largest_remainder` under each backend with a fresh generator: the result
+    (or the error message), then the generator's next random number."""
+    results = []
+    for name in ("numpy", "numba"):
+        generator = np.random.default_rng(seed)
+        with use_backend(name):
+            try:
+                results.append(largest_remainder(votes_, seats, rng=generator, **kwargs))
+            except ValueError as error:
+                results.append(str(error))
+        results.append(generator.random())
+    return results
+
+
+@needs_numba
+@pytest.mark.parametrize("quota", QUOTAS)
+@pytest.mark.parametrize("ties", ["lot", "votes", "raise"])
+@pytest.mark.parametrize("count_lots", [False, True])
+@pytest.mark.parametrize("seed", range(6))
+def test_largest_remainder_matches_on_many_ties(quota, ties, count_lots, seed):
+    """Seats, lots, errors and the random numbers drawn are the same on both backends:
+    rows without a tie (the kernel's) among rows with equal remainders at the cutoff,
+    surplus rows (Hagenbach-Bischoff, Imperiali), Droop's full rounds, zero-seat rows,
+    lists under the threshold, and a row whose scaled votes leave int64."""
+    rng = np.random.default_rng(seed)
+    n_lists = 2 + seed % 5
+    votes_ = rng.integers(0, 200_000, size=(30, 4, n_lists))
+    votes_[:15] = _tied_votes(rng, (15, 4, n_lists), 4 if seed % 2 else 12)
+    votes_[..., 0] += votes_.sum(axis=-1) == 0
+    seats = rng.integers(0, n_lists + 4, size=(30, 4))
+    seats[:3] = rng.integers(0, 40, size=(3, 4))  # few votes for many seats
+    if seed % 3 == 0:
+        votes_[20, 1] = rng.integers(2**59, 2**60, size=n_lists)
+    threshold = (0.0, 0.1, 0.25)[seed % 3]
+    results = _remainder_on_both_backends(
+        votes_, seats, seed, quota=quota, ties=ties, threshold=threshold, count_lots=count_lots
+    )
+    assert results[1] == results[3]
+    if isinstance(results[0], str):
+        assert results[0] == results[2] and ties == "raise"
+        return
+    expected, found = (result if count_lots else (result,) for result in results[::2])
+    for one, other in zip(expected, found):
+        assert one.dtype == other.dtype == np.int64 and one.shape == other.shape
+        np.testing.assert_array_equal(other, one)
+    assert (found[0].sum(axis=-1) == seats).all()
+    if count_lots:
+        assert found[1].any() or ties != "lot"
+
+
+@needs_numba
+@settings(max_examples=60, deadline=None)
+@given(
+    case=apportionment_cases(lists=(1, 6), seats=(0, 25), max_votes=12),
+    quota=st.sampled_from(QUOTAS),
+    threshold=st.sampled_from((0.0, 0.05, 0.2)),
+    ties=st.sampled_from(("lot", "votes", "raise")),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_largest_remainder_matches_on_small_cases(case, quota, threshold, ties, seed):
+    votes_, seats = case
+    results = _remainder_on_both_backends(
+        votes_, seats, seed, quota=quota, threshold=threshold, ties=ties, count_lots=True
+    )
+    assert results[1] == results[3]
+    if isinstance(results[0], str):
+        assert results[0] == results[2]
+    else:
+        for expected, found in zip(results[0], results[2]):
+            assert expected.dtype == found.dtype
+            np.testing.assert_array_equal(found, expected)
+
+
+@needs_numba
+@pytest.mark.parametrize("quota", QUOTAS)
+def test_largest_remainder_matches_on_big_batches(quota):
+    """More rows than one chunk, with the surplus and tied rows spread among them."""
+    rng = np.random.default_rng(QUOTAS.index(quota))
+    rows = 20_000
+    votes_ = rng.integers(0, 200_000, size=(rows, 9))
+    votes_[::7] = rng.integers(0, 4, size=votes_[::7].shape) * 6
+    votes_[:, 0] += 1
+    seats = rng.integers(0, 40, size=rows)
+    results = _remainder_on_both_backends(votes_, seats, 5, quota=quota, count_lots=True)
+    assert results[1] == results[3]
+    for expected, found in zip(results[0], results[2]):
+        np.testing.assert_array_equal(found, expected)
+    assert results[0].lots.any()
+
+
+@needs_numba
+@pytest.mark.parametrize("quota", QUOTAS)
+def test_largest_remainder_large_counts(quota):
+    """Rows whose votes plus a quota pass int64 (the NumPy path's exact integers) among
+    ordinary rows: the kernel leaves them to NumPy before its sums could wrap."""
+    votes_ = np.array(
+        [[2**62, 2**62 - 1, 0], [2**62 - 7, 3, 2**62], [700, 200, 100], [2**60 - 1, 2**60 - 1, 1], [2**40, 2**40, 5]]
+    )
+    for seats in (1, 2, 9, np.array([3, 1, 4, 12, 6])):
+        results = _remainder_on_both_backends(votes_, seats, 3, quota=quota, count_lots=True)
+        assert results[1] == results[3]
+        for expected, found in zip(results[0], results[2]):
+            np.testing.assert_array_equal(found, expected)
+
+
+@needs_numba
+def test_largest_remainder_errors_match():
+    assert_same_error(largest_remainder, np.array([[0, 0, 0]]), 3, quota="hare")
+    assert_same_error(largest_remainder, np.array([[5, 5, 1], [3, 3, 3]]), 1, quota="hare", ties="raise")
+    assert_same_error(largest_remainder, np.array([[9, 1], [5, 5]]), 1, quota="droop", ties="raise")
+    # Hagenbach-Bischoff: 3 whole quotas of 10 for 2 seats, the surplus withdrawn by lot.
+    assert_same_error(
+        largest_remainder, np.array([[10, 10, 10]]), 2, quota="hagenbach_bischoff", ties="raise"
+    )
 
 
 @needs_numba

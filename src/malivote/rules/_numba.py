@@ -32,12 +32,12 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 __all__ = [
-    "leading_lists", "two_round_rows", "open_runoff_rows", "divisor_rows", "block_rows", "list_seats",
+    "leading_lists", "two_round_rows", "open_runoff_rows", "divisor_rows", "remainder_rows", "block_rows", "list_seats",
     "candidate_votes", "block_candidates", "MAX_BLOCK_SLOTS", "BLOCK_OK", "BLOCK_LIMIT", "BLOCK_REFUSED",
     "runoff_place_lots", "runoff_winners", "DONE", "REDO", "ERROR",
 ]
 
-# Row status of :func:`two_round_rows` and :func:`open_runoff_rows`.
+# Row status of :func:`two_round_rows`, :func:`open_runoff_rows` and :func:`remainder_rows`.
 DONE = 0
 REDO = 1  # a tie, or counts too large for int64 cross-multiplication: NumPy redoes it
 ERROR = 2  # bad input (no valid votes, an empty runoff, huge counts...): NumPy raises
@@ -743,6 +743,146 @@ def divisor_rows(eligible: np.ndarray, seats: np.ndarray, table: np.ndarray, pow
         slope,
         intercept,
         float(near),
+        allocation,
+        status,
+    )
+    return allocation, status
+
+
+# ------------------------------------------------------------------ largest remainder
+
+# The NumPy path works in exact Python integers once a scaled vote plus a quota
+# reaches this; the kernel leaves such rows to it.
+_SCALED_LIMIT = 2**62
+
+
+@njit(nogil=True, cache=True)
+def _remainder_row(votes, seats, droop, offset, remainder, top, allocation):
+    """Largest remainders of one row, into ``allocation``; REDO where NumPy must decide.
+
+    The quota is ``numerator / denominator`` as in ``remainder.quota_fraction``, and
+    ``remainder`` holds the remainders in units of ``1 / denominator`` of a vote, so
+    every step is the NumPy path's exact integer arithmetic. A row is left to NumPy
+    where it would draw a lot (a tie at the cutoff of the remainder seats), withdraw a
+    surplus, or leave int64.
+    """
+    n_lists = votes.shape[0]
+    total = 0
+    largest = 0
+    parties = 0
+    for i in range(n_lists):
+        total += votes[i]
+        largest = max(largest, votes[i])
+        parties += votes[i] > 0
+        allocation[i] = 0
+    # A row with seats and no votes was refused by the validation.
+    if seats == 0 or total == 0:
+        return DONE
+    if droop:
+        numerator = total // (seats + offset) + 1
+        denominator = 1
+    else:
+        numerator = total
+        denominator = seats + offset
+    # total < 2**61 keeps largest + numerator in int64.
+    if total >= _SCALED_LIMIT // 2 or largest + numerator > (_SCALED_LIMIT - 1) // denominator:
+        return REDO
+    # Integer division is the row's slowest step: a float estimate of each list's
+    # whole quotas, then exact integer corrections, gives the same quotient.
+    reciprocal = 1.0 / numerator
+    left = seats
+    for i in range(n_lists):
+        scaled = votes[i] * denominator
+        whole = np.int64(scaled * reciprocal)
+        rest = scaled - whole * numerator
+        while rest < 0:
+            whole -= 1
+            rest += numerator
+        while rest >= numerator:
+            whole += 1
+            rest -= numerator
+        allocation[i] = whole
+        remainder[i] = rest
+        left -= whole
+    if left < 0:
+        return REDO
+    # Droop's full rounds: a seat to every list with votes while more are left.
+    rounds = left // parties
+    if rounds:
+        for i in range(n_lists):
+            if votes[i] > 0:
+                allocation[i] += rounds
+        left -= rounds * parties
+    if left == 0:
+        return DONE
+    # The left + 1 largest remainders of the lists with votes (more lists than seats
+    # left), largest first: the left-th is the cutoff, and the next one equal to it
+    # means more lists at the cutoff than seats, a lot.
+    kept = 0
+    for i in range(n_lists):
+        if votes[i] == 0:
+            continue
+        value = remainder[i]
+        if kept <= left:
+            place = kept
+            kept += 1
+        elif value > top[left]:
+            place = left
+        else:
+            continue
+        while place > 0 and top[place - 1] < value:
+            top[place] = top[place - 1]
+            place -= 1
+        top[place] = value
+    cutoff = top[left - 1]
+    if top[left] == cutoff:
+        return REDO
+    for i in range(n_lists):
+        if votes[i] > 0 and remainder[i] >= cutoff:
+            allocation[i] += 1
+    return DONE
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _remainder_rows(votes, seats, droop, offset, n_chunks, per_chunk, allocation, status):
+    n_rows, n_lists = votes.shape
+    for chunk in prange(n_chunks):
+        remainder = np.empty(n_lists, np.int64)
+        top = np.empty(n_lists, np.int64)
+        for row in range(chunk * per_chunk, min(n_rows, (chunk + 1) * per_chunk)):
+            status[row] = _remainder_row(votes[row], seats[row], droop, offset, remainder, top, allocation[row])
+
+
+def remainder_rows(eligible: np.ndarray, seats: np.ndarray, droop: bool, offset: int):
+    """The rows of :func:`malivote.rules.largest_remainder` that need no lot, in parallel.
+
+    Parameters
+    ----------
+    eligible : ndarray of int64, shape (R, K)
+        Votes after the threshold, validated.
+    seats : ndarray of int64, shape (R,)
+    droop : bool
+        The Droop quota, ``floor(V / (S + offset)) + 1``; else ``V / (S + offset)``.
+    offset : int
+        What the quota adds to the seats S.
+
+    Returns
+    -------
+    allocation : ndarray of int64, shape (R, K)
+        The seats of every row of status :data:`DONE`.
+    status : ndarray of uint8, shape (R,)
+        :data:`REDO` where the NumPy path must decide the row: a tie at the cutoff of
+        the remainder seats, a surplus of whole quotas, or counts past int64.
+    """
+    allocation = np.empty(eligible.shape, dtype=np.int64)
+    status = np.empty(eligible.shape[0], dtype=np.uint8)
+    _launch(
+        _remainder_rows,
+        np.ascontiguousarray(eligible, dtype=np.int64),
+        np.ascontiguousarray(seats, dtype=np.int64),
+        droop,
+        offset,
+        *_chunks(eligible.shape[0]),
         allocation,
         status,
     )

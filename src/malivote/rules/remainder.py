@@ -12,12 +12,16 @@ from __future__ import annotations
 import numpy as np
 
 from malivote.rules._apportion import Apportionment, prepare_apportionment
+from malivote.rules._backend import backend
 from malivote.rules._validation import as_rng, check_choice
 from malivote.rules.ties import check_ties, raise_on_lot, settle
 
 __all__ = ["QUOTAS", "largest_remainder", "quota_fraction"]
 
 QUOTAS = ("hare", "droop", "hagenbach_bischoff", "imperiali")
+
+# What each quota adds to the seats S it divides the votes V by.
+_SEAT_OFFSET = {"hare": 0, "droop": 1, "hagenbach_bischoff": 1, "imperiali": 2}
 
 
 def quota_fraction(total, seats, quota: str):
@@ -45,9 +49,9 @@ def quota_fraction(total, seats, quota: str):
     check_choice(quota, "quota", QUOTAS)
     total = np.asarray(total, dtype=np.int64)
     seats = np.asarray(seats, dtype=np.int64)
+    offset = _SEAT_OFFSET[quota]
     if quota == "droop":
-        return total // (seats + 1) + 1, np.ones_like(total * seats)
-    offset = {"hare": 0, "hagenbach_bischoff": 1, "imperiali": 2}[quota]
+        return total // (seats + offset) + 1, np.ones_like(total * seats)
     return total * np.ones_like(seats), seats + offset
 
 
@@ -147,7 +151,48 @@ def largest_remainder(votes, seats, *, quota: str, threshold=0.0, ties="lot", co
     ties = check_ties(ties)
     eligible, flat_seats, shape = prepare_apportionment(votes, seats, threshold)
     rng = as_rng(rng)
+    if backend() == "numba" and eligible.dtype == np.int64 and eligible.size:
+        allocation, lots = _remainder_fast(eligible, flat_seats, quota, ties, rng, shape[:-1])
+    else:
+        allocation, lots = _remainder_rows(eligible, flat_seats, quota, ties, rng, shape[:-1])
+    seats_out = allocation.reshape(shape)
+    if count_lots:
+        return Apportionment(seats_out, lots.reshape(shape[:-1]))
+    return seats_out
 
+
+def _remainder_fast(eligible, flat_seats, quota, ties, rng, row_shape):
+    """:func:`_remainder_rows` with the numba kernel.
+
+    The kernel allocates every row that needs no lot and no surplus withdrawn. The
+    rows it flags are redone by :func:`_remainder_rows` on those rows only, in row
+    order: the NumPy path draws each step's lots in one call, a row of ``K`` random
+    numbers per row drawing a lot in row order, and every row that draws one (at the
+    remainder seats or in a surplus round) is flagged, so the same random numbers are
+    drawn for the same rows.
+    """
+    from malivote.rules import _numba
+
+    allocation, status = _numba.remainder_rows(eligible, flat_seats, quota == "droop", _SEAT_OFFSET[quota])
+    lots = np.zeros(eligible.shape[0], dtype=np.int64)
+    flagged = np.flatnonzero(status)
+    if flagged.size == 0:
+        return allocation, lots
+    if ties == "raise":
+        # The refusal names the row's index in the whole input.
+        return _remainder_rows(eligible, flat_seats, quota, ties, rng, row_shape)
+    allocation[flagged], lots[flagged] = _remainder_rows(
+        eligible[flagged], flat_seats[flagged], quota, ties, rng, (flagged.size,)
+    )
+    return allocation, lots
+
+
+def _remainder_rows(eligible, flat_seats, quota, ties, rng, row_shape):
+    """The seats ``(R, K)`` and lots ``(R,)`` of validated rows, in NumPy.
+
+    ``row_shape`` is the leading shape of the input, for the index a refusal under
+    ``ties="raise"`` names.
+    """
     total = eligible.sum(axis=-1)
     numerator, denominator = quota_fraction(total, flat_seats, quota)
     giving = (flat_seats > 0) & (total > 0)
@@ -176,7 +221,7 @@ def largest_remainder(votes, seats, *, quota: str, threshold=0.0, ties="lot", co
     extra, lot = _give_to_largest(remainder, np.maximum(left, 0), has_votes, eligible, ties, rng)
     lots = lot.astype(np.int64)
     if ties == "raise":
-        raise_on_lot(lot, shape[:-1], "between equal remainders")
+        raise_on_lot(lot, row_shape, "between equal remainders")
     allocation = (whole + extra).astype(np.int64)
 
     surplus = np.maximum(-left, 0)
@@ -191,12 +236,9 @@ def largest_remainder(votes, seats, *, quota: str, threshold=0.0, ties="lot", co
         if ties == "raise":
             flagged = np.zeros(allocation.shape[0], dtype=bool)
             flagged[rows] = lot
-            raise_on_lot(flagged, shape[:-1], "for the seat withdrawn from a surplus")
+            raise_on_lot(flagged, row_shape, "for the seat withdrawn from a surplus")
         lots[rows] += lot
         allocation[rows] -= loser
         remainder[rows] += loser * numerator[rows, None]
         surplus[rows] -= 1
-    seats_out = allocation.reshape(shape)
-    if count_lots:
-        return Apportionment(seats_out, lots.reshape(shape[:-1]))
-    return seats_out
+    return allocation, lots
