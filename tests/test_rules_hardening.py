@@ -346,3 +346,55 @@ def test_default_results_unchanged_by_the_new_keywords():
     counted = divisor(votes, 7, method="sainte_lague", rng=9, count_lots=True, ties="lot")
     np.testing.assert_array_equal(plain, counted.seats)
     assert isinstance(plain, np.ndarray)
+
+
+# --- object arrays, unsigned list indices ---------------------------------------------
+
+SMALL_OBJECT_VOTES = np.array([[40, 35, 25], [70, 20, 10]], dtype=object)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda votes: two_round(votes, [2, 1], rng=0).seats,
+        lambda votes: plurality(votes, [2, 1], rng=0).seats,
+        lambda votes: open_runoff(votes, [2, 1], [200, 200], rng=0).seats,
+        lambda votes: divisor(votes, 3, method="dhondt", rng=0),
+        lambda votes: largest_remainder(votes, 3, quota="hare", rng=0),
+        lambda votes: block_vote(votes, [2, 1], [[0, 1, 2]] * 2, rng=0).seats,
+    ],
+)
+def test_object_arrays_of_python_integers_are_counts(call, backend_name):
+    """They were refused as "vote counts must be below 2**63, found 70"."""
+    expected = call(SMALL_OBJECT_VOTES.astype(np.int64))
+    np.testing.assert_array_equal(call(SMALL_OBJECT_VOTES), expected)
+
+
+def test_object_seats_and_magnitude_are_counts(backend_name):
+    votes = SMALL_OBJECT_VOTES.astype(np.int64)
+    seats = np.array([3, 2], dtype=object)
+    np.testing.assert_array_equal(
+        divisor(votes, seats, method="dhondt"), divisor(votes, [3, 2], method="dhondt")
+    )
+    np.testing.assert_array_equal(two_round(votes, seats, rng=0).seats, two_round(votes, [3, 2], rng=0).seats)
+
+
+def test_object_registered_voters_are_counts(backend_name):
+    outcome = open_runoff([[40, 35, 25]], [1], np.array(200, dtype=object), rng=0)
+    assert outcome.winner.tolist() == [0]
+
+
+def test_float16_votes_raise_no_overflow_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert divisor(np.array([7, 1], dtype=np.float16), 3, method="dhondt").tolist() == [3, 0]
+
+
+@pytest.mark.parametrize("index", [2**64 - 1, 2**63])
+def test_block_vote_huge_unsigned_list_index_is_not_wrapped(index, backend_name):
+    """2**64 - 1 was cast to -1 and read as an empty slot."""
+    lists = np.array([[0, index, 1, 1]], dtype=np.uint64)
+    with pytest.raises(ValueError, match=rf"^candidate_list: list index {index} is above the largest supported"):
+        block_vote([[50, 0, 42, 38]], [2], lists)

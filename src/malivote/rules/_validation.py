@@ -127,14 +127,19 @@ def as_votes(values, name: str, *, min_ndim: int = 1) -> np.ndarray:
 
     Integer arrays are returned without a copy (their dtype is kept, so int32 stays
     int32). Float arrays are accepted only when every entry is a finite whole number;
-    they are converted to int64. Booleans, strings and objects are rejected, and so
-    are integers of 2**63 and more.
+    they are converted to int64, and so are object arrays of Python integers.
+    Booleans, strings and other objects are rejected, and so are integers of 2**63
+    and more.
     """
     array = as_array(values, name)
-    if _python_integers(array) and array.size:
-        if min(array.flat) < 0:
+    if _python_integers(array):
+        # Python integers: too large for int64 (NumPy's own fallback), or an object
+        # array the caller built; those in range are counts like any others.
+        if array.size and min(array.flat) < 0:
             raise ValueError(f"{name}: vote counts must be non-negative, found {min(array.flat)}")
-        raise ValueError(f"{name}: vote counts must be below 2**63, found {max(array.flat)}")
+        if array.size and max(array.flat) >= 2**63:
+            raise ValueError(f"{name}: vote counts must be below 2**63, found {max(array.flat)}")
+        array = array.astype(np.int64)
     if array.ndim < min_ndim:
         raise ValueError(
             f"{name}: expected an array with at least {min_ndim} dimension(s), "
@@ -177,7 +182,8 @@ def as_votes(values, name: str, *, min_ndim: int = 1) -> np.ndarray:
                     f"{name}: vote counts must be non-negative, found {array[index]} "
                     f"at index {index}"
                 )
-            if np.abs(array).max() >= 2.0**53:
+            # In float64: 2**53 overflows a float16 (a warning, then a wrong test).
+            if float(array.max()) >= 2.0**53:
                 raise ValueError(
                     f"{name}: vote counts must be below 2**53 to be exact, "
                     f"found {array.max()}"
@@ -193,6 +199,7 @@ def as_magnitude(values, name: str = "magnitude") -> np.ndarray:
     array = as_array(values, name)
     if _python_integers(array):
         _check_seat_range(array, name, "seats per constituency")
+        array = array.astype(np.int64)
     if array.ndim != 1:
         raise ValueError(
             f"{name}: expected a 1-d array of seats per constituency, "
@@ -221,6 +228,7 @@ def as_seats(values, row_shape: tuple[int, ...], name: str = "seats") -> np.ndar
         if array.size and min(array.flat) < 0:
             raise ValueError(f"{name}: seats must be non-negative, found {min(array.flat)}")
         _check_seat_range(array, name, "seats per row")
+        array = array.astype(np.int64)
     if array.dtype.kind not in "uif" or array.dtype == bool:
         raise ValueError(f"{name}: expected integer seat counts, found dtype {array.dtype}")
     if array.dtype.kind == "f":

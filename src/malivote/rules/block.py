@@ -60,6 +60,11 @@ def _check_candidate_list(candidate_list, n_constituencies, n_candidates, n_list
             f"(constituencies, candidate slots) to match candidate_votes, "
             f"found {lists.shape}"
         )
+    if lists.dtype.kind == "u" and lists.size and lists.max() >= MAX_LISTS:
+        # Checked before the cast to int64, which would wrap 2**64 - 1 to -1 (an empty slot).
+        raise ValueError(
+            f"candidate_list: list index {lists.max()} is above the largest supported, {MAX_LISTS - 1:,}"
+        )
     lists = lists.astype(np.int64)
     if lists.size and lists.min() < -1:
         raise ValueError(
