@@ -306,3 +306,57 @@ def test_block_party_votes_is_party_votes_bit_for_bit(backend):
             block_party_votes(np.array([[[5, 1]]]), np.array([[[1, 0]]]), 2)
         with pytest.raises(ValueError, match="names a party outside"):
             block_party_votes(np.array([[[5, 1]]]), np.array([[[1, 4]]]), 2)
+
+
+def test_wasted_votes_refuses_a_draw_total_past_int64():
+    """The int64 sums wrapped around: a share of -0.5 and a negative count."""
+    votes = [[[2**62, 1], [2**62, 0]]]
+    seats = [[[0, 1], [1, 0]]]
+    for share in (True, False):
+        with pytest.raises(ValueError, match=r"^votes: the votes of the row at index \(0,\) add up to 9223372036854775809"):
+            metrics.wasted_votes(votes, seats, share=share)
+    assert metrics.wasted_votes([[[2**61, 1], [2**61, 0]]], seats, share=False).tolist() == [2**61]
+
+
+@pytest.mark.parametrize(
+    "female",
+    [
+        [[[[True, False]], [[False, True]]]],  # 2 constituencies of 1 list, for 1 of 2 lists
+        [[[[True, False], [False, False], [True, True]]]],  # 3 lists for 2
+    ],
+)
+def test_women_elected_refuses_rosters_of_other_constituencies_or_lists(female):
+    """The first was broadcast silently (1 woman counted), the second was NumPy's error."""
+    with pytest.raises(ValueError, match=r"^roster_female: expected shape \(1, 1, 2\) \+ \(M,\)"):
+        metrics.women_elected([[[1, 0]]], female)
+
+
+def test_women_elected_rosters_broadcast_over_draws_only():
+    female = [[[[True, False], [False, False]]]]
+    assert metrics.women_elected([[[1, 0]], [[0, 1]]], female).tolist() == [1, 0]
+    with pytest.raises(ValueError, match=r"^roster_female: shape \(3, 1, 2, 2\) does not broadcast against seats \(2, 1, 2\)"):
+        metrics.women_elected([[[1, 0]], [[0, 1]]], female * 3)
+
+
+def test_party_votes_names_unsigned_masks_as_given():
+    members = np.array([[[1, 2**63]]], dtype=np.uint64)
+    with pytest.raises(ValueError, match=r"^members: the mask 9223372036854775808 at index \(0, 0, 1\)"):
+        metrics.party_votes([[[1, 2]]], members, 3)
+
+
+def test_party_votes_refuses_roster_entries_below_minus_one():
+    """-5 was read as "past the end of the roster"."""
+    with pytest.raises(ValueError, match=r"^roster_party: expected party indices, or -1 past the end of the roster, found -5"):
+        metrics.party_votes([[[1, 2]]], [[[1, 2]]], 3, method="roster", roster_party=[[[[0, -5], [1, -1]]]])
+
+
+def test_shares_refuse_a_total_past_the_largest_float():
+    """gallagher([1e308, 1e308], [1, 1]) was 50.0 (the shares were 0)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^votes: the row at index \(\) sums past the largest float64"):
+            metrics.gallagher([1e308, 1e308], [1, 1])
+        with pytest.raises(ValueError, match=r"^counts: the row at index \(1,\) sums past the largest float64"):
+            metrics.effective_number_of_parties([[1, 1], [1e308, 1e308]])

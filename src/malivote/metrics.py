@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from malivote.rules._validation import as_votes, first_bad_index
+from malivote.rules._validation import as_votes, check_row_totals, first_bad_index
 
 __all__ = [
     "MAJORITY",
@@ -70,7 +70,11 @@ def _counts(values, name: str) -> np.ndarray:
 def _shares(values, name: str) -> np.ndarray:
     """Each row of ``values`` (last axis) divided by its total; zero totals raise."""
     array = _counts(values, name)
-    total = array.sum(axis=-1)
+    with np.errstate(over="ignore"):  # an infinite total is refused just below
+        total = array.sum(axis=-1)
+    if not np.isfinite(total).all():
+        index = first_bad_index(np.asarray(~np.isfinite(total)))
+        raise ValueError(f"{name}: the row at index {index} sums past the largest float64, so it has no shares")
     if (total == 0).any():
         index = first_bad_index(np.asarray(total == 0))
         raise ValueError(f"{name}: the row at index {index} sums to zero, so it has no shares")
@@ -243,6 +247,8 @@ def wasted_votes(votes, seats, *, share: bool = True) -> np.ndarray:
     except ValueError:
         raise ValueError(f"seats: shape {seats.shape} does not broadcast against votes {votes.shape}") from None
     votes = np.broadcast_to(votes, shape).astype(np.int64)
+    # A draw's votes are added in int64: a total past 2**63 - 1 would wrap around.
+    check_row_totals(votes.reshape(shape[:-2] + (shape[-2] * shape[-1],)), "votes")
     lost = np.where(np.broadcast_to(seats, shape) == 0, votes, 0).sum(axis=(-2, -1))
     if not share:
         return lost
@@ -392,8 +398,16 @@ def women_elected(seats, roster_female, *, share: bool = False) -> np.ndarray:
     female = np.asarray(roster_female)
     if female.dtype != bool:
         raise ValueError(f"roster_female: expected a boolean array, found dtype {female.dtype}")
-    if female.ndim != seats.ndim + 1:
+    if female.ndim != seats.ndim + 1 or female.shape[-3:-1] != seats.shape[-2:]:
+        # Constituencies and lists must match: broadcasting one roster over several
+        # lists would count the same candidates twice.
         raise ValueError(f"roster_female: expected shape {seats.shape} + (M,), found {female.shape}")
+    try:
+        np.broadcast_shapes(seats.shape[:-2], female.shape[:-3])
+    except ValueError:
+        raise ValueError(
+            f"roster_female: shape {female.shape} does not broadcast against seats {seats.shape} + (M,)"
+        ) from None
     if seats.size and seats.max() > female.shape[-1]:
         index = first_bad_index(seats > female.shape[-1])
         raise ValueError(
@@ -492,13 +506,15 @@ def party_votes(votes, members, n_parties: int, *, method: str = "equal", roster
         raise ValueError(f"members: expected integer bit masks, found dtype {members.dtype}")
     if members.shape != votes.shape:
         raise ValueError(f"members: expected shape {votes.shape}, found {members.shape}")
-    members = members.astype(np.int64)
-    if members.size and (members.min() < 0 or members.max() >= 1 << n_parties):
-        index = first_bad_index((members < 0) | (members >= 1 << n_parties))
+    # Checked in the masks' own dtype: a uint64 mask of 2**63 or more would wrap in int64.
+    outside = (members < 0) | (members >= 1 << n_parties)
+    if outside.any():
+        index = first_bad_index(outside)
         raise ValueError(
             f"members: the mask {members[index]} at index {index} names a party outside "
             f"[0, {n_parties})"
         )
+    members = members.astype(np.int64)
     if method == "equal":
         orphan = (votes > 0) & (members == 0)
         if orphan.any():
@@ -521,6 +537,12 @@ def party_votes(votes, members, n_parties: int, *, method: str = "equal", roster
         roster = np.asarray(roster_party)
         if roster.dtype.kind not in "ui" or roster.shape[:-1] != votes.shape or roster.ndim != votes.ndim + 1:
             raise ValueError(f"roster_party: expected integers of shape {votes.shape} + (M,), found {roster.shape}")
+        if roster.size and roster.min() < -1:
+            index = first_bad_index(roster < -1)
+            raise ValueError(
+                f"roster_party: expected party indices, or -1 past the end of the roster, "
+                f"found {roster[index]} at index {index}"
+            )
         length = (roster >= 0).sum(axis=-1)
         orphan = (votes > 0) & (length == 0)
         if orphan.any():
