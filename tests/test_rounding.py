@@ -105,7 +105,7 @@ def test_round_to_total_equal_on_both_backends(n_slots):
         # Whole-number targets shifted by a few units: floors above the total.
         shifted = np.floor(real) + np.where(rng.random(real.shape) < 0.3, 1.0, 0.0) * (real >= 1)
         _assert_same(round_to_total, shifted, total)
-        # Negative targets count as 0.
+        # Negative targets are refused, alike on both backends.
         _assert_same(round_to_total, np.where(rng.random(real.shape) < 0.1, -real, real), total)
 
 
@@ -228,3 +228,40 @@ def test_noise_draws_one_variate_per_list_with_votes(noise):
     else:
         reference.standard_normal(int((votes > 0).sum()))
     assert following == reference.random()
+
+
+# ------------------------------------------------------- bad input, named (both backends)
+
+BACKENDS = ["numpy"] + (["numba"] if HAS_NUMBA else [])
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        # Clipped to 0 before: [[-1, 2, 2]] rounded to [[0, 1, 2]].
+        (lambda: round_to_total([[-1.0, 2.0, 2.0]], [3]), r"^real: expected non-negative values, found -1.0 at index \(0, 0\)"),
+        # Truncated before: a total of 3.7 gave 3 units.
+        (lambda: round_to_total([[1.5, 1.5, 0.7]], [3.7]), r"^total: expected whole numbers below 2\*\*53, found 3.7 at index \(0,\)"),
+        (lambda: round_to_total([[1.5, 1.5]], [np.nan]), r"^total: expected whole numbers below 2\*\*53, found nan"),
+        (lambda: round_to_total([[1.0, 2.0]], [2**70]), r"^total: vote counts must be below 2\*\*63"),
+        (lambda: round_to_total([[1.5, 1.5], [1.0, 2.0]], [3, 3, 3]), r"^total: shape \(3,\) does not broadcast against the rows of real, \(2,\)"),
+        # A NaN weight made a placeholder row: the total of 10 was dropped.
+        (lambda: round_shares([10], [[np.nan, 1.0]]), r"^weights: expected finite values, found nan at index \(0, 0\)"),
+        (lambda: round_shares([10], [[-1.0, 1.0, 1.0]]), r"^weights: expected non-negative values, found -1.0"),
+        (lambda: round_shares(10.7, [[1.0, 1.0]]), r"^total: expected whole numbers below 2\*\*53, found 10.7 at index \(0,\)"),
+        (lambda: round_shares([10, 20, 30], [[1.0, 1.0], [1.0, 2.0]]), r"^total: shape \(3,\) does not broadcast against the rows of weights, \(2,\)"),
+    ],
+)
+def test_bad_input_is_named(call, message, backend_name):
+    with use_backend(backend_name), pytest.raises(ValueError, match=message):
+        call()
+
+
+@needs_numba
+def test_floors_past_int64_are_refused_on_both_backends():
+    """The kernel's int64 sum of the floors wrapped around: it returned rows summing
+    past 2**63 - 1 (4e18 three times for a total of 2**63 - 1) where NumPy refused."""
+    assert isinstance(_assert_same(round_to_total, [[4e18, 4e18, 4e18]], [2**63 - 1]), str)
+    assert isinstance(_assert_same(round_shares, 2**63 - 1, [[1.0, 1.0]]), str)
+    assert _assert_same(round_shares, 2**62, [[1.0, 1.0]]).tolist() == [[2**61, 2**61]]

@@ -52,6 +52,7 @@ _MAX_SCANS = 3
 _RANKED_ROW = 32
 
 _INT64_LIMIT = 9223372036854775808.0  # 2 ** 63: floors at or above it overflow int64
+_INT64_MAX = 9223372036854775807
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -227,6 +228,8 @@ def _round_compact(real, slot, m, total, out, keys, spare):
         if r >= _INT64_LIMIT:
             return CANNOT
         b = np.int64(np.floor(r))
+        if b > _INT64_MAX - floors:  # the row's floors add up past int64: they would wrap
+            return CANNOT
         out[slot[j]] = b
         floors += b
     left = total - floors

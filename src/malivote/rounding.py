@@ -15,8 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from malivote.rules._backend import backend
+from malivote.rules._validation import as_array, as_votes, first_bad_index
 
 __all__ = ["round_to_total", "round_shares"]
+
+_INT64_MAX = 2**63 - 1
 
 _NOT_FINITE = "real: expected finite values, found NaN or infinity"
 _CANNOT = (
@@ -52,6 +55,62 @@ def _rows_shape(head: tuple, total: np.ndarray) -> tuple | None:
     return shape if shape == head else None
 
 
+def _as_totals(total) -> np.ndarray:
+    """``total`` as int64 whole numbers, or :class:`ValueError` naming ``total``.
+
+    A float total was truncated (3.7 rounded to 3 units) and a NaN one failed with
+    NumPy's message. A negative total stays the rounding's error (no row reaches it),
+    as the reconstruction's kernels report it.
+    """
+    array = as_array(total, "total")
+    if array.dtype.kind == "i":
+        return array.astype(np.int64, copy=False)
+    if array.dtype.kind == "f":
+        if array.size:
+            with np.errstate(invalid="ignore"):
+                bad = ~np.isfinite(array) | (array != np.floor(array)) | (np.abs(array) >= 2.0**53)
+            if bad.any():
+                index = first_bad_index(np.atleast_1d(bad))
+                raise ValueError(
+                    f"total: expected whole numbers below 2**53, found {np.atleast_1d(array)[index]} at index {index}"
+                )
+        return array.astype(np.int64)
+    # Unsigned integers below 2**63 and Python integers; booleans and the rest refused.
+    return as_votes(array, "total", min_ndim=0).astype(np.int64, copy=False)
+
+
+def _check_rows(head: tuple, total: np.ndarray, name: str) -> None:
+    """Raise unless ``total`` broadcasts against the rows of ``name``, shaped ``head``."""
+    try:
+        np.broadcast_shapes(head, total.shape)
+    except ValueError:
+        raise ValueError(
+            f"total: shape {total.shape} does not broadcast against the rows of {name}, {head}"
+        ) from None
+
+
+def _check_non_negative(values: np.ndarray, name: str) -> None:
+    """Raise when ``values`` (float64, any NaN reported elsewhere) has a negative entry."""
+    if values.size and values.min() < 0:
+        index = first_bad_index(values < 0)
+        raise ValueError(f"{name}: expected non-negative values, found {values[index]} at index {index}")
+
+
+def _floors(real: np.ndarray) -> np.ndarray:
+    """``floor(real)`` as int64, or :data:`_CANNOT` where a floor or a row's sum of them
+    leaves int64 (the kernels refuse those rows as they go; the cast and the sums would
+    wrap around instead)."""
+    if real.size and real.max() >= 2.0**63:
+        raise ValueError(_CANNOT)
+    base = np.floor(real).astype(np.int64)
+    width = base.shape[-1] if base.ndim else 1
+    if base.size and int(base.max()) * width > _INT64_MAX:
+        sums = base.reshape(-1, width).astype(object).sum(axis=-1)
+        if any(row > _INT64_MAX for row in sums):
+            raise ValueError(_CANNOT)
+    return base
+
+
 def _rank(keys: np.ndarray) -> np.ndarray:
     """The rank of each entry in its row when the row is sorted by ``keys``, stably."""
     order = np.argsort(keys, axis=-1, kind="stable")
@@ -74,6 +133,7 @@ def round_to_total(real, total) -> np.ndarray:
     real : array_like of float, shape (..., K)
         Finite, non-negative targets.
     total : array_like of int, shape (...)
+        Non-negative whole numbers (floats only when whole).
 
     Returns
     -------
@@ -82,8 +142,9 @@ def round_to_total(real, total) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``real`` has a value that is not finite, or the rows cannot reach their
-        totals (they sum to far less or more than ``total``).
+        If ``real`` has a value that is not finite or is negative, ``total`` is not
+        a non-negative whole number, or the rows cannot reach their totals (they sum
+        to far less or more than ``total``, or past 2**63 - 1).
 
     Examples
     --------
@@ -91,7 +152,9 @@ def round_to_total(real, total) -> np.ndarray:
     [[2, 1, 0], [0, 1, 2]]
     """
     real = np.asarray(real, dtype=np.float64)
-    total = np.asarray(total, dtype=np.int64)
+    total = _as_totals(total)
+    _check_rows(real.shape[:-1], total, "real")
+    _check_non_negative(real, "real")
     fast = kernels(real.shape[-1]) if real.ndim else None
     if fast is not None and _rows_shape(real.shape[:-1], total) is not None:
         n_slots = real.shape[-1]
@@ -101,8 +164,7 @@ def round_to_total(real, total) -> np.ndarray:
         return out
     if not np.isfinite(real).all():
         raise ValueError(_NOT_FINITE)
-    real = np.maximum(real, 0.0)
-    base = np.floor(real).astype(np.int64)
+    base = _floors(real)
     positive = real > 0
     left = total - base.sum(axis=-1)
     if (left > 0).any():
@@ -123,13 +185,25 @@ def round_shares(total, weights) -> np.ndarray:
     Rows whose weights are all zero get nothing, whatever their total: callers use
     such rows as placeholders (a constituency with no list of that kind).
 
+    Raises
+    ------
+    ValueError
+        If a weight is negative or not finite, or ``total`` is not a non-negative
+        whole number.
+
     Examples
     --------
     >>> round_shares([10, 0], [[1, 1, 1], [0, 0, 0]]).tolist()
     [[4, 3, 3], [0, 0, 0]]
     """
     weights = np.asarray(weights, dtype=np.float64)
-    total = np.asarray(total, dtype=np.int64)
+    total = _as_totals(total)
+    _check_rows(weights.shape[:-1], total, "weights")
+    # A NaN weight made its row a placeholder (its total silently dropped).
+    if weights.size and not weights.max() < np.inf:
+        index = first_bad_index(~np.isfinite(weights))
+        raise ValueError(f"weights: expected finite values, found {weights[index]} at index {index}")
+    _check_non_negative(weights, "weights")
     fast = kernels(weights.shape[-1]) if weights.ndim else None
     if fast is not None:
         try:
@@ -145,4 +219,6 @@ def round_shares(total, weights) -> np.ndarray:
             return out
     weight_sum = weights.sum(axis=-1, keepdims=True)
     share = np.divide(weights, weight_sum, out=np.zeros_like(weights), where=weight_sum > 0)
+    if ((total < 0) & (weight_sum[..., 0] > 0)).any():
+        raise ValueError(_CANNOT)  # as the kernel says it (its shares are not checked)
     return round_to_total(share * total[..., None], np.where(weight_sum[..., 0] > 0, total, 0))
