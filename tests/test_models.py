@@ -513,3 +513,79 @@ def test_transfer_runoff_shared_matrix_matches_per_row_matrices(method, n_partie
     looped = models.transfer_runoff(first, finalists, members, per_row, retention=0.9, method=method, rng=3)
     np.testing.assert_array_equal(shared.second, looped.second)
     np.testing.assert_array_equal(shared.abstained, looped.abstained)
+
+
+# --- bad input, named (an audit of the public functions) -------------------------------
+
+VOTES = np.array([[[600, 300, 100], [200, 500, 300]]])
+MEMBERS = np.array([[[1, 2, 4], [1, 2, 4]]])
+RNG_MESSAGE = r"^rng: expected None, a non-negative integer, a SeedSequence, a BitGenerator or a Generator, found "
+
+
+@pytest.mark.parametrize("rng", [-1, "x", 1.5])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda rng: models.dirichlet_noise(VOTES, 100.0, rng=rng),
+        lambda rng: models.logit_normal_noise(VOTES, 0.1, rng=rng),
+        lambda rng: models.draw_turnout(0.5, 10.0, rng=rng, size=3),
+        lambda rng: models.draw_transfer_matrix([[0.5, 0.3, 0.2]], 10.0, rng=rng),
+    ],
+)
+def test_bad_rng_names_rng(call, rng):
+    """NumPy's own messages before: "expected non-negative integer", a TypeError for 'x'."""
+    with pytest.raises(ValueError, match=RNG_MESSAGE):
+        call(rng)
+
+
+def test_transfer_runoff_bad_rng_names_rng():
+    first = np.array([[[500, 300, 200]]])
+    finalists = np.array([[[0, 1]]])
+    members = np.array([[[1, 2, 4]]])
+    matrix = np.full((3, 3), 1 / 3)
+    with pytest.raises(ValueError, match=RNG_MESSAGE):
+        models.transfer_runoff(first, finalists, members, matrix, method="multinomial", rng=-1)
+
+
+@pytest.mark.parametrize(
+    "region, message",
+    [
+        ([2, 0], r"^region: expected a boolean mask of constituencies, found dtype int64"),
+        ([True, False, True], r"^region: shape \(3,\) does not broadcast against the constituencies of votes, \(1, 2\)"),
+    ],
+)
+def test_pairwise_swing_checks_region_as_the_other_swings(region, message):
+    """region=[2, 0] was read as [True, False]; a wrong shape gave NumPy's message."""
+    with pytest.raises(ValueError, match=message):
+        models.pairwise_swing(VOTES, MEMBERS, 0, 1, 5, region=region)
+    with pytest.raises(ValueError, match=message):
+        models.uniform_swing(VOTES, MEMBERS, 0, 5, region=region)
+
+
+def test_turnout_refuses_registered_voters_past_float_precision():
+    """registered=2**63 - 1 with rate 1.0 cast back to int64 as -2**63 votes cast."""
+    with pytest.raises(ValueError, match=r"^registered: expected fewer than 2\*\*53 registered voters"):
+        models.turnout(VOTES, 2**63 - 1, 1.0)
+    assert models.turnout(VOTES, 2**40, 0.5).table[0, 0, 1] == 2**39
+
+
+def test_draw_turnout_names_a_bad_size():
+    with pytest.raises(ValueError, match=r"^size: expected a shape that mean \(\) and concentration \(\) broadcast to, found -1"):
+        models.draw_turnout(0.5, 10.0, rng=0, size=-1)
+    with pytest.raises(ValueError, match=r"^size: .* found 3"):
+        models.draw_turnout([0.3, 0.5], 10.0, rng=0, size=3)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda votes: models.uniform_swing(votes, [[1, 2]], 0, 1),
+        lambda votes: models.pairwise_swing(votes, [[1, 2]], 0, 1, 1),
+        lambda votes: models.dirichlet_noise(votes, 100.0, rng=0),
+        lambda votes: models.turnout(votes, 100, 0.5),
+    ],
+)
+def test_row_totals_past_int64_are_refused(call):
+    """The int64 row totals wrapped around (a negative total, then the rounding's error)."""
+    with pytest.raises(ValueError, match=r"^votes: the votes of the row at index \(0,\) add up to 9223372036854775809"):
+        call([[2**62 + 1, 2**62]])

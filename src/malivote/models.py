@@ -30,7 +30,7 @@ import numpy as np
 
 from malivote.rounding import check_status, kernels, round_to_total
 from malivote.rules._backend import backend
-from malivote.rules._validation import as_votes, first_bad_index
+from malivote.rules._validation import as_rng, as_votes, check_row_totals, first_bad_index
 
 __all__ = [
     "Listing",
@@ -150,6 +150,7 @@ def _reshare(votes, group, new_share):
 
 def _swing_setup(votes, members, party, amount, region, amount_name):
     votes = as_votes(votes, "votes", min_ndim=2).astype(np.int64, copy=False)  # read only
+    check_row_totals(votes, "votes")  # each row's total is an int64 sum
     mask = party_mask(party)
     rows = _row_shape(amount_name, amount, votes.shape[:-1])
     if region is not None:
@@ -287,6 +288,7 @@ def pairwise_swing(votes, members, source, target, points, *, region=None) -> np
     """
     points = float(_real(points, "points", low=-100, high=100))
     votes = as_votes(votes, "votes", min_ndim=2).astype(np.int64)
+    check_row_totals(votes, "votes")  # each row's total is an int64 sum
     members = _members(members, votes.shape)
     for name, value in (("source", source), ("target", target)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < 63:
@@ -305,7 +307,15 @@ def pairwise_swing(votes, members, source, target, points, *, region=None) -> np
     moved = np.minimum(wanted, losing_votes.sum(axis=-1))
     moved = np.where(gaining.any(axis=-1), moved, 0)
     if region is not None:
-        moved = np.where(np.broadcast_to(np.asarray(region, dtype=bool), moved.shape), moved, 0)
+        # Checked as the other swings check it: region=[2, 0] was read as [True, False].
+        region = np.asarray(region)
+        if region.dtype != bool:
+            raise ValueError(f"region: expected a boolean mask of constituencies, found dtype {region.dtype}")
+        if _row_shape("region", region, moved.shape) != moved.shape:
+            raise ValueError(
+                f"region: shape {region.shape} does not broadcast against the constituencies of votes, {moved.shape}"
+            )
+        moved = np.where(np.broadcast_to(region, moved.shape), moved, 0)
     from malivote.rounding import round_shares
 
     taken = round_shares(moved, losing_votes)
@@ -373,6 +383,7 @@ def proportional_swing(votes, members, party, factor, *, region=None, mode: str 
 
 def _noise_setup(votes, parameter, name, draws):
     votes = as_votes(votes, "votes", min_ndim=1).astype(np.int64, copy=False)
+    check_row_totals(votes, "votes")  # each row's total is an int64 sum
     if draws is not None:
         if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
             raise ValueError(f"draws: expected a positive integer, found {draws!r}")
@@ -429,7 +440,7 @@ def dirichlet_noise(votes, concentration, rng=None, *, draws: int | None = None)
     """
     concentration = _real(concentration, "concentration", low=0, low_open=True)
     votes, concentration = _noise_setup(votes, concentration, "concentration", draws)
-    return _dirichlet(votes, None, concentration, np.random.default_rng(rng))
+    return _dirichlet(votes, None, concentration, as_rng(rng))
 
 
 def _dirichlet(votes, total, concentration, rng) -> np.ndarray:
@@ -525,7 +536,7 @@ def logit_normal_noise(votes, sigma, rng=None, *, draws: int | None = None) -> n
     sigma = _real(sigma, "sigma", low=0)
     votes, sigma = _noise_setup(votes, sigma, "sigma", draws)
     total = votes.sum(axis=-1)
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng)
     present = votes > 0
     # (one shock per list with votes, in order: an empty slot draws nothing)
     shock = np.zeros(votes.shape)
@@ -619,6 +630,14 @@ def turnout(votes, registered, rate, *, invalid=0.0) -> Turnout:
     """
     votes = as_votes(votes, "votes", min_ndim=1).astype(np.int64)
     registered = as_votes(registered, "registered", min_ndim=0).astype(np.int64)
+    check_row_totals(votes, "votes")  # each row's total is an int64 sum
+    if registered.size and registered.max() >= 2**53:
+        # rate * registered is a float64: past 2**53 it is not exact, and near 2**63
+        # its cast back to int64 wraps around to a negative turnout.
+        raise ValueError(
+            f"registered: expected fewer than 2**53 registered voters (the rates are applied "
+            f"in float64), found {registered.max()}"
+        )
     rate = _real(rate, "rate", low=0, high=1)
     invalid = _real(invalid, "invalid", low=0, high=1)
     rows = _row_shape("registered", registered, votes.shape[:-1])
@@ -671,8 +690,14 @@ def draw_turnout(mean, concentration, rng=None, *, size=None) -> np.ndarray:
     if ((mean <= 0) | (mean >= 1)).any():
         raise ValueError(f"mean: expected values strictly between 0 and 1, found {mean}")
     concentration = _real(concentration, "concentration", low=0, low_open=True)
-    rng = np.random.default_rng(rng)
-    return rng.beta(mean * concentration, (1.0 - mean) * concentration, size=size)
+    rng = as_rng(rng)
+    try:
+        return rng.beta(mean * concentration, (1.0 - mean) * concentration, size=size)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"size: expected a shape that mean {mean.shape} and concentration "
+            f"{concentration.shape} broadcast to, found {size!r} ({error})"
+        ) from None
 
 
 # ---------------------------------------------------------------------- runoffs
@@ -761,7 +786,7 @@ def draw_transfer_matrix(mean, concentration, rng=None, *, size=None) -> np.ndar
     """
     mean = validate_transfer_matrix(mean)
     concentration = float(_real(concentration, "concentration", low=0, low_open=True))
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng)
     shape = (() if size is None else tuple(np.atleast_1d(size))) + mean.shape
     alpha = np.broadcast_to(concentration * mean, shape)
     gamma = np.where(alpha > 0, rng.standard_gamma(np.where(alpha > 0, alpha, 1.0)), 0.0)
@@ -898,7 +923,7 @@ def transfer_runoff(first, finalists, members, matrix, *, retention=1.0, method:
     orphan = held[..., None] & (first > 0) & (members == 0)
     if orphan.any():
         raise ValueError(f"members: the list at index {first_bad_index(orphan)} has votes but no party")
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng)
 
     flat_first = first.reshape(-1, slots)
     flat_members = members.reshape(-1, slots)
