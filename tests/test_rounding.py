@@ -265,3 +265,6 @@ def test_floors_past_int64_are_refused_on_both_backends():
     assert isinstance(_assert_same(round_to_total, [[4e18, 4e18, 4e18]], [2**63 - 1]), str)
     assert isinstance(_assert_same(round_shares, 2**63 - 1, [[1.0, 1.0]]), str)
     assert _assert_same(round_shares, 2**62, [[1.0, 1.0]]).tolist() == [[2**61, 2**61]]
+    # The kernels that round as they go (a swing, the Dirichlet noise) share the check.
+    assert isinstance(_assert_same(models.uniform_swing, [[2**62, 2**62 - 5, 1]], [[1, 2, 4]], 0, 1), str)
+    assert isinstance(_assert_same(models.dirichlet_noise, [[2**62, 2**62 - 5]], 100.0, rng=1), str)
