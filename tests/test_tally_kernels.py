@@ -110,3 +110,58 @@ def test_block_counts_flag_what_numpy_must_raise(change):
     assert block_counts(votes, members, np.zeros_like(votes), rounds, 3)[-1]
     change(votes, members, rounds)
     assert not block_counts(votes, members, np.zeros_like(votes), rounds, 3)[-1]
+
+
+# --- Tally: counts outside the histograms are refused, not moved or dropped -----------
+
+from malivote.tally import Tally  # noqa: E402
+
+
+def _add(tally, **changes):
+    block = dict(
+        party_seats=np.array([[2, 1]]), round1_constituencies=np.array([1]), round1_seats=np.array([1]),
+        women=np.array([0]), metrics={}, majority=2,
+    )
+    block.update(changes)
+    tally.add(**block)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        # 4 seats of a 3-seat house were counted as party B's 0 seats.
+        ({"party_seats": np.array([[4, 0]])}, r"^party_seats: expected counts from 0 to 3, found 4 at index \(0, 0\)"),
+        ({"party_seats": np.array([[-1, 4]])}, r"^party_seats: expected counts from 0 to 3, found -1 at index \(0, 0\)"),
+        ({"party_seats": np.array([[1, 1, 1]])}, r"^party_seats: expected integer counts of shape \(1, 2\)"),
+        ({"party_seats": np.array([[1.0, 2.0]])}, r"^party_seats: expected integer counts of shape \(1, 2\), found float64"),
+        # Dropped from the histograms before.
+        ({"round1_constituencies": np.array([5])}, r"^round1_constituencies: expected counts from 0 to 2, found 5"),
+        ({"women": np.array([9])}, r"^women: expected counts from 0 to 3, found 9"),
+        ({"women": np.array([0, 1])}, r"^women: expected integer counts of shape \(1,\)"),
+    ],
+)
+def test_tally_add_refuses_counts_outside_its_histograms(changes, message):
+    tally = Tally.empty(("A", "B"), house=3, n_constituencies=2)
+    with pytest.raises(ValueError, match=message):
+        _add(tally, **changes)
+
+
+def test_tally_add_refuses_bloc_seats_past_the_house():
+    tally = Tally.empty(("A", "B"), house=3, n_constituencies=2, blocs=("AB",))
+    with pytest.raises(ValueError, match=r"^bloc_seats: expected counts from 0 to 3, found 5"):
+        _add(tally, bloc_seats=np.array([[5]]))
+    _add(tally, bloc_seats=np.array([[3]]))
+    assert tally.bloc_hist.tolist() == [[0, 0, 0, 1]]
+
+
+@pytest.mark.parametrize("q", [1.5, -0.1, float("nan"), "0.5", True])
+def test_tally_quantile_refuses_q_outside_0_1(q):
+    """1.5 gave the index past the last bin; NaN failed in Fraction."""
+    with pytest.raises(ValueError, match=r"^q: expected a probability in \[0, 1\], found"):
+        Tally.quantile(np.array([0, 2, 1]), q)
+
+
+def test_tally_quantile_of_no_draws_is_refused():
+    with pytest.raises(ValueError, match=r"^hist: expected a histogram of at least one draw, found none"):
+        Tally.quantile(np.zeros(4, dtype=np.int64), 0.5)
+    assert [Tally.quantile(np.array([0, 2, 1]), q) for q in (0, 0.5, 1)] == [1, 1, 2]

@@ -58,6 +58,21 @@ METRIC_GRID = {
 }
 
 
+def _counts(values, name: str, top: int, shape: tuple) -> np.ndarray:
+    """``values`` as int64 counts of ``shape`` from 0 to ``top``, or :class:`ValueError`.
+
+    A histogram of ``top + 1`` bins would drop a larger count, and a party's count
+    would land in the next party's row of a flattened table.
+    """
+    array = np.asarray(values)
+    if array.dtype.kind not in "iu" or array.shape != shape:
+        raise ValueError(f"{name}: expected integer counts of shape {shape}, found {array.dtype} of shape {array.shape}")
+    if array.size and (array.min() < 0 or array.max() > top):
+        index = tuple(int(i) for i in np.unravel_index(int(np.argmax((array < 0) | (array > top))), shape))
+        raise ValueError(f"{name}: expected counts from 0 to {top}, found {array[index]} at index {index}")
+    return array.astype(np.int64, copy=False)
+
+
 def _grid(name: str, n_parties: int, n_constituencies: int, house: int) -> tuple[float, float, int]:
     """``(low, step, bins)`` of metric ``name``'s histogram."""
     step, (low, high) = METRIC_GRID[name]
@@ -141,16 +156,18 @@ class Tally:
         bloc_seats : ndarray, shape (D, B), optional
             Seats of each bloc (``blocs``) in each draw.
         """
-        draws, n_parties = party_seats.shape
-        width = self.party_hist.shape[1]
+        n_parties, width = self.party_hist.shape
+        party_seats = np.asarray(party_seats)
+        draws = party_seats.shape[0] if party_seats.ndim else 0
+        party_seats = _counts(party_seats, "party_seats", width - 1, (draws, n_parties))
         codes = party_seats + width * np.arange(n_parties)
         self.party_hist += np.bincount(codes.ravel(), minlength=n_parties * width).reshape(n_parties, width)
-        for hist, values in (
-            (self.round1_constituencies_hist, round1_constituencies),
-            (self.round1_seats_hist, round1_seats),
-            (self.women_hist, women),
+        for name, hist, values in (
+            ("round1_constituencies", self.round1_constituencies_hist, round1_constituencies),
+            ("round1_seats", self.round1_seats_hist, round1_seats),
+            ("women", self.women_hist, women),
         ):
-            hist += np.bincount(np.asarray(values, dtype=np.int64), minlength=hist.size)[: hist.size]
+            hist += np.bincount(_counts(values, name, hist.size - 1, (draws,)), minlength=hist.size)
         gridded = [(name, values) for name, values in metrics.items() if name in self.metric_hist]
         row_sums = self._add_metric_hists(gridded, draws) if gridded else {}
         for name, values in metrics.items():
@@ -162,7 +179,8 @@ class Tally:
             self.lots[stage] = self.lots.get(stage, 0) + int(np.sum(counts))
         if bloc_seats is not None and len(self.blocs):
             width = self.bloc_hist.shape[1]
-            codes = np.asarray(bloc_seats, dtype=np.int64) + width * np.arange(len(self.blocs))
+            bloc_seats = _counts(bloc_seats, "bloc_seats", width - 1, (draws, len(self.blocs)))
+            codes = bloc_seats + width * np.arange(len(self.blocs))
             self.bloc_hist += np.bincount(codes.ravel(), minlength=len(self.blocs) * width).reshape(len(self.blocs), width)
 
     def _add_metric_hists(self, gridded: list, draws: int) -> dict:
@@ -228,8 +246,16 @@ class Tally:
 
     @staticmethod
     def quantile(hist: np.ndarray, q: float) -> int:
-        """The ``q`` quantile of the counts in ``hist`` (see the module docstring)."""
+        """The ``q`` quantile of the counts in ``hist`` (see the module docstring).
+
+        Raises :class:`ValueError` for ``q`` outside [0, 1] or a histogram of no
+        draws (whose quantile was the index past its last bin).
+        """
+        if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)) or not 0 <= q <= 1:
+            raise ValueError(f"q: expected a probability in [0, 1], found {q!r}")
         total = int(hist.sum())
+        if total <= 0:
+            raise ValueError("hist: expected a histogram of at least one draw, found none")
         needed = max(1, ceil(Fraction(repr(float(q))) * total))
         return int(np.searchsorted(np.cumsum(hist), needed))
 
