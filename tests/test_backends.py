@@ -989,3 +989,62 @@ def test_transfer_runoff_errors_match():
     assert_same_error(transfer_runoff, [[10**15, 5, 10**15]], [[0, 1]], [[1, 2, 4]], short)
     assert_same_error(transfer_runoff, [[10, 5, 1]], [[0, 1]], [[1, 2, 0]], [[1, 0, 0]] * 3)
     assert_same_error(transfer_runoff, [[10, 5, 1]], [[0, 3]], [[1, 2, 4]], [[1, 0, 0]] * 3)
+
+
+@pytest.fixture(params=["numpy"] + (["numba"] if HAS_NUMBA else []))
+def backend_name(request):
+    with use_backend(request.param):
+        yield request.param
+
+
+SECOND = np.array([[[0, 600, 400], [5, 0, 0]]])
+FINALISTS = np.array([[[2, 1], [0, -1]]])
+
+
+@pytest.mark.parametrize(
+    "finalists, shown",
+    [
+        # The compiled kernel read slot 5 past the end of a 3-slot row and returned a
+        # winner; NumPy raised an IndexError.
+        ([[[5, 1], [0, -1]]], r"\[5, 1\] at index \(0, 0\)"),
+        ([[[-2, 1], [0, -1]]], r"\[-2, 1\] at index \(0, 0\)"),  # read as slot 0
+        ([[[1, 1], [0, -1]]], r"\[1, 1\] at index \(0, 0\)"),  # a "tie" with itself, by lot
+        ([[[2, 1], [0, -2]]], r"\[0, -2\] at index \(0, 1\)"),
+    ],
+)
+def test_decide_runoff_refuses_bad_finalists_on_both_backends(finalists, shown):
+    from malivote.ruleset import decide_runoff
+
+    for name in ("numpy", "numba"):
+        with use_backend(name), pytest.raises(ValueError, match=rf"^finalists: expected two distinct slots in \[0, 3\), or a slot and -1 where round 1 decided, found {shown}"):
+            decide_runoff(SECOND, np.array(finalists))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        # A misspelt rule was a lot.
+        (lambda f: f(np.array([[[0, 5, 5]]]), np.array([[[1, 2]]]), ties="LOT", rng=0), r"^ties: expected one of 'lot', 'votes', 'raise', found 'LOT'"),
+        # AttributeError: 'NoneType' object has no attribute 'ndim'.
+        (lambda f: f(np.array([[[0, 5, 5]]]), np.array([[[1, 2]]]), ties="votes", rng=0), r"^first: the round-1 votes are needed with ties='votes', found None"),
+        (lambda f: f(np.array([[[0, 5, 5]]]), np.array([[[1, 2]]]), ties="votes", first=[[1, 2, 3]]), r"^first: expected the shape of second, \(1, 1, 3\), found \(1, 3\)"),
+        # -600 was read as a count (slot 2 won).
+        (lambda f: f(np.array([[[0, -600, 400]]]), np.array([[[2, 1]]])), r"^second: vote counts must be non-negative, found -600"),
+        (lambda f: f(np.array([[[0, 600.5, 400]]]), np.array([[[2, 1]]])), r"^second: vote counts must be whole numbers, found 600.5"),
+        (lambda f: f(SECOND, FINALISTS.astype(float)), r"^finalists: expected integer slot indices of shape \(1, 2, 2\), found float64"),
+        (lambda f: f(SECOND, FINALISTS[:, :1]), r"^finalists: expected integer slot indices of shape \(1, 2, 2\), found int64 of shape \(1, 1, 2\)"),
+    ],
+)
+def test_decide_runoff_names_bad_arguments(call, message, backend_name):
+    from malivote.ruleset import decide_runoff
+
+    with pytest.raises(ValueError, match=message):
+        call(decide_runoff)
+
+
+def test_decide_runoff_takes_lists(backend_name):
+    """A nested list failed with "list indices must be integers or slices, not tuple"."""
+    from malivote.ruleset import decide_runoff
+
+    winner, lots = decide_runoff(SECOND.tolist(), FINALISTS.tolist())
+    assert winner.tolist() == [[1, 0]] and lots.tolist() == [[0, 0]]

@@ -51,8 +51,8 @@ from malivote import rules
 from malivote.election import Ensemble, credit_elected_lists, credit_seats
 from malivote.results import Decision
 from malivote.rules._backend import backend
-from malivote.rules._validation import MAX_LISTS, MAX_SEATS
-from malivote.rules.ties import choose_by_lot
+from malivote.rules._validation import MAX_LISTS, MAX_SEATS, as_votes, first_bad_index
+from malivote.rules.ties import check_ties, choose_by_lot
 from malivote.seeds import normalise_rng
 
 
@@ -210,8 +210,10 @@ def decide_runoff(second, finalists, *, ties: str = "lot", first=None, rng=None)
     Raises
     ------
     ValueError
-        If both finalists of a runoff have zero round-2 votes, or a tie meets
-        ``ties="raise"``.
+        On bad votes (negative, fractional); finalists that are not two distinct
+        slots of ``second`` (or a slot and -1); an unknown ``ties``; ``ties="votes"``
+        without ``first`` of the shape of ``second``; if both finalists of a runoff
+        have zero round-2 votes; or if a tie meets ``ties="raise"``.
 
     Examples
     --------
@@ -221,6 +223,8 @@ def decide_runoff(second, finalists, *, ties: str = "lot", first=None, rng=None)
     >>> decide_runoff(second, finalists)[0].tolist()
     [[1, 0]]
     """
+    ties = check_ties(ties)
+    second, finalists, first = _runoff_arguments(second, finalists, first, ties)
     rng = normalise_rng(rng)
     if (
         backend() == "numba" and isinstance(second, np.ndarray) and isinstance(finalists, np.ndarray)
@@ -263,6 +267,38 @@ def decide_runoff(second, finalists, *, ties: str = "lot", first=None, rng=None)
         leader_wins[tuple(rows.T)] = chosen[:, 0]
     winner = np.where(runoff & ~leader_wins, finalists[..., 1], finalists[..., 0])
     return winner.astype(np.int64), tied.astype(np.int64)
+
+
+def _runoff_arguments(second, finalists, first, ties: str):
+    """:func:`decide_runoff`'s arguments, checked: ``(second, finalists, first)``.
+
+    An out-of-range finalist was read past the end of a row by the compiled kernel
+    (a result, where NumPy raised an IndexError), and a finalist of -2 as slot 0.
+    """
+    second = as_votes(second, "second", min_ndim=1)
+    finalists = np.asarray(finalists)
+    expected = second.shape[:-1] + (2,)
+    if finalists.dtype.kind not in "iu" or finalists.shape != expected:
+        raise ValueError(
+            f"finalists: expected integer slot indices of shape {expected}, found "
+            f"{finalists.dtype} of shape {finalists.shape}"
+        )
+    n_lists = second.shape[-1]
+    leader, other = finalists[..., 0], finalists[..., 1]
+    bad = (leader < 0) | (leader >= n_lists) | (other < -1) | (other >= n_lists) | (leader == other)
+    if bad.any():
+        index = first_bad_index(bad)
+        raise ValueError(
+            f"finalists: expected two distinct slots in [0, {n_lists}), or a slot and -1 "
+            f"where round 1 decided, found {finalists[index].tolist()} at index {index}"
+        )
+    if ties == "votes":
+        if first is None:
+            raise ValueError("first: the round-1 votes are needed with ties='votes', found None")
+        first = as_votes(first, "first", min_ndim=1)
+        if first.shape != second.shape:
+            raise ValueError(f"first: expected the shape of second, {second.shape}, found {first.shape}")
+    return second, finalists, first
 
 
 def _runoff_place_lots(first: np.ndarray, outcome) -> np.ndarray:
