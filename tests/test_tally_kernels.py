@@ -165,3 +165,46 @@ def test_tally_quantile_of_no_draws_is_refused():
     with pytest.raises(ValueError, match=r"^hist: expected a histogram of at least one draw, found none"):
         Tally.quantile(np.zeros(4, dtype=np.int64), 0.5)
     assert [Tally.quantile(np.array([0, 2, 1]), q) for q in (0, 0.5, 1)] == [1, 1, 2]
+
+
+# --- credit_seats / credit_elected: seats no roster can fill, parties past n_parties ---
+
+from malivote.election import credit_elected, credit_seats  # noqa: E402
+from malivote.rules._backend import use_backend  # noqa: E402
+
+CREDIT_SEATS = np.array([[[2, 0], [0, 1]]])
+CREDIT_ROSTER = np.array([[[[0, 1], [2, 2]], [[1, -1], [2, -1]]]])
+CREDIT_FEMALE = np.array([[[[True, False], [False, False]], [[False, False], [True, False]]]])
+CREDIT_BACKENDS = ["numpy"] + (["numba"] if numba_available() else [])
+
+
+@pytest.mark.parametrize("backend_name", CREDIT_BACKENDS)
+@pytest.mark.parametrize(
+    "seats, roster, n_parties, message",
+    [
+        # 3 seats for a roster of 2 credited 2: the parties held 3 of the 4 seats won.
+        ([[[3, 0], [0, 1]]], CREDIT_ROSTER, 3, r"^seats: the list at index \(0, 0, 0\) wins 3 seats but rosters hold 2 candidates"),
+        # -1 seat elected no one, silently.
+        ([[[-1, 0], [0, 1]]], CREDIT_ROSTER, 3, r"^seats: expected non-negative seat counts, found -1 at index \(0, 0, 0\)"),
+        (np.array([[[2.5, 0], [0, 1]]]), CREDIT_ROSTER, 3, r"^seats: expected integer seat counts, found dtype float64"),
+        # NumPy's "cannot reshape array of size 6 into shape (1,4)".
+        (CREDIT_SEATS, np.array([[[[0, 5], [2, 2]], [[1, -1], [2, -1]]]]), 3, r"^roster_party: an elected candidate's party 5 is not below n_parties = 3"),
+        (CREDIT_SEATS, CREDIT_ROSTER, 3.0, r"^n_parties: expected a non-negative integer, found 3.0"),
+    ],
+)
+def test_credit_seats_refuses_what_it_cannot_credit(seats, roster, n_parties, message, backend_name):
+    with use_backend(backend_name), pytest.raises(ValueError, match=message):
+        credit_seats(np.asarray(seats), roster, CREDIT_FEMALE, n_parties)
+
+
+@pytest.mark.parametrize("backend_name", CREDIT_BACKENDS)
+def test_credit_elected_refuses_a_party_past_n_parties(backend_name):
+    """Party 3 of 3 fell in the count's spare bin: the seat was dropped."""
+    elected = np.array([[[[True, False]], [[True, False]]]])
+    roster = np.array([[[[0, 1]], [[3, 1]]]])
+    female = np.zeros(elected.shape, dtype=bool)
+    with use_backend(backend_name), pytest.raises(ValueError, match=r"^roster_party: an elected candidate's party 3 is not below n_parties = 3"):
+        credit_elected(elected, roster, female, 3)
+    with use_backend(backend_name):
+        party_seats, _ = credit_elected(elected, np.array([[[[0, 1]], [[2, 1]]]]), female, 3)
+    assert party_seats.tolist() == [[1, 0, 1]]

@@ -198,8 +198,7 @@ def credit_rows(seats, roster_party, roster_female, n_parties):
 
     Returns ``(party_seats, women, status)``; ``status`` is 0, or 1 when a list wins
     more seats than it has candidates or a roster names a party outside
-    ``[0, n_parties]``: the caller then counts with NumPy, which raises or counts as
-    it always has.
+    ``[0, n_parties)``: the caller then counts with NumPy, which raises.
     """
     draws, constituencies, slots = seats.shape
     size = roster_party.shape[3]
@@ -214,10 +213,9 @@ def credit_rows(seats, roster_party, roster_female, n_parties):
                 top = min(won, size)
                 for m in range(top):
                     party = roster_party[d, c, k, m]
-                    if party < 0 or party > n_parties:
+                    if party < 0 or party >= n_parties:
                         return party_seats, women, 1
-                    if party < n_parties:  # n_parties: the spare bin of the NumPy count
-                        party_seats[d, party] += 1
+                    party_seats[d, party] += 1
                     if roster_female[d, c, k, m]:
                         women[d] += 1
     return party_seats, women, 0
@@ -230,8 +228,8 @@ def credit_elected_rows(elected, roster_party, roster_female, n_parties, seats):
     the positions elected per list, or an empty array where not known.
 
     Returns ``(party_seats, women, status)``; ``status`` is 0, or 1 when an elected
-    position names a party outside ``[0, n_parties]`` (past a roster's end, say): the
-    caller then counts with NumPy, which raises or counts as it always has.
+    position names a party outside ``[0, n_parties)`` (past a roster's end, say): the
+    caller then counts with NumPy, which raises.
     """
     draws = elected.shape[0]
     size = elected.shape[3]
@@ -239,7 +237,7 @@ def credit_elected_rows(elected, roster_party, roster_female, n_parties, seats):
     flat = elected.reshape(draws, rows, size)
     party = roster_party.reshape(draws, rows, size)
     female = roster_female.reshape(draws, rows, size)
-    party_seats = np.zeros((draws, n_parties + 1), dtype=np.int64)
+    party_seats = np.zeros((draws, n_parties), dtype=np.int64)
     women = np.zeros(draws, dtype=np.int64)
     known = seats.size > 0
     list_seats = seats.reshape(draws if known else 0, rows)
@@ -259,10 +257,9 @@ def credit_elected_rows(elected, roster_party, roster_female, n_parties, seats):
             for m in range(size):
                 if flat[d, r, m]:
                     p = party[d, r, m]
-                    if p < 0 or p > n_parties:
-                        return party_seats[:, :n_parties], women, 1
-                    # n_parties: the spare bin of the NumPy count.
+                    if p < 0 or p >= n_parties:
+                        return party_seats, women, 1
                     party_seats[d, p] += 1
                     count += female[d, r, m]
         women[d] = count
-    return party_seats[:, :n_parties], women, 0
+    return party_seats, women, 0

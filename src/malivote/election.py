@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from malivote.layouts import Layout
+from malivote.rules._validation import first_bad_index
 
 __all__ = ["Ensemble", "credit_seats", "credit_elected", "list_labels", "TURNOUT_FIELDS"]
 
@@ -168,6 +169,7 @@ def credit_seats(seats: np.ndarray, roster_party: np.ndarray, roster_female: np.
     seats = np.asarray(seats)
     roster_party = np.asarray(roster_party)
     roster_female = np.asarray(roster_female)
+    _check_seat_counts(seats, roster_party, n_parties)
     if seats.ndim == 0 or roster_party.shape[:-1] != seats.shape or roster_female.shape != roster_party.shape:
         return _credit_seats_dense(seats, roster_party, roster_female, n_parties)
     if seats.ndim == 3 and seats.dtype == np.int64:
@@ -192,12 +194,45 @@ def credit_seats(seats: np.ndarray, roster_party: np.ndarray, roster_female: np.
     )
 
 
+def _check_seat_counts(seats: np.ndarray, roster_party: np.ndarray, n_parties) -> None:
+    """Raise :class:`ValueError` on seats that no roster can fill, or a bad ``n_parties``.
+
+    A negative count elected no one, and a count past the rosters' length elected
+    only the candidates there were: seats went missing from the parties' totals.
+    """
+    if isinstance(n_parties, bool) or not isinstance(n_parties, (int, np.integer)) or n_parties < 0:
+        raise ValueError(f"n_parties: expected a non-negative integer, found {n_parties!r}")
+    if seats.dtype.kind not in "iu":
+        raise ValueError(f"seats: expected integer seat counts, found dtype {seats.dtype}")
+    if not seats.size:
+        return
+    if seats.min() < 0:
+        index = first_bad_index(seats < 0)
+        raise ValueError(f"seats: expected non-negative seat counts, found {seats[index]} at index {index}")
+    positions = roster_party.shape[-1] if roster_party.ndim else 0
+    if seats.max() > positions:
+        index = first_bad_index(seats > positions)
+        raise ValueError(
+            f"seats: the list at index {index} wins {seats[index]} seats but rosters hold {positions} candidates"
+        )
+
+
+def _check_parties(party: np.ndarray, n_parties: int) -> None:
+    """Raise unless every elected candidate's party is below ``n_parties``: a larger one
+    fell in the spare bin of the count (dropped) or in the next draw's bins."""
+    if party.size and party.max() >= n_parties:
+        raise ValueError(
+            f"roster_party: an elected candidate's party {int(party.max())} is not below n_parties = {n_parties}"
+        )
+
+
 def _count_elected(draw, party, female, draws: int, n_parties: int):
     """Party seats and women per draw from the elected candidates' draw, party and sex.
 
     One bincount over (draw, party) pairs, ``n_parties + 1`` bins per draw as in
     :func:`_credit_elected_dense` (its spare bin would hold the candidates not elected).
     """
+    _check_parties(party, n_parties)
     codes = party.astype(np.int64) + (n_parties + 1) * draw.astype(np.int64)
     counts = np.bincount(codes, minlength=draws * (n_parties + 1))
     party_seats = counts.reshape(draws, n_parties + 1)[:, :n_parties]
@@ -290,6 +325,7 @@ def _credit_elected_dense(elected, roster_party, roster_female, n_parties: int):
     """:func:`credit_elected` over every roster position (any broadcastable shapes)."""
     if (elected & (roster_party < 0)).any():
         raise ValueError("elected: a position past the end of its roster is marked elected")
+    _check_parties(np.where(elected, roster_party, -1), n_parties)
     draws = elected.shape[0]
     flat_party = np.where(elected, roster_party, n_parties).reshape(draws, -1).astype(np.int64)
     # One bincount over (draw, party) pairs; the spare index n_parties collects the
