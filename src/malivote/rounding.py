@@ -133,7 +133,7 @@ def round_to_total(real, total) -> np.ndarray:
     real : array_like of float, shape (..., K)
         Finite, non-negative targets.
     total : array_like of int, shape (...)
-        Non-negative whole numbers (floats only when whole).
+        Whole numbers (floats only when whole); a negative total is never reached.
 
     Returns
     -------
@@ -143,8 +143,8 @@ def round_to_total(real, total) -> np.ndarray:
     ------
     ValueError
         If ``real`` has a value that is not finite or is negative, ``total`` is not
-        a non-negative whole number, or the rows cannot reach their totals (they sum
-        to far less or more than ``total``, or past 2**63 - 1).
+        a whole number, or the rows cannot reach their totals (they sum to far less
+        or more than ``total``, or past 2**63 - 1).
 
     Examples
     --------
@@ -188,8 +188,8 @@ def round_shares(total, weights) -> np.ndarray:
     Raises
     ------
     ValueError
-        If a weight is negative or not finite, or ``total`` is not a non-negative
-        whole number.
+        If a weight is negative or not finite, ``total`` is not a whole number, or
+        a row with weights cannot reach its total (a negative one).
 
     Examples
     --------

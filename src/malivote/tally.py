@@ -41,6 +41,8 @@ from math import ceil
 
 import numpy as np
 
+from malivote.rules._validation import first_bad_index
+
 __all__ = ["METRIC_GRID", "Tally"]
 
 #: Per metric, the step of its histogram and its range ``(low, high)``; a range
@@ -68,7 +70,7 @@ def _counts(values, name: str, top: int, shape: tuple) -> np.ndarray:
     if array.dtype.kind not in "iu" or array.shape != shape:
         raise ValueError(f"{name}: expected integer counts of shape {shape}, found {array.dtype} of shape {array.shape}")
     if array.size and (array.min() < 0 or array.max() > top):
-        index = tuple(int(i) for i in np.unravel_index(int(np.argmax((array < 0) | (array > top))), shape))
+        index = first_bad_index((array < 0) | (array > top))
         raise ValueError(f"{name}: expected counts from 0 to {top}, found {array[index]} at index {index}")
     return array.astype(np.int64, copy=False)
 
