@@ -123,6 +123,58 @@ def test_national_only_has_no_women_interval():
     assert ("Women elected", "n/a", "") in report.metric_rows(summary)
 
 
+def constant_tally(seats, draws=4):
+    """A tally in which the parties win ``seats`` (a row per draw, or one row for all)."""
+    seats = np.asarray(seats)
+    seats = np.broadcast_to(seats, (draws, seats.shape[-1])) if seats.ndim == 1 else seats
+    parties = tuple("ABCD"[: seats.shape[1]])
+    tally = Tally.empty(parties, house=int(seats[0].sum()), n_constituencies=2)
+    zeros = np.zeros(len(seats), int)
+    tally.add(party_seats=seats, round1_constituencies=zeros, round1_seats=zeros, women=zeros,
+              metrics={}, majority=int(seats[0].sum()) // 2 + 1)
+    return tally
+
+
+def test_fixed_by_the_facts_only_where_the_facts_fix_every_seat():
+    modelled = dict(HEADER, modelled=("district votes: reconstructed",))
+    # A counterfactual on a replay's votes: C never wins a seat (a threshold, say), and
+    # D always wins its official 1; but A and B vary, so no seat is fixed by facts.
+    varying = constant_tally([[5, 3, 0, 1], [4, 4, 0, 1], [6, 2, 0, 1]])
+    summary = summarise_tally(varying, official={"A": 5, "B": 2, "C": 2, "D": 1}, **modelled)
+    text = report.format_table(summary)
+    assert not report.seats_fixed_by_facts(summary)
+    assert report.FIXED not in text and "Fixed by the facts" not in text
+    assert re.search(r"^C\s+2\s+0\s+\[0, 0\]\s+0\.00$", text, flags=re.M)
+    assert re.search(r"^D\s+1\s+1\s+\[1, 1\]\s+1\.00$", text, flags=re.M)
+    # Constant, but not the official table: the rule's outcome, not the facts.
+    other = summarise_tally(constant_tally([6, 3]), official={"A": 5, "B": 4}, **modelled)
+    assert not report.seats_fixed_by_facts(other) and report.FIXED not in report.format_table(other)
+    # A replay: every party at its official seats in every draw (or, without an
+    # official table, as a provisional replay, the same in every draw).
+    for official in ({"A": 5, "B": 4}, None):
+        replay = summarise_tally(constant_tally([5, 4]), official=official, **modelled)
+        text = report.format_table(replay)
+        assert report.seats_fixed_by_facts(replay) and text.count(report.FIXED) == 2
+        assert "Fixed by the facts: the official seats" in text
+    # Without a reconstruction (lists of one's own), constant seats are not facts.
+    plain = summarise_tally(constant_tally([5, 4]), official=None, **HEADER)
+    assert not report.seats_fixed_by_facts(plain) and report.FIXED not in report.format_table(plain)
+
+
+def test_notebook_table_says_fixed_only_where_the_facts_fix_every_seat():
+    from types import SimpleNamespace
+
+    from malivote.results import Simulation
+
+    modelled = dict(HEADER, modelled=("district votes: reconstructed",))
+    varying = summarise_tally(constant_tally([[5, 3, 0], [4, 4, 0]], draws=2), official={"A": 5, "B": 2, "C": 2},
+                              **modelled)
+    fixed = summarise_tally(constant_tally([5, 4]), official={"A": 5, "B": 4}, **modelled)
+    for summary, count in ((varying, 0), (fixed, 2)):
+        fake = SimpleNamespace(summary=lambda summary=summary: summary)
+        assert Simulation._repr_html_(fake).count(report.FIXED) == count
+
+
 @pytest.fixture(scope="module")
 def replays():
     from malivote.scenario import load_scenario

@@ -35,6 +35,7 @@ __all__ = [
     "layout_note",
     "metric_label",
     "metric_rows",
+    "seats_fixed_by_facts",
 ]
 
 PARTY_COLUMNS = ("party", "official", "mean", "median", "min", "max", "p05", "p95", "fixed")
@@ -116,15 +117,38 @@ def layout_note(summaries) -> str | None:
             "layout's own district votes, so they differ between layouts even where the seats agree")
 
 
+def seats_fixed_by_facts(summary: Summary) -> bool:
+    """True when the facts fix every party's seats: a replay in which each party won
+    the same seats in every draw, its official seats where the summary has them.
+
+    A counterfactual run on a replay's reconstruction can leave some parties with the
+    same seats in every draw (no seat at all under a threshold, say): that is the
+    rule's outcome, not a fact, so only a run whose whole table is constant counts.
+
+    Examples
+    --------
+    >>> from malivote.scenario import load_scenario
+    >>> from malivote.simulate import simulate
+    >>> run = lambda name: summarise(simulate(load_scenario(name), draws=3, seed=1, keep=False))
+    >>> seats_fixed_by_facts(run("mali_2020")), seats_fixed_by_facts(run("national_pr_5pct"))
+    (True, False)
+    """
+    return bool(summary.modelled) and bool(summary.parties) and all(
+        row.fixed and (row.official is None or row.median == row.official) for row in summary.parties
+    )
+
+
 def format_table(summary: Summary) -> str:
     """A plain-text table: official against simulated seats per party.
 
-    In a replay, a party whose seats are the same in every draw shows "fixed by the
-    facts": the official table is imposed on every draw, so an interval would only
-    repeat it.
+    Where the facts fix the seats (:func:`seats_fixed_by_facts`), each party shows
+    "fixed by the facts": the table the facts impose is the same in every draw, so an
+    interval would only repeat it. Elsewhere a party with the same seats in every
+    draw shows its interval, ``[0, 0]`` say.
     """
     has_official = summary.has_official
     replay = bool(summary.modelled)
+    facts = seats_fixed_by_facts(summary)
     header = f"{summary.scenario}: {summary.draws} draws, seed {summary.seed}, rule {summary.rule}, layout {summary.layout}"
     lines = [header, ""]
     columns = ["Party"] + (["Official"] if has_official else []) + ["Median", "90% interval", "Mean"]
@@ -135,7 +159,7 @@ def format_table(summary: Summary) -> str:
         if has_official:
             cells.append(f"{row.official:>14}")
             total_official += row.official
-        if replay and row.fixed:
+        if facts:
             cells.append(f"{row.median:>14}     {FIXED}")
         else:
             interval = f"[{row.p05}, {row.p95}]"
@@ -169,15 +193,12 @@ def format_table(summary: Summary) -> str:
     lots = {stage: count for stage, count in summary.lots.items() if count}
     if lots:
         lines.append("Ties broken by lot: " + ", ".join(f"{count} ({stage})" for stage, count in lots.items()))
+    if facts:
+        lines.append(
+            "Fixed by the facts: the official seats of every party above are imposed on every "
+            "draw; what varies from draw to draw is modelled"
+        )
     if replay:
-        fixed = [row.party for row in summary.parties if row.fixed]
-        if fixed:
-            lines.append(
-                "Fixed by the facts: the official seats of every party above are imposed on every "
-                "draw; what varies from draw to draw is modelled"
-                if len(fixed) == len(summary.parties)
-                else f"Fixed by the facts: {', '.join(fixed)}"
-            )
         for item in summary.modelled:
             lines.append(f"Modelled: {item}")
     for note in summary.notes:
