@@ -210,6 +210,28 @@ def test_comparison_notes_differing_layouts(replays):
     assert len(gallagher) == 2 and all(float(r["p05"]) <= float(r["median"]) <= float(r["p95"]) for r in gallagher)
 
 
+def test_comparison_says_which_scenarios_are_modelled(replays):
+    from malivote.scenario import parse_scenario
+    from malivote.simulate import simulate
+
+    lists = parse_scenario('[election]\nlayout = "mali-55"\n' + "".join(
+        f'[[lists]]\nconstituency = "{name}"\nparties = ["RPM"]\nvotes = [300]\n'
+        f'[[lists]]\nconstituency = "{name}"\nparties = ["URD"]\nvotes = [200]\n'
+        for name in __import__("malivote.layouts", fromlist=["x"]).get_layout("mali-55").names), source="lists.toml")
+    own = report.summarise(simulate(lists, draws=2, seed=3, keep=False))
+    comparison = report.compare_summaries([replays[0], own])
+    text = report.format_comparison(comparison)
+    modelled = [line for line in text.splitlines() if line.startswith("Modelled")]
+    assert modelled and all(line.startswith("Modelled ([1]): ") for line in modelled)
+    assert any("reconstructed" in line for line in modelled)
+    data = json.loads(report.format_comparison(comparison, "json"))
+    assert data["scenarios"][0]["modelled"] == list(replays[0].modelled) and data["scenarios"][1]["modelled"] == []
+    rows = list(csv.DictReader(io.StringIO(report.format_comparison(comparison, "csv"))))
+    notes = [row for row in rows if row["row"] == "note"]
+    assert notes and {row["scenario"] for row in notes} == {replays[0].source}
+    assert all(row["mean"].startswith("Modelled: ") for row in notes)
+
+
 def test_csv_metric_rows_have_intervals(replays):
     rows = list(csv.DictReader(io.StringIO(report.format_csv(replays[0]))))
     row = next(r for r in rows if r["party"] == "metric:enp_votes")

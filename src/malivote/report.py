@@ -237,6 +237,7 @@ class Comparison:
                 "metrics": dict(summary.metrics),
                 "metric_intervals": {name: {"median": i.median, "p05": i.p05, "p95": i.p95}
                                      for name, i in summary.metric_intervals.items()},
+                "modelled": list(summary.modelled),
             })
         note = layout_note(self.summaries)
         return {"parties": list(self.parties), "scenarios": scenarios, "notes": [note] if note else []}
@@ -253,7 +254,12 @@ def compare_summaries(summaries) -> Comparison:
 
 
 def format_comparison(comparison: Comparison, output: str = "table") -> str:
-    """A comparison as a text table, JSON or CSV."""
+    """A comparison as a text table, JSON or CSV.
+
+    Each format says which scenarios' figures are modelled (a replay's reconstructed
+    district votes): ``Modelled ([1], ...):`` lines under the table, a
+    ``modelled`` list per scenario in JSON, ``note`` rows in CSV (as
+    :func:`format_csv`)."""
     data = comparison.to_dict()
     if output == "json":
         return json.dumps(data, indent=2, ensure_ascii=False)
@@ -269,6 +275,8 @@ def format_comparison(comparison: Comparison, output: str = "table") -> str:
                 cell = scenario["metric_intervals"].get(name, {})
                 writer.writerow([scenario["source"], f"metric:{name}", cell.get("median", ""), cell.get("p05", ""),
                                  cell.get("p95", ""), value])
+            for item in scenario["modelled"]:  # as format_csv: the text in ``mean``
+                writer.writerow([scenario["source"], "note", "", "", "", f"Modelled: {item}"])
         return buffer.getvalue()
     width = 22
     lines = ["Columns: " + "; ".join(f"[{i + 1}] {s['scenario']}" for i, s in enumerate(scenarios)), ""]
@@ -292,6 +300,12 @@ def format_comparison(comparison: Comparison, output: str = "table") -> str:
             cells.append(f"{mean} {interval}".strip().rjust(width))
         lines.append(f"{label:<{label_width}}" + "".join(cells))
     lines.append("Keys in --format json and csv: " + ", ".join(names))
+    modelled: dict[str, list[str]] = {}
+    for i, scenario in enumerate(scenarios):
+        for item in scenario["modelled"]:
+            modelled.setdefault(item, []).append(f"[{i + 1}]")
+    for item, columns in modelled.items():
+        lines.append(f"Modelled ({', '.join(columns)}): {item}")
     for note in data["notes"]:
         lines.append(f"Note: {note}")
     return "\n".join(lines)
