@@ -569,6 +569,12 @@ def test_sweep_uses_party_colours_and_keeps_the_legend_off_the_lines():
     canvas.draw()
     legend = ax.get_legend().get_window_extent(canvas.get_renderer())
     assert legend.x0 >= ax.get_window_extent(canvas.get_renderer()).x1  # beside the axes, not over them
+    # zipped parameters: every value is on the ticks, so every name is on the axis
+    zipped = Sweep.from_scenario(base, {"rule.divisor": ["dhondt", "sainte_lague"], "rule.threshold": [0.0, 0.3]},
+                                 mode="zip").run(draws=2, seed=5).dataset
+    ax = plot.sweep(Figure().add_subplot(), zipped)
+    assert ax.get_xlabel() == "rule.divisor / rule.threshold"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["dhondt\n0.0", "sainte_lague\n0.3"]
 
 
 def test_national_tier_draws_no_district_map(tmp_path):
