@@ -161,6 +161,21 @@ def test_fixed_by_the_facts_only_where_the_facts_fix_every_seat():
     assert not report.seats_fixed_by_facts(plain) and report.FIXED not in report.format_table(plain)
 
 
+def test_tables_stay_aligned_with_a_long_party_id():
+    tally = Tally.empty(("Rassemblement-pour-le-Mali-long", "B"), house=9, n_constituencies=2)
+    zeros = np.zeros(3, int)
+    tally.add(party_seats=np.array([[5, 4], [6, 3], [4, 5]]), round1_constituencies=zeros, round1_seats=zeros,
+              women=zeros, metrics={}, majority=5)
+    summary = summarise_tally(tally, official={"Rassemblement-pour-le-Mali-long": 5, "B": 4}, **HEADER)
+    for text, header in ((report.format_table(summary), "Party"),
+                         (report.format_comparison(report.compare_summaries([summary, summary])), "Party")):
+        lines = text.splitlines()
+        head = next(line for line in lines if line.startswith(header))
+        rows = [line for line in lines if line.startswith(("Rassemblement", "B "))]
+        assert len(rows) == 2
+        assert len({len(head)} | {len(row) for row in rows}) == 1, "\n".join([head, *rows])  # right-aligned columns
+
+
 def test_notebook_table_says_fixed_only_where_the_facts_fix_every_seat():
     from types import SimpleNamespace
 

@@ -138,6 +138,12 @@ def seats_fixed_by_facts(summary: Summary) -> bool:
     )
 
 
+def _name_width(parties) -> int:
+    """The party column's width: 14, or wider for a long party id, so that the columns
+    after it stay aligned."""
+    return max([14] + [len(party) + 2 for party in parties])
+
+
 def format_table(summary: Summary) -> str:
     """A plain-text table: official against simulated seats per party.
 
@@ -152,10 +158,11 @@ def format_table(summary: Summary) -> str:
     header = f"{summary.scenario}: {summary.draws} draws, seed {summary.seed}, rule {summary.rule}, layout {summary.layout}"
     lines = [header, ""]
     columns = ["Party"] + (["Official"] if has_official else []) + ["Median", "90% interval", "Mean"]
-    lines.append(f"{columns[0]:<14}" + "".join(f"{c:>14}" for c in columns[1:]))
+    name_width = _name_width(row.party for row in summary.parties)
+    lines.append(f"{columns[0]:<{name_width}}" + "".join(f"{c:>14}" for c in columns[1:]))
     total_official = total_median = 0
     for row in summary.parties:
-        cells = [f"{row.party:<14}"]
+        cells = [f"{row.party:<{name_width}}"]
         if has_official:
             cells.append(f"{row.official:>14}")
             total_official += row.official
@@ -280,13 +287,14 @@ def format_comparison(comparison: Comparison, output: str = "table") -> str:
         return buffer.getvalue()
     width = 22
     lines = ["Columns: " + "; ".join(f"[{i + 1}] {s['scenario']}" for i, s in enumerate(scenarios)), ""]
-    lines.append(f"{'Party':<14}" + "".join(f"{f'[{i + 1}] median [90%]':>{width}}" for i in range(len(scenarios))))
+    name_width = _name_width(data["parties"])
+    lines.append(f"{'Party':<{name_width}}" + "".join(f"{f'[{i + 1}] median [90%]':>{width}}" for i in range(len(scenarios))))
     for party in data["parties"]:
         cells = []
         for scenario in scenarios:
             cell = scenario["seats"][party]
             cells.append(f"{cell['median']} [{cell['p05']}, {cell['p95']}]".rjust(width))
-        lines.append(f"{party:<14}" + "".join(cells))
+        lines.append(f"{party:<{name_width}}" + "".join(cells))
     lines.append("")
     label_width = 40
     lines.append(f"{'Metric':<{label_width}}" + "".join(f"{f'[{i + 1}] mean [90%]':>{width}}" for i in range(len(scenarios))))
