@@ -17,7 +17,17 @@ import pytest
 
 from malivote.cli import main
 from malivote.election import TURNOUT_FIELDS, list_labels
-from malivote.exports import LOCK_NAME, ExportError, Exporter, ExportLocked, scenario_files, scenario_sha256
+from malivote.exports import (
+    COLUMNS,
+    LOCK_NAME,
+    MANIFEST_NAME,
+    ExportError,
+    Exporter,
+    ExportLocked,
+    manifest,
+    scenario_files,
+    scenario_sha256,
+)
 from malivote.report import export
 from malivote.scenario import load_scenario, shipped_path
 from malivote.simulate import simulate
@@ -105,12 +115,12 @@ def test_streamed_export_is_byte_compatible_with_the_old_export(name, tmp_path):
     assert export(kept, tmp_path / "function") == {**legacy, "seats.csv": 150 * len(kept.parties)}
     with Exporter(tmp_path / "streamed") as writer:
         streamed = simulate(scenario, draws=150, seed=3, keep=False, chunk_size=100, on_block=writer)
-        writer.commit()
+        writer.commit(manifest=manifest(streamed, writer.rows))
     assert streamed.ensemble is None
     old = files_of(tmp_path / "legacy")
     for folder in ("function", "streamed"):
         new = files_of(tmp_path / folder)
-        assert set(new) == set(ALL_FILES)
+        assert set(new) == set(ALL_FILES) | {MANIFEST_NAME}
         for file in LEGACY_FILES:
             assert new[file] == old[file], (folder, file)
     assert files_of(tmp_path / "function") == files_of(tmp_path / "streamed")
@@ -301,8 +311,62 @@ def test_commit_replaces_old_files_and_cleans_up(tmp_path):
     (folder / "votes.csv").write_text("old\n")
     (folder / "mine.txt").write_text("keep me\n")
     export(simulate(load_scenario("mali_2020"), draws=2, seed=1), folder)
-    assert sorted(os.listdir(folder)) == sorted(ALL_FILES + ("mine.txt",))
+    assert sorted(os.listdir(folder)) == sorted(ALL_FILES + ("mine.txt", MANIFEST_NAME))
     assert (folder / "votes.csv").read_text().startswith("draw,constituency,round,list,parties,votes\n")
+
+
+def read_back(folder: Path, fmt: str) -> dict[str, pd.DataFrame]:
+    extension = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}[fmt]
+    read = pd.read_parquet if fmt == "parquet" else lambda path: pd.read_csv(path, dtype={"list": str})
+    return {name: read(folder / f"{name}{extension}") for name in COLUMNS}
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("mali_2020", "csv.gz"), ("counterfactuals/national_pr_5pct", "parquet")])
+def test_the_manifest_says_where_the_files_come_from_and_what_is_modelled(name, fmt, tmp_path):
+    from malivote import __version__
+
+    scenario = load_scenario(name)
+    folders = []
+    for chunk, workers in ((7, 1), (40, 3)):
+        folder = tmp_path / f"{chunk}-{workers}"
+        with Exporter(folder, fmt) as writer:
+            run = simulate(scenario, draws=40, seed=12, keep=False, chunk_size=chunk, workers=workers, on_block=writer)
+            rows = writer.commit(manifest=manifest(run, writer.rows, format=fmt))
+        folders.append(folder)
+    text = (folders[0] / MANIFEST_NAME).read_text(encoding="utf-8")
+    assert text == (folders[1] / MANIFEST_NAME).read_text(encoding="utf-8")  # whatever the chunks or workers
+    data = json.loads(text)
+    assert data["malivote_version"] == __version__ and data["seed"] == 12 and data["draws"] == 40
+    assert data["scenario"] == scenario.name and data["scenario_sha256"] == scenario_sha256(name)
+    assert data["rule"] == scenario.rule.method and data["layout"] == "mali-55" and data["format"] == fmt
+    assert data["modelled"] and "reconstructed" in data["modelled"][0]  # both run on the 2020 reconstruction
+    assert {file: entry["rows"] for file, entry in data["files"].items()} == rows
+    extension = fmt if fmt == "parquet" else "csv.gz"
+    assert data["files"][f"votes.{extension}"]["modelled"] and not data["files"][f"seats.{extension}"]["modelled"]
+    # every column of every file is described, in the files' own order
+    tables = read_back(folders[0], fmt)
+    for table, frame in tables.items():
+        assert list(data["files"][f"{table}.{extension}"]["columns"]) == list(frame.columns)
+    # and the files give the numbers back: 147 seats a draw, votes that add up to the valid votes
+    assert (tables["seats"].groupby("draw").seats.sum() == 147).all()
+    assert tables["seats"].draw.nunique() == 40
+    valid = tables["turnout"].set_index(["draw", "constituency", "round"]).valid
+    votes = tables["votes"].groupby(["draw", "constituency", "round"]).votes.sum()
+    assert (votes.reindex(valid.index) == valid).all()
+
+
+def test_the_manifest_of_an_election_of_ones_own_marks_nothing_modelled(tmp_path):
+    text = '[election]\nlayout = "mali-55"\n' + "".join(
+        f'[[lists]]\nconstituency = "{name}"\nparties = ["RPM"]\nvotes = [300]\n'
+        f'[[lists]]\nconstituency = "{name}"\nparties = ["URD"]\nvotes = [200]\n'
+        for name in __import__("malivote.layouts", fromlist=["x"]).get_layout("mali-55").names)
+    from malivote.scenario import parse_scenario
+
+    run = simulate(parse_scenario(text, source="nowhere/lists.toml"), draws=2, seed=1)
+    export(run, tmp_path)
+    data = json.loads((tmp_path / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert data["modelled"] == [] and not any(entry["modelled"] for entry in data["files"].values())
+    assert data["scenario_sha256"] is None and data["source"] == "nowhere/lists.toml"
 
 
 def test_export_errors(tmp_path):

@@ -147,6 +147,15 @@ def test_seat_distributions_marks_official():
     assert len(ax.patches) == 3 + 3 + 1
 
 
+def test_seat_distributions_legend_names_the_median_dot():
+    draws = np.array([[50, 90], [52, 88], [51, 89]])
+    ax = plot.seat_distributions(new_ax(), draws, ["RPM", "ADEMA"], official={"RPM": 51, "ADEMA": 96})
+    assert legend_texts(ax) == ["median", "official"]
+    dots = [line for line in ax.get_lines() if line.get_gid() == "median"]
+    assert sorted(float(line.get_xdata()[0]) for line in dots) == [51.0, 89.0]
+    assert legend_texts(plot.seat_distributions(new_ax(), draws, ["RPM", "ADEMA"])) == ["median"]
+
+
 def test_seat_distributions_top_and_unsorted():
     draws = np.array([[3, 1, 0], [2, 2, 0]])
     ax = plot.seat_distributions(new_ax(), draws, ["A", "B", "C"], sort=False, official=[3, 1, 0])
@@ -208,7 +217,9 @@ def test_compare_summaries_get_a_title_and_their_metrics(simulation):
     assert title.startswith("Seats per party over 2 draws: median and 90% interval")
     assert "layouts differ ([1] mali-55, [2] mali-125)" in " ".join(title.split())
     legend = legend_texts(ax)
-    assert legend[0].startswith("fifty-five: mali-55, 2 draws\nGallagher ")
+    # numbered as the note numbers the scenarios
+    assert legend[0].startswith("[1] fifty-five: mali-55, 2 draws, seed 0\nGallagher ")
+    assert legend[1].startswith("[2] one-two-five: mali-125, 2 draws, seed 0\n")
     gallagher = summaries["fifty-five"].metrics["gallagher"]
     assert f"Gallagher {gallagher:.1f} points (" in legend[0] and " by votes, " in legend[0]
     share = summaries["fifty-five"].metrics["largest_party_share"]
@@ -226,6 +237,32 @@ def test_compare_summaries_get_a_title_and_their_metrics(simulation):
     assert "layouts differ" not in same.get_title()
     assert plot.compare(new_ax(), summaries, title="mine").get_title() == "mine"
     assert plot.compare(new_ax(), {"a": {"RPM": 3}}).get_title() == ""
+    assert "Modelled" not in title  # lists of one's own: counted votes
+
+
+def whisker_segments(ax) -> dict[str, list]:
+    """The interval lines ``compare`` drew, per scenario."""
+    return {c.get_gid()[len("interval:"):]: c.get_segments() for c in ax.collections
+            if (c.get_gid() or "").startswith("interval:")}
+
+
+def test_compare_draws_no_interval_around_a_fixed_value():
+    results = {"replay": {"RPM": (51, 51, 51), "URD": 19}, "PR": {"RPM": (38, 35, 41), "URD": (17, 17, 17)}}
+    ax = plot.compare(new_ax(), results)
+    drawn = [segment for c in ax.collections for segment in c.get_segments()]
+    assert len(drawn) == 1 and sorted(x for x, _ in drawn[0]) == [35, 41]  # no zero-length whisker
+    caps = [x for line in ax.get_lines() for x in line.get_xdata()]
+    assert sorted(caps) == [35, 41]  # no cap marking a fake interval at 51, 19 or 17
+    segments = whisker_segments(ax)
+    assert "replay" not in segments and len(segments["PR"]) == 1
+    assert len(ax.patches) == 4  # the bars are all drawn
+
+
+def test_compare_of_a_replay_says_its_votes_are_modelled():
+    replay = simulate(load_scenario("mali_2020"), draws=2, seed=4, keep=False).summary()
+    lists = simulate(parse_scenario(lists_toml(), source="lists.toml"), draws=2, seed=4, keep=False).summary()
+    title = plot.compare(Figure(figsize=(9, 4)).add_subplot(), {"replay": replay, "mine": lists}).get_title()
+    assert "Modelled: the district votes of [1] are reconstructed" in " ".join(title.split())
 
 
 @pytest.mark.parametrize(
@@ -492,6 +529,52 @@ def test_district_grid_with_probability_checks_it():
         plot.district_grid(new_ax(), ["a", "b"], ["RPM", "URD"], [1, 1], probability=[1.0])
     with pytest.raises(ValueError, match="^probability:"):
         plot.district_grid(new_ax(), ["a", "b"], ["RPM", "URD"], [1, 1], probability=[1.0, 1.5])
+
+
+def test_replay_figures_say_what_is_modelled_and_give_the_seed(tmp_path):
+    sim = simulate(load_scenario("mali_2020"), draws=3, seed=11)
+    plot.plot_simulation(sim, tmp_path, formats=("svg",))
+    svg = {stem: (tmp_path / f"{stem}.svg").read_text() for stem in
+           ("hemicycle", "hemicycle_official", "seat_distributions", "seat_vote", "districts")}
+    assert "modelled: district votes are reconstructed" in svg["districts"]
+    for stem in ("hemicycle", "seat_distributions", "seat_vote", "districts"):
+        assert "3 draws, seed 11" in svg[stem], stem
+    # the replay's seats are the official ones: no "for comparison"
+    assert "official result" in svg["hemicycle_official"] and "for comparison" not in svg["hemicycle_official"]
+
+
+def test_official_hemicycle_of_a_counterfactual_says_it_is_the_real_election(tmp_path):
+    sim = simulate(load_scenario("counterfactuals/dhondt_districts"), draws=2, seed=2)
+    assert sim.official() and (sim.party_seats != [sim.official().get(p, 0) for p in sim.parties]).any()
+    plot.plot_simulation(sim, tmp_path, formats=("svg",))
+    assert "the real election, for comparison" in (tmp_path / "hemicycle_official.svg").read_text()
+
+
+def test_sweep_uses_party_colours_and_keeps_the_legend_off_the_lines():
+    from malivote.election_io import Election
+    from malivote.scenario import build_scenario
+    from malivote.sweep import Sweep
+
+    election = Election.from_arrays([[60, 40], [30, 70], [45, 55]], [2, 1, 1], ["RPM", "URD"])
+    base = build_scenario(election, rule={"method": "divisor"}, models={"noise": {"concentration": 50.0}},
+                          blocs={"camp": ["RPM"]})
+    dataset = Sweep.from_scenario(base, {"rule.threshold": [0.0, 0.45]}).run(draws=6, seed=5).dataset
+    figure = Figure(figsize=(8, 5))
+    ax = plot.sweep(figure.add_subplot(), dataset)
+    colours = {line.get_label(): line.get_color() for line in ax.get_lines()}
+    assert colours["RPM"] == plot.party_colour("RPM") and colours["URD"] == plot.party_colour("URD")
+    assert colours["[camp]"] not in (colours["RPM"], colours["URD"])
+    assert ax.get_title().endswith("(6 draws per point, seed 5)")
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    legend = ax.get_legend().get_window_extent(canvas.get_renderer())
+    assert legend.x0 >= ax.get_window_extent(canvas.get_renderer()).x1  # beside the axes, not over them
+    # zipped parameters: every value is on the ticks, so every name is on the axis
+    zipped = Sweep.from_scenario(base, {"rule.divisor": ["dhondt", "sainte_lague"], "rule.threshold": [0.0, 0.3]},
+                                 mode="zip").run(draws=2, seed=5).dataset
+    ax = plot.sweep(Figure().add_subplot(), zipped)
+    assert ax.get_xlabel() == "rule.divisor / rule.threshold"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["dhondt\n0.0", "sainte_lague\n0.3"]
 
 
 def test_national_tier_draws_no_district_map(tmp_path):

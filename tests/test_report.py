@@ -123,6 +123,73 @@ def test_national_only_has_no_women_interval():
     assert ("Women elected", "n/a", "") in report.metric_rows(summary)
 
 
+def constant_tally(seats, draws=4):
+    """A tally in which the parties win ``seats`` (a row per draw, or one row for all)."""
+    seats = np.asarray(seats)
+    seats = np.broadcast_to(seats, (draws, seats.shape[-1])) if seats.ndim == 1 else seats
+    parties = tuple("ABCD"[: seats.shape[1]])
+    tally = Tally.empty(parties, house=int(seats[0].sum()), n_constituencies=2)
+    zeros = np.zeros(len(seats), int)
+    tally.add(party_seats=seats, round1_constituencies=zeros, round1_seats=zeros, women=zeros,
+              metrics={}, majority=int(seats[0].sum()) // 2 + 1)
+    return tally
+
+
+def test_fixed_by_the_facts_only_where_the_facts_fix_every_seat():
+    modelled = dict(HEADER, modelled=("district votes: reconstructed",))
+    # A counterfactual on a replay's votes: C never wins a seat (a threshold, say), and
+    # D always wins its official 1; but A and B vary, so no seat is fixed by facts.
+    varying = constant_tally([[5, 3, 0, 1], [4, 4, 0, 1], [6, 2, 0, 1]])
+    summary = summarise_tally(varying, official={"A": 5, "B": 2, "C": 2, "D": 1}, **modelled)
+    text = report.format_table(summary)
+    assert not report.seats_fixed_by_facts(summary)
+    assert report.FIXED not in text and "Fixed by the facts" not in text
+    assert re.search(r"^C\s+2\s+0\s+\[0, 0\]\s+0\.00$", text, flags=re.M)
+    assert re.search(r"^D\s+1\s+1\s+\[1, 1\]\s+1\.00$", text, flags=re.M)
+    # Constant, but not the official table: the rule's outcome, not the facts.
+    other = summarise_tally(constant_tally([6, 3]), official={"A": 5, "B": 4}, **modelled)
+    assert not report.seats_fixed_by_facts(other) and report.FIXED not in report.format_table(other)
+    # A replay: every party at its official seats in every draw (or, without an
+    # official table, as a provisional replay, the same in every draw).
+    for official in ({"A": 5, "B": 4}, None):
+        replay = summarise_tally(constant_tally([5, 4]), official=official, **modelled)
+        text = report.format_table(replay)
+        assert report.seats_fixed_by_facts(replay) and text.count(report.FIXED) == 2
+        assert "Fixed by the facts: the official seats" in text
+    # Without a reconstruction (lists of one's own), constant seats are not facts.
+    plain = summarise_tally(constant_tally([5, 4]), official=None, **HEADER)
+    assert not report.seats_fixed_by_facts(plain) and report.FIXED not in report.format_table(plain)
+
+
+def test_tables_stay_aligned_with_a_long_party_id():
+    tally = Tally.empty(("Rassemblement-pour-le-Mali-long", "B"), house=9, n_constituencies=2)
+    zeros = np.zeros(3, int)
+    tally.add(party_seats=np.array([[5, 4], [6, 3], [4, 5]]), round1_constituencies=zeros, round1_seats=zeros,
+              women=zeros, metrics={}, majority=5)
+    summary = summarise_tally(tally, official={"Rassemblement-pour-le-Mali-long": 5, "B": 4}, **HEADER)
+    for text, header in ((report.format_table(summary), "Party"),
+                         (report.format_comparison(report.compare_summaries([summary, summary])), "Party")):
+        lines = text.splitlines()
+        head = next(line for line in lines if line.startswith(header))
+        rows = [line for line in lines if line.startswith(("Rassemblement", "B "))]
+        assert len(rows) == 2
+        assert len({len(head)} | {len(row) for row in rows}) == 1, "\n".join([head, *rows])  # right-aligned columns
+
+
+def test_notebook_table_says_fixed_only_where_the_facts_fix_every_seat():
+    from types import SimpleNamespace
+
+    from malivote.results import Simulation
+
+    modelled = dict(HEADER, modelled=("district votes: reconstructed",))
+    varying = summarise_tally(constant_tally([[5, 3, 0], [4, 4, 0]], draws=2), official={"A": 5, "B": 2, "C": 2},
+                              **modelled)
+    fixed = summarise_tally(constant_tally([5, 4]), official={"A": 5, "B": 4}, **modelled)
+    for summary, count in ((varying, 0), (fixed, 2)):
+        fake = SimpleNamespace(summary=lambda summary=summary: summary)
+        assert Simulation._repr_html_(fake).count(report.FIXED) == count
+
+
 @pytest.fixture(scope="module")
 def replays():
     from malivote.scenario import load_scenario
@@ -156,6 +223,28 @@ def test_comparison_notes_differing_layouts(replays):
     rows = list(csv.DictReader(io.StringIO(report.format_comparison(report.compare_summaries(replays), "csv"))))
     gallagher = [row for row in rows if row["row"] == "metric:gallagher"]
     assert len(gallagher) == 2 and all(float(r["p05"]) <= float(r["median"]) <= float(r["p95"]) for r in gallagher)
+
+
+def test_comparison_says_which_scenarios_are_modelled(replays):
+    from malivote.scenario import parse_scenario
+    from malivote.simulate import simulate
+
+    lists = parse_scenario('[election]\nlayout = "mali-55"\n' + "".join(
+        f'[[lists]]\nconstituency = "{name}"\nparties = ["RPM"]\nvotes = [300]\n'
+        f'[[lists]]\nconstituency = "{name}"\nparties = ["URD"]\nvotes = [200]\n'
+        for name in __import__("malivote.layouts", fromlist=["x"]).get_layout("mali-55").names), source="lists.toml")
+    own = report.summarise(simulate(lists, draws=2, seed=3, keep=False))
+    comparison = report.compare_summaries([replays[0], own])
+    text = report.format_comparison(comparison)
+    modelled = [line for line in text.splitlines() if line.startswith("Modelled")]
+    assert modelled and all(line.startswith("Modelled ([1]): ") for line in modelled)
+    assert any("reconstructed" in line for line in modelled)
+    data = json.loads(report.format_comparison(comparison, "json"))
+    assert data["scenarios"][0]["modelled"] == list(replays[0].modelled) and data["scenarios"][1]["modelled"] == []
+    rows = list(csv.DictReader(io.StringIO(report.format_comparison(comparison, "csv"))))
+    notes = [row for row in rows if row["row"] == "note"]
+    assert notes and {row["scenario"] for row in notes} == {replays[0].source}
+    assert all(row["mean"].startswith("Modelled: ") for row in notes)
 
 
 def test_csv_metric_rows_have_intervals(replays):

@@ -28,6 +28,13 @@ columns, with Parquet types):
   seats from every tier, seats its candidates won in constituencies decided in round
   1, and women it elected in the constituencies.
 
+With a manifest (:func:`export` always writes one; an :class:`Exporter` when its
+:meth:`~Exporter.commit` is given :func:`manifest`), ``manifest.json`` records where
+the files come from: the package version, the scenario (name, file, SHA-256), the
+seed, the draws, the rule and the layout; each file's rows and its columns'
+meanings and units (:data:`COLUMNS`); and, for a replay, that the votes, turnout and
+rosters are reconstructed: a model that meets every known fact, not data.
+
 ``votes``, ``constituencies`` and ``rosters`` (CSV) read back in as an election of
 your own (``[data]`` in a scenario). ``seats`` and ``turnout`` rebuild the printed
 summary: each party's seats per draw, women per draw (the sum over parties),
@@ -70,18 +77,23 @@ from malivote.election import TURNOUT_FIELDS, list_labels
 from malivote.results import Decision, Simulation
 
 __all__ = [
+    "COLUMNS",
     "EXPORT_FORMATS",
+    "MANIFEST_NAME",
     "ExportError",
     "ExportLocked",
     "Exporter",
     "LOCK_NAME",
     "export",
+    "manifest",
     "scenario_files",
     "scenario_sha256",
 ]
 
 #: The formats ``--export-format`` accepts.
 EXPORT_FORMATS = ("csv", "csv.gz", "parquet")
+#: The provenance file written beside the exported files.
+MANIFEST_NAME = "manifest.json"
 #: The lock file a run holds in the folder it exports to.
 LOCK_NAME = ".malivote-export.lock"
 _TEMP_PREFIX = ".malivote-export-"
@@ -103,6 +115,57 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "seats": (("draw", _INT), ("party", _STRING), ("seats", _INT), ("round1_seats", _INT),
               ("women", _INT)),
 }
+
+
+#: What each column of each file holds, with its unit; written into the manifest.
+COLUMNS: dict[str, dict[str, str]] = {
+    "votes": {
+        "draw": "the simulated election, from 0",
+        "constituency": "constituency name (constituencies file)",
+        "round": "1 or 2 (round 2: the runoff's two finalists)",
+        "list": "the list's slot number, unique within its constituency",
+        "parties": "the list's party ids, joined with +",
+        "votes": "valid votes for the list in that round (count)",
+    },
+    "results": {
+        "draw": "the simulated election, from 0",
+        "constituency": "constituency name, or 'national' for a national tier's seats",
+        "round": "the round that decided the constituency (1 for a national tier)",
+        "list": "the list's slot number (votes file); under 'national', the party id",
+        "seats": "seats the list won (count; lists without seats have no row)",
+    },
+    "constituencies": {
+        "constituency": "constituency name",
+        "seats": "seats it elects (count)",
+        "region": "the region it belongs to",
+    },
+    "rosters": {
+        "draw": "the simulated election, from 0",
+        "constituency": "constituency name",
+        "list": "the list's slot number (votes file)",
+        "position": "the candidate's place on the list, from 1",
+        "party": "the candidate's party id",
+        "sex": "F or M",
+    },
+    "turnout": {
+        "draw": "the simulated election, from 0",
+        "constituency": "constituency name",
+        "round": "1 or 2 (a row per round held)",
+        "registered": "registered voters (count)",
+        "votes_cast": "ballots cast (count)",
+        "invalid": "invalid ballots (count)",
+        "valid": "valid votes (count): votes_cast - invalid, the sum of the round's votes rows",
+    },
+    "seats": {
+        "draw": "the simulated election, from 0",
+        "party": "party id",
+        "seats": "seats from every tier (count; each draw sums to the assembly's size)",
+        "round1_seats": "seats its candidates won in constituencies decided in round 1 (count)",
+        "women": "women it elected in the constituencies (count)",
+    },
+}
+#: The files a replay's reconstruction makes up (the others follow from them by the rule).
+_RECONSTRUCTED = ("votes", "turnout", "rosters")
 
 
 class ExportError(ValueError):
@@ -437,8 +500,15 @@ class Exporter:
         except OSError as error:
             raise self._fail(error, "write into") from None
 
-    def commit(self) -> dict[str, int]:
+    def commit(self, manifest=None) -> dict[str, int]:
         """Finish the files and rename them into the folder; release the lock.
+
+        Parameters
+        ----------
+        manifest : dict, optional
+            The provenance to write as :data:`MANIFEST_NAME` with the files:
+            ``manifest(simulation, writer.rows, format=writer.format)``
+            (:func:`manifest`).
 
         Returns
         -------
@@ -459,6 +529,13 @@ class Exporter:
                 sink.close()
             files = [(sink.path, self.directory / sink.path.name) for sink in self._sinks.values()]
             self._sinks = {}
+            if manifest is not None:
+                import json
+
+                written = self._temp / MANIFEST_NAME
+                text = json.dumps(manifest, indent=2, ensure_ascii=False)
+                written.write_text(text + "\n", encoding="utf-8")
+                files.append((written, self.directory / MANIFEST_NAME))
             for _, target in files:
                 if target.is_dir():
                     raise IsADirectoryError(21, "a folder is in the way", str(target))
@@ -475,7 +552,12 @@ class Exporter:
             raise ExportError(
                 f"{self.option}: cannot write into {_short(self.directory)}: {error.strerror or error}{where}"
             ) from None
-        return {f"{name}{self._extension}": self._counts[name] for name in TABLES}
+        return self.rows
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Rows written so far per file name (``votes.csv``, ...)."""
+        return {f"{name}{self._extension}": self._counts.get(name, 0) for name in TABLES}
 
 
 def _short(path, limit: int = 120) -> str:
@@ -504,7 +586,71 @@ def export(simulation: Simulation, directory, *, format: str = "csv") -> dict[st
     )
     with Exporter(directory, format) as writer:
         writer(simulation.ensemble, decision)
-        return writer.commit()
+        return writer.commit(manifest=manifest(simulation, writer.rows, format=format))
+
+
+def manifest(simulation: Simulation, rows: dict[str, int], *, format: str = "csv") -> dict:
+    """The provenance of a run's export, written as :data:`MANIFEST_NAME`.
+
+    It holds nothing that depends on the chunk size, the workers or the clock, so
+    the same seed gives the same manifest.
+
+    Parameters
+    ----------
+    simulation : Simulation
+        The run (kept draws or not).
+    rows : dict
+        Rows written per file name, as :meth:`Exporter.commit` returns them.
+    format : {"csv", "csv.gz", "parquet"}
+
+    Returns
+    -------
+    dict
+        ``malivote_version``, ``scenario``, ``source``, ``scenario_sha256`` (None
+        where the scenario has no file), ``seed``, ``draws``, ``rule``, ``tier``,
+        ``layout``, ``format``, ``modelled`` (what is a model, not data: empty
+        unless the votes are a replay's reconstruction), ``notes`` and ``files``:
+        per file, its ``rows``, whether it is ``modelled`` and its ``columns``
+        (:data:`COLUMNS`).
+
+    Examples
+    --------
+    >>> from malivote.scenario import load_scenario
+    >>> from malivote.simulate import simulate
+    >>> run = simulate(load_scenario("mali_2020"), draws=2, seed=7, keep=False)
+    >>> data = manifest(run, {"votes.csv": 10})
+    >>> data["seed"], data["draws"], data["files"]["votes.csv"]["modelled"]
+    (7, 2, True)
+    """
+    from malivote import __version__
+    from malivote.results import summarise
+
+    scenario = simulation.scenario
+    digest = None
+    if scenario.source:
+        with contextlib.suppress(OSError):
+            digest = scenario_sha256(scenario.source)
+    modelled = list(summarise(simulation).modelled)
+    files = {}
+    for name, count in rows.items():
+        table = name.split(".")[0]
+        files[name] = {"rows": count, "modelled": bool(modelled) and table in _RECONSTRUCTED,
+                       "columns": COLUMNS[table]}
+    return {
+        "malivote_version": __version__,
+        "scenario": scenario.name or scenario.source,
+        "source": scenario.source,
+        "scenario_sha256": digest,
+        "seed": simulation.seed,
+        "draws": simulation.n_draws,
+        "rule": scenario.rule.method,
+        "tier": scenario.rule.tier,
+        "layout": simulation.layout_name,
+        "format": format,
+        "modelled": modelled,
+        "notes": list(simulation.notes),
+        "files": files,
+    }
 
 
 # -- provenance ----------------------------------------------------------------------

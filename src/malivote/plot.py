@@ -64,6 +64,7 @@ __all__ = [
     "canonical_label",
     "GREYS",
     "SCENARIO_COLOURS",
+    "BLOC_COLOURS",
     "party_colour",
     "party_label",
     "seat_positions",
@@ -89,6 +90,8 @@ SCENARIO_COLOURS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )
+#: Colours of the blocs in :func:`sweep` (dashed): black and greys first, far from the parties'.
+BLOC_COLOURS = ("black", "#7f7f7f", "#8c564b", "#bcbd22", "#17becf")
 _INNER = 0.4  # inner radius of the hemicycle, the outer being 1
 
 
@@ -465,7 +468,8 @@ def seat_distributions(
     Returns
     -------
     matplotlib.axes.Axes
-        The official ticks are one collection labelled ``"official"``.
+        The official ticks are one collection labelled ``"official"``; the legend
+        names the median dot and the official tick.
 
     Examples
     --------
@@ -508,17 +512,22 @@ def seat_distributions(
                color=fill[i], edgecolor="none", align="center")
         median = np.quantile(party_seats[:, i], 0.5, method="inverted_cdf")
         ax.plot([median], [base + 0.1], marker="o", markersize=3, color="white",
-                markeredgecolor="black", markeredgewidth=0.5, linestyle="none")
+                markeredgecolor="black", markeredgewidth=0.5, linestyle="none", gid="median")
         ticks.append(base + height / 2)
         if official_values is not None:
             segments.append([(official_values[i], base - 0.05), (official_values[i], base + height + 0.05)])
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="o", markersize=3, color="white", markeredgecolor="black",
+                      markeredgewidth=0.5, linestyle="none", label="median")]
     if official_values is not None:
         from matplotlib.collections import LineCollection
 
         marks = LineCollection(segments, colors="black", linewidths=2, label="official")
         marks.set_gid("official")
         ax.add_collection(marks)
-        ax.legend(handles=[marks], loc="lower right", fontsize=8, frameon=False)
+        handles.append(marks)
+    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=False)
     ax.set_yticks(ticks, [names[i] for i in keep], fontsize=8)
     ax.set_ylim(-0.3, max(n_rows, 1))
     ax.set_xlabel("Seats")
@@ -574,7 +583,8 @@ def compare(ax, results: Mapping, *, parties: Sequence[str] | None = None, label
     ax : matplotlib.axes.Axes
     results : mapping of str to mapping
         Per scenario name, seats per party id: a number, or ``(median, low, high)``
-        drawn as a bar with an interval. A :class:`~malivote.simulate.Simulation`
+        drawn as a bar with an interval (no interval where ``low == high``: a
+        value the same in every draw). A :class:`~malivote.simulate.Simulation`
         or a :class:`~malivote.results.Summary` (or its ``to_dict()``) is also accepted (median and
         90% interval).
     parties : sequence of str, optional
@@ -586,9 +596,11 @@ def compare(ax, results: Mapping, *, parties: Sequence[str] | None = None, label
         One per scenario (default: matplotlib's ``tab10``).
     title : str, optional
         The axes' title. When every result is a Summary or a Simulation, the default
-        title says what the bars show (and, where the scenarios' layouts differ, what
-        that means for the vote-based metrics: :func:`malivote.report.layout_note`),
-        and each scenario's legend entry gives its layout, draws and key metrics
+        title says what the bars show (that metrics from reconstructed votes are
+        modelled; where the scenarios' layouts differ, what that means for the
+        vote-based metrics: :func:`malivote.report.layout_note`), and each
+        scenario's legend entry, numbered ``[1]``, ``[2]``, ... as in the note,
+        gives its layout, draws, seed and key metrics
         (Gallagher index, effective numbers of parties, the largest party's seats,
         :func:`malivote.report.metric_rows`).
 
@@ -638,10 +650,16 @@ def compare(ax, results: Mapping, *, parties: Sequence[str] | None = None, label
     for s, scenario in enumerate(scenarios):
         values = np.array([table[scenario].get(p, (0.0, 0.0, 0.0)) for p in ids]).reshape(n, 3)
         y = centres + 0.4 - band * (s + 0.5)
-        error = np.vstack([values[:, 0] - values[:, 1], values[:, 2] - values[:, 0]])
-        label = scenario if summaries is None else _summary_legend(scenario, summaries[scenario])
-        ax.barh(y, values[:, 0], height=band * 0.9, color=fill[s], label=label,
-                xerr=error, error_kw={"elinewidth": 0.8, "capsize": 1.5, "ecolor": "black"})
+        label = scenario if summaries is None else f"[{s + 1}] " + _summary_legend(scenario, summaries[scenario])
+        ax.barh(y, values[:, 0], height=band * 0.9, color=fill[s], label=label)
+        # Whiskers only where the value varies: a seat count that is the same in
+        # every draw (fixed by the facts, say) gets no interval drawn around it.
+        varies = values[:, 2] > values[:, 1]
+        if varies.any():
+            spread = values[varies]
+            whiskers = ax.errorbar(spread[:, 0], y[varies], xerr=[spread[:, 0] - spread[:, 1], spread[:, 2] - spread[:, 0]],
+                                   fmt="none", elinewidth=0.8, capsize=1.5, ecolor="black")
+            whiskers.lines[2][0].set_gid(f"interval:{scenario}")  # the whiskers' LineCollection
     ax.set_yticks(centres, names, fontsize=8)
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlabel("Seats")
@@ -664,7 +682,7 @@ def _summary_legend(name: str, summary) -> str:
     from malivote.report import format_metric
 
     metrics, intervals = summary.metrics, summary.metric_intervals
-    first = f"{name}: {summary.layout}, {summary.draws:,} draws"
+    first = f"{name}: {summary.layout}, {summary.draws:,} draws, seed {summary.seed}"
     parts = []
     if metrics.get("gallagher") is not None:
         text = f"Gallagher {format_metric('gallagher', metrics['gallagher'])} points"
@@ -697,6 +715,10 @@ def _summary_title(summaries) -> str:
     draws = {summary.draws for summary in summaries}
     over = f"{draws.pop():,} draws" if len(draws) == 1 else "the draws"
     lines = [f"Seats per party over {over}: median and 90% interval; metrics (legend): mean (90% interval)"]
+    modelled = [f"[{i + 1}]" for i, summary in enumerate(summaries) if summary.modelled]
+    if modelled:
+        lines += textwrap.wrap(f"Modelled: the district votes of {', '.join(modelled)} are reconstructed "
+                               "(not data), and so their vote-based metrics", 100, break_on_hyphens=False)
     note = layout_note(summaries)
     if note:
         lines += textwrap.wrap(f"Note: {note}.", 100, break_on_hyphens=False)
@@ -1268,8 +1290,11 @@ def plot_simulation(simulation, directory, formats: Sequence[str] = ("png", "svg
       wins and its most likely round (:func:`district_grid`); under a national tier,
       a note that districts decide no seats (:func:`no_districts`).
 
-    Titles say when the seats are the same in every draw (as in a replay whose
-    seats the sources fix).
+    Titles give the draws and the seed, and say when the seats are the same in
+    every draw (as in a replay whose seats the sources fix) and where a replay's
+    reconstructed votes make a figure a model (``seat_vote``, ``districts``).
+    ``hemicycle_official`` says "for comparison" where the run's seats differ from
+    the official ones.
 
     Figures are made with :class:`matplotlib.figure.Figure`, not ``pyplot``, so
     nothing global changes and no window opens.
@@ -1312,22 +1337,27 @@ def plot_simulation(simulation, directory, formats: Sequence[str] = ("png", "svg
     figure = Figure(figsize=(7, 4.5))
     ax = hemicycle(figure.subplots(), table)
     fixed = bool((party_seats == party_seats[:1]).all())
+    runs = f"{simulation.n_draws} draws, seed {simulation.seed}"
     if fixed:
-        ax.set_title(f"{_title(simulation)}: seats (the same in all {simulation.n_draws} draws)", fontsize=9)
+        ax.set_title(f"{_title(simulation)}: seats (the same in all {runs})", fontsize=9)
     else:
-        ax.set_title(f"{_title(simulation)}: draw nearest the medians ({simulation.n_draws} draws)", fontsize=9)
+        ax.set_title(f"{_title(simulation)}: draw nearest the medians ({runs})", fontsize=9)
     save(figure, "hemicycle")
     if official:
         figure = Figure(figsize=(7, 4.5))
         ax = hemicycle(figure.subplots(), {p: s for p, s in official.items() if s > 0})
-        ax.set_title(f"{_title(simulation)}: official result", fontsize=9)
+        # Beside a run whose seats differ from it (another rule, other votes), the
+        # official table is the real election's, not this scenario's outcome.
+        same = fixed and table == {party: seats for party, seats in official.items() if seats > 0}
+        ax.set_title(f"{_title(simulation)}: official result" + ("" if same else " (the real election, for comparison)"),
+                     fontsize=9)
         save(figure, "hemicycle_official")
 
     shown = sum(1 for i in range(len(parties)) if party_seats[:, i].any() or (official or {}).get(parties[i]))
     figure = Figure(figsize=(7, 1.2 + 0.35 * max(shown, 1)))
     ax = seat_distributions(figure.subplots(), party_seats, parties, official=official)
     same = " (the same in every draw)" if fixed else ""
-    ax.set_title(f"{_title(simulation)}: seats over {simulation.n_draws} draws{same}", fontsize=9)
+    ax.set_title(f"{_title(simulation)}: seats over {runs}{same}", fontsize=9)
     save(figure, "seat_distributions")
 
     totals = party_seats.sum(axis=1, keepdims=True)
@@ -1337,8 +1367,8 @@ def plot_simulation(simulation, directory, formats: Sequence[str] = ("png", "svg
     if simulation.scenario.is_replay:
         xlabel += " (modelled: district votes are reconstructed)"
     ax = seat_vote_curve(figure.subplots(), party_vote_shares(simulation), seat_shares, parties, xlabel=xlabel)
-    ax.set_title(f"{_title(simulation)}: seats and round-1 votes\n(a joint list's votes split equally "
-                 "among its parties)", fontsize=9)
+    ax.set_title(f"{_title(simulation)}: seats and round-1 votes ({runs}: faint points, the mean: large)\n"
+                 "(a joint list's votes split equally among its parties)", fontsize=9)
     save(figure, "seat_vote")
 
     rule = simulation.scenario.rule
@@ -1353,8 +1383,10 @@ def plot_simulation(simulation, directory, formats: Sequence[str] = ("png", "svg
         ax = district_grid(figure.subplots(), result.names, result.winners, result.rounds,
                            probability=result.probability, regions=result.regions)
         lines = [f"{_title(simulation)}: most likely winning list per constituency",
-                 f"over {simulation.n_draws} draws; stripes: the list's parties; last line: the share of draws "
+                 f"over {runs}; stripes: the list's parties; last line: the share of draws "
                  "it wins, and the round that decided it most often"]
+        if simulation.scenario.is_replay:
+            lines.append("modelled: district votes are reconstructed (a model that meets every known fact, not data)")
         if rule.national is not None:
             lines.append(f"the other {rule.national.seats} seats are shared out nationally, not shown here")
         ax.set_title("\n".join(lines), fontsize=9)
@@ -1402,7 +1434,11 @@ def _title(simulation) -> str:
 def sweep(ax, dataset, *, parameter: str | None = None, parties=None, blocs=None, max_parties: int = 6,
           majority: int | None = None, band: bool = True):
     """Draw seats against a swept parameter: the median of each party (or bloc), a
-    shaded 90% band (p05 to p95) and a dashed line at the majority.
+    shaded 90% band (p05 to p95) and a dotted line at the majority.
+
+    Parties are drawn in their colours (:func:`party_colour`), blocs dashed; the
+    legend stands beside the axes, clear of the lines, and the title gives the
+    draws per point and the sweep's seed.
 
     Parameters
     ----------
@@ -1454,11 +1490,13 @@ def sweep(ax, dataset, *, parameter: str | None = None, parties=None, blocs=None
         parameter = json.loads(dataset.attrs.get("parameters", "[]") or "[]")[0] if dim == "point" else dim
     x = np.asarray(dataset[parameter].values)
     categorical = x.dtype.kind in "OUSb"
+    xlabel = parameter
     if categorical:
         labels = [str(v) for v in x]
         if "point" == dim and len(json.loads(dataset.attrs.get("parameters", "[]") or "[]")) > 1:
             names = json.loads(dataset.attrs["parameters"])
             labels = ["\n".join(str(dataset[n].values[i]) for n in names) for i in range(len(x))]
+            xlabel = " / ".join(names)  # the tick labels stack every zipped parameter's value
         position = np.arange(len(x))
     else:
         position = x.astype(float)
@@ -1466,14 +1504,18 @@ def sweep(ax, dataset, *, parameter: str | None = None, parties=None, blocs=None
         parties = [str(p) for p in dataset["party"].values[:max_parties]]
     if blocs is None:
         blocs = [str(b) for b in dataset["bloc"].values] if "bloc" in dataset.coords else []
-    series = [(p, dataset["seats"].sel(party=p), "-") for p in parties]
-    series += [(f"[{b}]", dataset["bloc_seats"].sel(bloc=b), "--") for b in blocs]
-    for label, data, style in series:
+    # Parties in their own colours, as in every other figure; blocs dashed, in black
+    # and greys.
+    series = [(p, dataset["seats"].sel(party=p), "-", colour)
+              for p, colour in zip(parties, _colours_for(parties, None))]
+    series += [(f"[{b}]", dataset["bloc_seats"].sel(bloc=b), "--", BLOC_COLOURS[i % len(BLOC_COLOURS)])
+               for i, b in enumerate(blocs)]
+    for label, data, style, colour in series:
         median = np.asarray(data.sel(stat="median"), dtype=float)
         low = np.asarray(data.sel(stat="p05"), dtype=float)
         high = np.asarray(data.sel(stat="p95"), dtype=float)
         (line,) = ax.plot(position, median, style, marker="o" if categorical or len(x) < 12 else None,
-                          markersize=3, label=label)
+                          markersize=3, label=label, color=colour)
         if band:
             ax.fill_between(position, low, high, color=line.get_color(), alpha=0.15, linewidth=0)
     if majority is None:
@@ -1485,11 +1527,14 @@ def sweep(ax, dataset, *, parameter: str | None = None, parties=None, blocs=None
     if categorical:
         ax.set_xticks(position)
         ax.set_xticklabels(labels, rotation=30, ha="right", fontsize=8)
-    ax.set_xlabel(parameter)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("seats (median, 90% band)")
-    draws = dataset.attrs.get("draws")
+    draws, seed = dataset.attrs.get("draws"), dataset.attrs.get("seed")
     title = str(dataset.attrs.get("sweep", ""))
-    ax.set_title(f"{title} ({draws} draws per point)" if draws else title, fontsize=9)
+    if draws:
+        title += f" ({draws} draws per point" + (f", seed {seed})" if seed is not None else ")")
+    ax.set_title(title, fontsize=9)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, ncol=2)
+    # Beside the axes: inside, the legend would hide lines, bands or the majority.
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     return ax

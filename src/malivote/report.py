@@ -35,6 +35,7 @@ __all__ = [
     "layout_note",
     "metric_label",
     "metric_rows",
+    "seats_fixed_by_facts",
 ]
 
 PARTY_COLUMNS = ("party", "official", "mean", "median", "min", "max", "p05", "p95", "fixed")
@@ -116,26 +117,56 @@ def layout_note(summaries) -> str | None:
             "layout's own district votes, so they differ between layouts even where the seats agree")
 
 
+def seats_fixed_by_facts(summary: Summary) -> bool:
+    """True when the facts fix every party's seats: a replay in which each party won
+    the same seats in every draw, its official seats where the summary has them.
+
+    A counterfactual run on a replay's reconstruction can leave some parties with the
+    same seats in every draw (no seat at all under a threshold, say): that is the
+    rule's outcome, not a fact, so only a run whose whole table is constant counts.
+
+    Examples
+    --------
+    >>> from malivote.scenario import load_scenario
+    >>> from malivote.simulate import simulate
+    >>> run = lambda name: summarise(simulate(load_scenario(name), draws=3, seed=1, keep=False))
+    >>> seats_fixed_by_facts(run("mali_2020")), seats_fixed_by_facts(run("national_pr_5pct"))
+    (True, False)
+    """
+    return bool(summary.modelled) and bool(summary.parties) and all(
+        row.fixed and (row.official is None or row.median == row.official) for row in summary.parties
+    )
+
+
+def _name_width(parties) -> int:
+    """The party column's width: 14, or wider for a long party id, so that the columns
+    after it stay aligned."""
+    return max([14] + [len(party) + 2 for party in parties])
+
+
 def format_table(summary: Summary) -> str:
     """A plain-text table: official against simulated seats per party.
 
-    In a replay, a party whose seats are the same in every draw shows "fixed by the
-    facts": the official table is imposed on every draw, so an interval would only
-    repeat it.
+    Where the facts fix the seats (:func:`seats_fixed_by_facts`), each party shows
+    "fixed by the facts": the table the facts impose is the same in every draw, so an
+    interval would only repeat it. Elsewhere a party with the same seats in every
+    draw shows its interval, ``[0, 0]`` say.
     """
     has_official = summary.has_official
     replay = bool(summary.modelled)
+    facts = seats_fixed_by_facts(summary)
     header = f"{summary.scenario}: {summary.draws} draws, seed {summary.seed}, rule {summary.rule}, layout {summary.layout}"
     lines = [header, ""]
     columns = ["Party"] + (["Official"] if has_official else []) + ["Median", "90% interval", "Mean"]
-    lines.append(f"{columns[0]:<14}" + "".join(f"{c:>14}" for c in columns[1:]))
+    name_width = _name_width(row.party for row in summary.parties)
+    lines.append(f"{columns[0]:<{name_width}}" + "".join(f"{c:>14}" for c in columns[1:]))
     total_official = total_median = 0
     for row in summary.parties:
-        cells = [f"{row.party:<14}"]
+        cells = [f"{row.party:<{name_width}}"]
         if has_official:
             cells.append(f"{row.official:>14}")
             total_official += row.official
-        if replay and row.fixed:
+        if facts:
             cells.append(f"{row.median:>14}     {FIXED}")
         else:
             interval = f"[{row.p05}, {row.p95}]"
@@ -169,15 +200,12 @@ def format_table(summary: Summary) -> str:
     lots = {stage: count for stage, count in summary.lots.items() if count}
     if lots:
         lines.append("Ties broken by lot: " + ", ".join(f"{count} ({stage})" for stage, count in lots.items()))
+    if facts:
+        lines.append(
+            "Fixed by the facts: the official seats of every party above are imposed on every "
+            "draw; what varies from draw to draw is modelled"
+        )
     if replay:
-        fixed = [row.party for row in summary.parties if row.fixed]
-        if fixed:
-            lines.append(
-                "Fixed by the facts: the official seats of every party above are imposed on every "
-                "draw; what varies from draw to draw is modelled"
-                if len(fixed) == len(summary.parties)
-                else f"Fixed by the facts: {', '.join(fixed)}"
-            )
         for item in summary.modelled:
             lines.append(f"Modelled: {item}")
     for note in summary.notes:
@@ -216,6 +244,7 @@ class Comparison:
                 "metrics": dict(summary.metrics),
                 "metric_intervals": {name: {"median": i.median, "p05": i.p05, "p95": i.p95}
                                      for name, i in summary.metric_intervals.items()},
+                "modelled": list(summary.modelled),
             })
         note = layout_note(self.summaries)
         return {"parties": list(self.parties), "scenarios": scenarios, "notes": [note] if note else []}
@@ -232,7 +261,12 @@ def compare_summaries(summaries) -> Comparison:
 
 
 def format_comparison(comparison: Comparison, output: str = "table") -> str:
-    """A comparison as a text table, JSON or CSV."""
+    """A comparison as a text table, JSON or CSV.
+
+    Each format says which scenarios' figures are modelled (a replay's reconstructed
+    district votes): ``Modelled ([1], ...):`` lines under the table, a
+    ``modelled`` list per scenario in JSON, ``note`` rows in CSV (as
+    :func:`format_csv`)."""
     data = comparison.to_dict()
     if output == "json":
         return json.dumps(data, indent=2, ensure_ascii=False)
@@ -248,16 +282,19 @@ def format_comparison(comparison: Comparison, output: str = "table") -> str:
                 cell = scenario["metric_intervals"].get(name, {})
                 writer.writerow([scenario["source"], f"metric:{name}", cell.get("median", ""), cell.get("p05", ""),
                                  cell.get("p95", ""), value])
+            for item in scenario["modelled"]:  # as format_csv: the text in ``mean``
+                writer.writerow([scenario["source"], "note", "", "", "", f"Modelled: {item}"])
         return buffer.getvalue()
     width = 22
     lines = ["Columns: " + "; ".join(f"[{i + 1}] {s['scenario']}" for i, s in enumerate(scenarios)), ""]
-    lines.append(f"{'Party':<14}" + "".join(f"{f'[{i + 1}] median [90%]':>{width}}" for i in range(len(scenarios))))
+    name_width = _name_width(data["parties"])
+    lines.append(f"{'Party':<{name_width}}" + "".join(f"{f'[{i + 1}] median [90%]':>{width}}" for i in range(len(scenarios))))
     for party in data["parties"]:
         cells = []
         for scenario in scenarios:
             cell = scenario["seats"][party]
             cells.append(f"{cell['median']} [{cell['p05']}, {cell['p95']}]".rjust(width))
-        lines.append(f"{party:<14}" + "".join(cells))
+        lines.append(f"{party:<{name_width}}" + "".join(cells))
     lines.append("")
     label_width = 40
     lines.append(f"{'Metric':<{label_width}}" + "".join(f"{f'[{i + 1}] mean [90%]':>{width}}" for i in range(len(scenarios))))
@@ -271,6 +308,12 @@ def format_comparison(comparison: Comparison, output: str = "table") -> str:
             cells.append(f"{mean} {interval}".strip().rjust(width))
         lines.append(f"{label:<{label_width}}" + "".join(cells))
     lines.append("Keys in --format json and csv: " + ", ".join(names))
+    modelled: dict[str, list[str]] = {}
+    for i, scenario in enumerate(scenarios):
+        for item in scenario["modelled"]:
+            modelled.setdefault(item, []).append(f"[{i + 1}]")
+    for item, columns in modelled.items():
+        lines.append(f"Modelled ({', '.join(columns)}): {item}")
     for note in data["notes"]:
         lines.append(f"Note: {note}")
     return "\n".join(lines)

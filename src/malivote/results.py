@@ -612,9 +612,12 @@ class Simulation:
             f"<th>{name}</th>"
             for name in ["Party"] + (["Official"] if has_official else []) + ["Median", "90% interval", "Mean"]
         )
+        from malivote.report import FIXED, seats_fixed_by_facts
+
+        facts = seats_fixed_by_facts(summary)
         body = []
         for row in summary.parties:
-            interval = "fixed by the facts" if row.fixed and summary.modelled else f"[{row.p05}, {row.p95}]"
+            interval = FIXED if facts else f"[{row.p05}, {row.p95}]"
             cells = [escape(row.party)] + ([str(row.official)] if has_official else [])
             cells += [str(row.median), interval, f"{row.mean:.2f}"]
             body.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
