@@ -399,6 +399,38 @@ def test_block_metrics_are_the_checked_metrics_bit_for_bit(backend, name):
     )
 
 
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("name", ["counterfactuals/national_pr_5pct", "counterfactuals/parallel_100_47"])
+def test_wasted_votes_under_a_national_tier_count_the_votes_that_elected_no_one(backend, name):
+    """A ballot also counts in the national tier: a list without a constituency seat
+    wastes only the part of its votes (equal parts per member party) credited to
+    parties without a national seat. (Before, a national-only rule read 100%.)"""
+    from malivote.pipeline import block_metrics
+    from malivote.rules._backend import numba_available, use_backend
+
+    if backend == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    pipeline = compile_scenario(load_scenario(name), seed=2)
+    with use_backend(backend):
+        ensemble, decision, _ = pipeline.run_block(pipeline.source.draw(0, 12), block=0)
+        found = block_metrics(ensemble, decision)["wasted_votes"]
+    expected = []
+    for draw in range(12):
+        wasted = 0.0
+        for constituency in range(ensemble.first.shape[1]):
+            for slot in range(ensemble.first.shape[2]):
+                if decision.seats[draw, constituency, slot]:
+                    continue
+                mask = int(ensemble.members[draw, constituency, slot])
+                parties = [p for p in range(len(ensemble.parties)) if mask >> p & 1]
+                unseated = [p for p in parties if decision.national[draw, p] == 0]
+                if parties:
+                    wasted += ensemble.first[draw, constituency, slot] * len(unseated) / len(parties)
+        expected.append(wasted / ensemble.first[draw].sum())
+    assert np.allclose(found, expected, rtol=1e-12)
+    assert 0.0 < found.min() and found.max() < 1.0
+
+
 def test_tally_block_into_a_tally_is_the_merge_of_block_tallies():
     from malivote.pipeline import tally_block
 

@@ -146,8 +146,10 @@ class Range:
 class PartySummary:
     """One party's seats over the draws.
 
-    ``fixed`` is True when the party won the same number of seats in every draw: in a
-    replay, the facts fix the official seats, so there is no interval to show.
+    ``fixed`` is True when the party won the same number of seats in every draw. That
+    is not by itself a fact: a counterfactual rule can leave a party without a seat in
+    every draw. Whether the facts fix the whole table (a replay) is
+    :func:`malivote.report.seats_fixed_by_facts`.
     """
 
     party: str

@@ -55,8 +55,9 @@ Method
    share needs them (see 4); at least 2 elsewhere; exactly 1 for 2013
    Tin-Essako's sole list) is drawn so that the national list or candidate count
    holds exactly, bigger constituencies somewhat likelier to attract lists (weights
-   ``sqrt(magnitude)`` times a lognormal factor). Losing lists are one party (60%),
-   or joint lists of 2 (28%) or 3 (12%), drawn without repetition within a
+   ``sqrt(magnitude)`` times a lognormal factor). Losing lists are one party
+   (40.9%), or joint lists of 2 (45.5%) or 3 (13.6%): the 19 known runner-up lists,
+   add-one smoothed (``Priors.lists.size_probs``), drawn without repetition within a
    constituency from the year's parties, with weights ``seats + 2``; ``OTHER`` and
    ``IND`` lists fill in when the parties run out. A list's roster has as many
    candidates as the constituency has seats, each member party at least one; the
