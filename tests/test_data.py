@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from importlib import resources
 
+import numpy as np
 import pytest
 
 from malivote import datasets
@@ -85,6 +86,17 @@ def test_unknown_district_raises():
 
 
 # --------------------------------------------------------------------- parties
+
+
+def test_party_colours_are_told_apart():
+    """Charts of 20-odd parties need colours a reader can tell apart: no two parties
+    within 35 units of each other in RGB (MPR and PS Yelen Kura, both in the 2020
+    assembly, were 10 apart: two shades of lilac)."""
+    ps = datasets.parties()
+    rgb = {p.id: np.array([int(p.colour[i : i + 2], 16) for i in (1, 3, 5)]) for p in ps}
+    close = [(a, b) for i, a in enumerate(rgb) for b in list(rgb)[i + 1 :]
+             if np.linalg.norm(rgb[a] - rgb[b]) < 35]
+    assert close == []
 
 
 def test_parties_ids_unique_and_pseudo_parties():
