@@ -10,6 +10,7 @@ expected and what was found.
 from __future__ import annotations
 
 import importlib.util
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -212,7 +213,7 @@ def test_ragged_input_names_the_argument(call, name):
         call()
 
 
-@pytest.mark.parametrize("rng", [-1, "x", 1.5, [-3]])
+@pytest.mark.parametrize("rng", [-1, "x", 1.5, [-3], True, np.True_])
 @pytest.mark.parametrize(
     "rule",
     [
@@ -398,3 +399,35 @@ def test_block_vote_huge_unsigned_list_index_is_not_wrapped(index, backend_name)
     lists = np.array([[0, index, 1, 1]], dtype=np.uint64)
     with pytest.raises(ValueError, match=rf"^candidate_list: list index {index} is above the largest supported"):
         block_vote([[50, 0, 42, 38]], [2], lists)
+
+
+def test_the_pipeline_and_the_rules_name_a_bad_rng_alike():
+    """seeds.normalise_rng (the pipeline's) and the rules' check are one: the same
+    message, and a bool refused (NumPy would read True as the seed 1)."""
+    from malivote.rules._validation import as_rng
+    from malivote.seeds import normalise_rng
+
+    for bad in (True, -1, "x"):
+        with pytest.raises(ValueError) as by_seeds:
+            normalise_rng(bad)
+        with pytest.raises(ValueError) as by_rules:
+            as_rng(bad)
+        assert str(by_seeds.value) == str(by_rules.value)
+
+
+@pytest.mark.parametrize("flag", ["no", 1, 0, None, "False"])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        lambda flag: two_round([[3, 1]], [1], count_lots=flag),
+        lambda flag: plurality([[3, 1]], [1], count_lots=flag),
+        lambda flag: open_runoff([[3, 1]], [1], [5], count_lots=flag),
+        lambda flag: divisor([3, 1], 1, method="dhondt", count_lots=flag),
+        lambda flag: largest_remainder([3, 1], 1, quota="hare", count_lots=flag),
+        lambda flag: block_vote([[3, 1]], [1], [[0, 1]], count_lots=flag),
+    ],
+)
+def test_count_lots_must_be_a_bool(rule, flag, backend_name):
+    """A truthy string such as "no" was read as True (lots counted), a falsy 0 as False."""
+    with pytest.raises(ValueError, match=rf"^count_lots: expected True or False, found {re.escape(repr(flag))}$"):
+        rule(flag)

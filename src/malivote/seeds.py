@@ -99,13 +99,9 @@ def normalise_rng(rng=None) -> np.random.Generator:
     >>> int(normalise_rng(3).integers(10)) == int(np.random.default_rng(3).integers(10))
     True
     """
-    try:
-        return np.random.default_rng(rng)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            "rng: expected None, a non-negative integer, a SeedSequence or a Generator, "
-            f"found {rng!r} ({error})"
-        ) from None
+    from malivote.rules._validation import as_rng
+
+    return as_rng(rng)
 
 
 def stage_sequence(seed, stage: Stage) -> np.random.SeedSequence:

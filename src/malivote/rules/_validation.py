@@ -71,12 +71,31 @@ def as_rng(rng) -> np.random.Generator:
     ValueError: rng: expected None, a non-negative integer, a SeedSequence, a BitGenerator or a Generator, found -1
     """
     try:
+        # (NumPy reads True as the seed 1: a flag passed by mistake, not a seed)
+        if isinstance(rng, (bool, np.bool_)):
+            raise TypeError
         return np.random.default_rng(rng)
     except (ValueError, TypeError):
         raise ValueError(
             "rng: expected None, a non-negative integer, a SeedSequence, a BitGenerator "
             f"or a Generator, found {rng!r}"
         ) from None
+
+
+def check_flag(value, name: str) -> bool:
+    """Return ``value`` as a bool if it is one (Python's or NumPy's), else raise
+    naming ``name``: a string such as ``"no"`` is truthy, and would be read as yes.
+
+    Examples
+    --------
+    >>> check_flag("no", "count_lots")
+    Traceback (most recent call last):
+    ...
+    ValueError: count_lots: expected True or False, found 'no'
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name}: expected True or False, found {value!r}")
+    return bool(value)
 
 
 def check_lists(array: np.ndarray, name: str) -> None:

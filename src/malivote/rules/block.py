@@ -20,6 +20,7 @@ from malivote.rules._validation import (
     as_magnitude,
     as_rng,
     as_votes,
+    check_flag,
     check_row_totals,
     first_bad_index,
 )
@@ -143,6 +144,7 @@ def block_vote(
     check_row_totals(votes, "candidate_votes")
     magnitude = as_magnitude(magnitude)
     ties = check_ties(ties)
+    count_lots = check_flag(count_lots, "count_lots")
     n_constituencies, n_candidates = votes.shape[-2:]
     if magnitude.shape[0] != n_constituencies:
         raise ValueError(

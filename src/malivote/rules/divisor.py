@@ -20,7 +20,7 @@ import numpy as np
 
 from malivote.rules._apportion import Apportionment, prepare_apportionment
 from malivote.rules._backend import backend
-from malivote.rules._validation import as_rng, check_choice
+from malivote.rules._validation import as_rng, check_choice, check_flag
 from malivote.rules.ties import check_ties, raise_on_lot, settle
 
 __all__ = ["DIVISOR_METHODS", "divisor", "divisors"]
@@ -392,6 +392,7 @@ def divisor(votes, seats, *, method: str, threshold=0.0, ties="lot", count_lots=
     """
     check_choice(method, "method", DIVISOR_METHODS)
     ties = check_ties(ties)
+    count_lots = check_flag(count_lots, "count_lots")
     eligible, flat_seats, shape = prepare_apportionment(votes, seats, threshold)
     rng = as_rng(rng)
     allocation = np.empty(eligible.shape, dtype=np.int64)

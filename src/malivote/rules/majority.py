@@ -25,6 +25,7 @@ from malivote.rules._validation import (
     as_share,
     as_votes,
     below_share,
+    check_flag,
     check_lists,
     exceeds_share,
     first_bad_index,
@@ -254,6 +255,7 @@ def two_round(first, magnitude, second=None, *, majority=0.5, ties="lot", count_
                 )
         _check_constituencies(first, magnitude, "first")
         ties = check_ties(ties)
+        count_lots = check_flag(count_lots, "count_lots")
     except ValueError:
         if fused:
             as_votes(first, "first", min_ndim=2)  # the error the NumPy path reports first
@@ -501,6 +503,7 @@ def open_runoff(
         share = as_share(majority, "majority")
         qualify_share = as_share(qualify, "qualify")
         ties = check_ties(ties)
+        count_lots = check_flag(count_lots, "count_lots")
         _check_constituencies(first, magnitude, "first")
         registered = as_votes(registered, "registered", min_ndim=0)
         try:
@@ -683,6 +686,7 @@ def plurality(votes, magnitude, *, ties="lot", count_lots=False, rng=None) -> Di
         magnitude = as_magnitude(magnitude)
         _check_constituencies(votes, magnitude, "votes")
         ties = check_ties(ties)
+        count_lots = check_flag(count_lots, "count_lots")
     except ValueError:
         if fused:
             as_votes(votes, "votes", min_ndim=2)  # the error the NumPy path reports first

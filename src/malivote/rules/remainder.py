@@ -13,7 +13,7 @@ import numpy as np
 
 from malivote.rules._apportion import Apportionment, prepare_apportionment
 from malivote.rules._backend import backend
-from malivote.rules._validation import as_rng, check_choice
+from malivote.rules._validation import as_rng, check_choice, check_flag
 from malivote.rules.ties import check_ties, raise_on_lot, settle
 
 __all__ = ["QUOTAS", "largest_remainder", "quota_fraction"]
@@ -149,6 +149,7 @@ def largest_remainder(votes, seats, *, quota: str, threshold=0.0, ties="lot", co
     """
     check_choice(quota, "quota", QUOTAS)
     ties = check_ties(ties)
+    count_lots = check_flag(count_lots, "count_lots")
     eligible, flat_seats, shape = prepare_apportionment(votes, seats, threshold)
     rng = as_rng(rng)
     if backend() == "numba" and eligible.dtype == np.int64 and eligible.size:
