@@ -538,6 +538,10 @@ def _did_you_mean(value: str, choices) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+#: The most problems of a ``[data]`` election's files listed one by one.
+_MAX_DATA_PROBLEMS = 25
+
+
 def _check_election(scenario: Scenario) -> list[str]:
     """Checks that need the data: parties, constituencies, seats and rosters."""
     problems = []
@@ -549,7 +553,10 @@ def _check_election(scenario: Scenario) -> list[str]:
         try:
             election = scenario.own_election()
         except ElectionDataError as error:
-            return [f"data: {line.strip()}" for line in str(error).splitlines()]
+            # One line per problem: the error's own header would count as one more.
+            shown = [f"data: {line}" for line in error.problems[:_MAX_DATA_PROBLEMS]]
+            hidden = len(error.problems) - len(shown)
+            return shown + ([f"data: ... and {hidden} more in the same files"] if hidden else [])
         known_parties = set(election.parties)
         layout = election.layout
     elif scenario._election is not None:
