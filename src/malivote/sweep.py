@@ -960,6 +960,14 @@ def _client(args):
     return Client(cluster), cluster
 
 
+def _plot_directory(directory: str) -> Path:
+    """The ``--plot`` folder, made if need be; one that cannot be made is a
+    :class:`ScenarioError` naming ``--plot``."""
+    from malivote.cli import _writable_directory
+
+    return _writable_directory(directory, "--plot")
+
+
 def _plot(result: SweepResult, directory: str) -> list[Path]:
     import matplotlib
 
@@ -968,11 +976,7 @@ def _plot(result: SweepResult, directory: str) -> list[Path]:
 
     from malivote.plot import sweep as plot_sweep
 
-    path = Path(directory)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ScenarioError(f"--plot: cannot create directory {directory}: {error.strerror}") from None
+    path = _plot_directory(directory)
     dataset = result.dataset
     extra = [d for d in result.sweep.dims[1:]]
     if extra:
@@ -995,6 +999,10 @@ def cli_main(args) -> int:
     sweep = load_sweep(args.sweep_file)
     if args.resume and not args.out:
         raise ScenarioError("--resume: continues from the points written to --out; give --out")
+    if args.plot:
+        # Made before the sweep runs: a folder that cannot be made stops it at once,
+        # not after every point has been computed.
+        _plot_directory(args.plot)
     client, cluster = _client(args)
     try:
         try:
