@@ -59,7 +59,7 @@ import numpy as np
 
 from malivote import seeds
 from malivote.results import METRIC_NAMES
-from malivote.scenario import ScenarioError, _read_toml, _validate, shipped_path
+from malivote.scenario import ScenarioError, _did_you_mean, _read_toml, _validate, shipped_path
 
 __all__ = [
     "STATS",
@@ -217,6 +217,16 @@ def _entries(table: dict, prefix: str, problems: list[str]) -> list[Parameter]:
         if isinstance(spec, dict):
             if spec and set(spec) <= _RANGE_KEYS:
                 values = _range_values(path, spec, problems)
+            elif spec.keys() & {"start", "stop"}:
+                # No scenario key is called start or stop: this is a range with a
+                # misspelt key, not a table of key paths.
+                unused = sorted(_RANGE_KEYS - set(spec))
+                for key in sorted(set(spec) - _RANGE_KEYS):
+                    problems.append(
+                        f"sweep.{path}: unknown key {key!r} in a range; expected start, stop and one of "
+                        f"step or num{_did_you_mean(key, unused)}"
+                    )
+                continue
             else:
                 if not spec:
                     problems.append(f"sweep.{path}: expected a list of values or a range; found an empty table")
@@ -272,6 +282,10 @@ def _set_path(table: dict, path: str, value) -> str | None:
             if last:
                 node[part] = value
                 return None
+            if (part not in node or node[part] is None) and parts[depth + 1].isdigit():
+                # An index into an array the scenario does not have: creating a table
+                # there would only surface as a confusing type error of the schema.
+                return f"{here}.{parts[depth + 1]}: no element {parts[depth + 1]!r} in an array of 0 (key paths index arrays from 0)"
             if part not in node or node[part] is None:
                 node[part] = {}
             node = node[part]
