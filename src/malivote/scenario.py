@@ -519,7 +519,10 @@ def _schema_problems(error: ValidationError) -> list[str]:
         else:
             message = item["msg"]
             message = message.removeprefix("Value error, ")
-        found = "" if item["type"] == "missing" else f"; found {_describe(item.get('input'))}"
+        # A check of a whole table says what it found itself; its input (the table)
+        # would only repeat it.
+        said = item["type"] == "value_error" and "found" in message
+        found = "" if item["type"] == "missing" or said else f"; found {_describe(item.get('input'))}"
         lines.append(f"{path}: {message}{found}")
     return lines
 
