@@ -200,3 +200,34 @@ def test_from_arrays_runs_without_toml():
     sim = simulate(build_scenario(election, rule={"method": "plurality"}), draws=2)
     assert sim.party_seats.tolist() == [[2, 2], [2, 2]]
     assert any("rosters" in note for note in sim.notes)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes")
+def test_a_pipe_or_a_folder_named_as_data_is_refused_without_reading(own, capsys):
+    import os
+    import threading
+
+    os.replace(own / "votes.csv", own / "kept.csv")
+    os.mkfifo(own / "votes.csv")  # reading it would wait for a writer forever
+    # Should the pipe be opened all the same, a writer ends the wait so the test fails, not hangs.
+    def unblock():
+        with open(own / "votes.csv", "w") as pipe:
+            pipe.write(VOTES)
+
+    writer = threading.Thread(target=unblock, daemon=True)
+    writer.start()
+    try:
+        assert main(["validate", str(own / "mali_rule.toml")]) == 2
+        err = capsys.readouterr().err
+        assert "votes.csv: expected a CSV file, found not a regular file" in err, err
+    finally:
+        if writer.is_alive():
+            fd = os.open(own / "votes.csv", os.O_RDONLY | os.O_NONBLOCK)
+            writer.join(5)
+            os.close(fd)
+    (own / "seats.csv").unlink()
+    (own / "seats.csv").mkdir()
+    os.unlink(own / "votes.csv")
+    os.replace(own / "kept.csv", own / "votes.csv")
+    assert main(["validate", str(own / "mali_rule.toml")]) == 2
+    assert "seats.csv: expected a CSV file, found a directory" in capsys.readouterr().err

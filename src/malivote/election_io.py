@@ -42,7 +42,9 @@ Examples
 from __future__ import annotations
 
 import csv
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,7 +161,20 @@ def _check_registered(registered, valid_by_round, names, lines, seats_label, vot
 
 
 def _records_from_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...], label: str):
-    """The rows of a CSV file as ``(line, record)`` pairs, its header checked."""
+    """The rows of a CSV file as ``(line, record)`` pairs, its header checked.
+
+    Only a regular file is read: a pipe would wait for a writer and a device such as
+    ``/dev/zero`` never ends, so both are refused before anything is read.
+    """
+    try:
+        kind = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise ElectionDataError(f"{label}: no such file: {path}") from None
+    except OSError as error:
+        raise ElectionDataError(f"{label}: cannot read {path}: {error.strerror}") from None
+    if not stat.S_ISREG(kind):
+        found = "a directory" if stat.S_ISDIR(kind) else "not a regular file (a device, a pipe or a socket)"
+        raise ElectionDataError(f"{label}: {path}: expected a CSV file, found {found}")
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
