@@ -379,3 +379,12 @@ def test_a_check_of_a_whole_table_says_found_once(text, line):
     with pytest.raises(ScenarioError) as error:
         parse_scenario(text)
     assert str(error.value).splitlines()[1:] == [f"  {line}"]
+
+
+def test_a_sweep_file_run_as_a_scenario_says_to_sweep_it(capsys):
+    # It said "sweep: unknown key", of a table the docs describe.
+    assert cli.main(["run", "swing_rpm_urd", "--draws", "2"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[1:] == ["  sweep: this is a sweep file (it has a [sweep] table); run it with `malivote sweep`"], err
+    with pytest.raises(ScenarioError, match=r"sweep: unknown key; found 5"):
+        parse_scenario("sweep = 5\n[election]\nyear = 2020\n")

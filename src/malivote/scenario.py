@@ -512,6 +512,10 @@ def _schema_problems(error: ValidationError) -> list[str]:
     lines = []
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden" and item["loc"] == ("sweep",) and isinstance(item.get("input"), dict):
+            # A sweep file given where a scenario is expected: the key is known.
+            lines.append("sweep: this is a sweep file (it has a [sweep] table); run it with `malivote sweep`")
+            continue
         if item["type"] == "extra_forbidden":
             message = "unknown key"
         elif item["type"] == "missing":
