@@ -154,7 +154,7 @@ def test_too_large_numbers_are_refused(option, value, fragment, capsys):
 @pytest.mark.parametrize("command", [["sweep", "swing_rpm_urd"], ["holdout", "2020"]])
 def test_too_many_draws_are_refused_as_an_argument(command, monkeypatch, capsys):
     # Before, sweep blamed the file's simulation.draws and holdout tried to run them.
-    import malivote.reconstruct.holdout as holdout
+    from malivote.reconstruct import holdout
     from malivote.sweep import Sweep
 
     def never(*args, **kwargs):

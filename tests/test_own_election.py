@@ -95,11 +95,11 @@ BAD_CASES = {
     "a column twice": ("constituency,round,list,parties,votes,votes\n" + "".join(f"{row},1\n" for row in VOTES.splitlines()[1:]),
                        SEATS, r"votes.csv: line 1: expected each column once, found \['votes'\] more than once"),
     "more votes than voters": (VOTES, REGISTERED.replace("Bexley,2,North,9000", "Bexley,2,North,8000"),
-                               r"seats.csv: line 3, column 'registered': expected at least the valid votes of round 1 "
-                               r"in 'Bexley' \(8400, .*votes.csv\), found 8000 registered voters"),
+                               (r"seats.csv: line 3, column 'registered': expected at least the valid votes of round 1 "
+                                r"in 'Bexley' \(8400, .*votes.csv\), found 8000 registered voters")),
     "round-2 votes over voters": (VOTES, REGISTERED.replace("Bexley,2,North,9000", "Bexley,2,North,8450"),
-                                  r"seats.csv: line 3, column 'registered': expected at least the valid votes of round 2 "
-                                  r"in 'Bexley' \(8500, .*\), found 8450 registered voters"),
+                                  (r"seats.csv: line 3, column 'registered': expected at least the valid votes of round 2 "
+                                   r"in 'Bexley' \(8500, .*\), found 8450 registered voters")),
 }
 
 

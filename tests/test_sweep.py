@@ -411,8 +411,8 @@ def test_validate_checks_a_sweep_file_and_names_every_bad_key(tmp_path, capsys):
     [
         # A misspelt key of a range was read as three key paths, none of them named as the typo.
         ('"rule.threshold" = {start = 0.0, stop = 0.1, stpe = 0.01}',
-         "sweep.rule.threshold: unknown key 'stpe' in a range; expected start, stop and one of step or num; "
-         "did you mean 'step'?"),
+         ("sweep.rule.threshold: unknown key 'stpe' in a range; expected start, stop and one of step or num; "
+          "did you mean 'step'?")),
         ('"rule.threshold" = {start = 0.0, stop = 0.1, num = 3, foo = 1}',
          "sweep.rule.threshold: unknown key 'foo' in a range; expected start, stop and one of step or num"),
         # An index into an array the scenario lacks was a schema error about a table.

@@ -59,7 +59,13 @@ import numpy as np
 
 from malivote import seeds
 from malivote.results import METRIC_NAMES
-from malivote.scenario import ScenarioError, _did_you_mean, _read_toml, _validate, shipped_path
+from malivote.scenario import (
+    ScenarioError,
+    _did_you_mean,
+    _read_toml,
+    _validate,
+    shipped_path,
+)
 
 __all__ = [
     "STATS",
