@@ -160,6 +160,15 @@ def test_user_errors_exit_2_without_traceback(argv, fragment, tmp_path):
     assert result.stderr.startswith("malivote: error:")
 
 
+def test_python_dash_m_malivote_is_the_command():
+    # Where the malivote script is not on the PATH, `python -m malivote` is the way in.
+    listed = subprocess.run([sys.executable, "-m", "malivote", "scenarios"], capture_output=True, text=True, check=False)
+    assert listed.returncode == 0 and listed.stdout.startswith("counterfactuals/"), listed.stderr
+    refused = subprocess.run([sys.executable, "-m", "malivote", "run", "no_such_scenario"], capture_output=True, text=True,
+                             check=False)
+    assert refused.returncode == 2 and refused.stderr.startswith("malivote: error: scenario: no such file")
+
+
 def test_bad_command_line_arguments_exit_2(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["run", "mali_2020", "--draws", "zero"])

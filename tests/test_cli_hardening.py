@@ -151,6 +151,41 @@ def test_too_large_numbers_are_refused(option, value, fragment, capsys):
     assert len(err) < 2000
 
 
+@pytest.mark.parametrize("command", [["sweep", "swing_rpm_urd"], ["holdout", "2020"]])
+def test_too_many_draws_are_refused_as_an_argument(command, monkeypatch, capsys):
+    # Before, sweep blamed the file's simulation.draws and holdout tried to run them.
+    from malivote.reconstruct import holdout
+    from malivote.sweep import Sweep
+
+    def never(*args, **kwargs):
+        raise AssertionError("it ran")
+
+    monkeypatch.setattr(Sweep, "run", never)
+    monkeypatch.setattr(holdout, "holdout", never)
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--draws", "10000001"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --draws: expected at most 10,000,000" in err and "simulation.draws" not in err
+
+
+def test_sweep_plot_folder_is_checked_before_the_sweep_runs(tmp_path, monkeypatch, capsys):
+    from malivote.sweep import Sweep
+
+    def never(*args, **kwargs):
+        raise AssertionError("the sweep ran")
+
+    monkeypatch.setattr(Sweep, "run", never)
+    (tmp_path / "file").write_text("")
+    assert main(["sweep", "swing_rpm_urd", "--draws", "2", "--plot", str(tmp_path / "file")]) == 2
+    one_line_error(capsys.readouterr().err, "--plot: cannot create directory")
+    for value in ("", "  "):
+        with pytest.raises(SystemExit) as stop:
+            main(["sweep", "swing_rpm_urd", "--plot", value])
+        assert stop.value.code == 2
+        assert "--plot: expected a folder name" in capsys.readouterr().err
+
+
 def test_the_most_draws_still_run_in_chunks():
     """simulate's chunk starts are a range, not a list: 10,000,000 draws cost nothing up front."""
     import inspect

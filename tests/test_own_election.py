@@ -34,6 +34,13 @@ Carlow,1,South
 """
 
 
+REGISTERED = """constituency,seats,region,registered
+Ashfield,3,North,12000
+Bexley,2,North,9000
+Carlow,1,South,5000
+"""
+
+
 @pytest.fixture
 def own(tmp_path):
     (tmp_path / "votes.csv").write_text(VOTES)
@@ -85,6 +92,14 @@ BAD_CASES = {
     "constituency without seats": (VOTES, SEATS.replace("Carlow,1", "Carlow,0"), r"seats.csv: line 4, column 'seats': expected a whole number of seats, at least 1, found 0"),
     "seats do not add up": (VOTES, SEATS.replace("Carlow,1", "Carlow,2"), r"seats.csv: line 4, column 'seats': the seats add up to 7, expected 6"),
     "party without a letter": (VOTES.replace("Labour+Co-op,4100", "Labour+42,4100"), SEATS, r"votes.csv: line 3, column 'parties'"),
+    "a column twice": ("constituency,round,list,parties,votes,votes\n" + "".join(f"{row},1\n" for row in VOTES.splitlines()[1:]),
+                       SEATS, r"votes.csv: line 1: expected each column once, found \['votes'\] more than once"),
+    "more votes than voters": (VOTES, REGISTERED.replace("Bexley,2,North,9000", "Bexley,2,North,8000"),
+                               (r"seats.csv: line 3, column 'registered': expected at least the valid votes of round 1 "
+                                r"in 'Bexley' \(8400, .*votes.csv\), found 8000 registered voters")),
+    "round-2 votes over voters": (VOTES, REGISTERED.replace("Bexley,2,North,9000", "Bexley,2,North,8450"),
+                                  (r"seats.csv: line 3, column 'registered': expected at least the valid votes of round 2 "
+                                   r"in 'Bexley' \(8500, .*\), found 8450 registered voters")),
 }
 
 
@@ -98,6 +113,45 @@ def test_bad_csv_exits_2_naming_file_line_and_column(own, case, capsys):
     assert "Traceback" not in err
     assert __import__("re").search(message, err), err
     assert main(["run", str(own / "mali_rule.toml"), "--draws", "2"]) == 2
+
+
+def test_registered_voters_are_at_least_the_votes_of_each_round(own):
+    # Bexley: 8400 valid votes in round 1, 8500 in round 2.
+    (own / "seats.csv").write_text(REGISTERED.replace("Bexley,2,North,9000", "Bexley,2,North,8500"))
+    scenario = load_scenario(own / "mali_rule.toml")
+    assert scenario.own_election().layout.registered.tolist() == [12000, 8500, 5000]
+    (own / "seats.csv").write_text(REGISTERED.replace("Bexley,2,North,9000", "Bexley,2,North,8499"))
+    with pytest.raises(ScenarioError, match=r"round 2 in 'Bexley' \(8500, .*\), found 8499 registered voters"):
+        load_scenario(own / "mali_rule.toml")
+
+
+def test_each_problem_of_the_files_is_one_line_of_the_count(own, capsys):
+    # Both round-1 rows of Carlow are refused: that is all there is to say about
+    # Carlow, not also that it "has no lists"; and the files' own summary line is no
+    # problem of its own.
+    (own / "votes.csv").write_text(VOTES.replace("Carlow,1,1,Greens,1000", "Carlow,1,1,Greens,-1")
+                                   .replace("Carlow,1,2,Liberal,3000", "Carlow,1,2,Liberal,2.5"))
+    assert main(["validate", str(own / "mali_rule.toml")]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].endswith("2 problems in the scenario:"), lines
+    assert len(lines) == 3 and all("votes.csv: line 1" in line for line in lines[1:]), lines
+    assert not any("no lists" in line or "problems:" in line for line in lines[1:])
+
+
+def test_more_problems_than_shown_are_counted_in_one_line(own, capsys):
+    rows = "".join(f"Nowhere{i},1,1,Greens,5\n" for i in range(30))
+    (own / "votes.csv").write_text(VOTES + rows)
+    assert main(["validate", str(own / "mali_rule.toml")]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 + 25 + 1, lines
+    assert lines[-1].strip() == "data: ... and 5 more in the same files"
+
+
+def test_a_column_twice_in_a_frame_is_refused():
+    votes = pd.read_csv(__import__("io").StringIO(VOTES))
+    doubled = pd.concat([votes, votes[["votes"]]], axis=1)
+    with pytest.raises(ElectionDataError, match=r"votes: expected each column once, found \['votes'\]"):
+        Election.from_frame(doubled, seats={"Ashfield": 3, "Bexley": 2, "Carlow": 1})
 
 
 def test_a_replay_draw_exported_reads_back_with_the_same_seats(tmp_path):
@@ -146,3 +200,34 @@ def test_from_arrays_runs_without_toml():
     sim = simulate(build_scenario(election, rule={"method": "plurality"}), draws=2)
     assert sim.party_seats.tolist() == [[2, 2], [2, 2]]
     assert any("rosters" in note for note in sim.notes)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes")
+def test_a_pipe_or_a_folder_named_as_data_is_refused_without_reading(own, capsys):
+    import os
+    import threading
+
+    os.replace(own / "votes.csv", own / "kept.csv")
+    os.mkfifo(own / "votes.csv")  # reading it would wait for a writer forever
+    # Should the pipe be opened all the same, a writer ends the wait so the test fails, not hangs.
+    def unblock():
+        with open(own / "votes.csv", "w") as pipe:
+            pipe.write(VOTES)
+
+    writer = threading.Thread(target=unblock, daemon=True)
+    writer.start()
+    try:
+        assert main(["validate", str(own / "mali_rule.toml")]) == 2
+        err = capsys.readouterr().err
+        assert "votes.csv: expected a CSV file, found not a regular file" in err, err
+    finally:
+        if writer.is_alive():
+            fd = os.open(own / "votes.csv", os.O_RDONLY | os.O_NONBLOCK)
+            writer.join(5)
+            os.close(fd)
+    (own / "seats.csv").unlink()
+    (own / "seats.csv").mkdir()
+    os.unlink(own / "votes.csv")
+    os.replace(own / "kept.csv", own / "votes.csv")
+    assert main(["validate", str(own / "mali_rule.toml")]) == 2
+    assert "seats.csv: expected a CSV file, found a directory" in capsys.readouterr().err

@@ -363,3 +363,28 @@ def test_a_merged_list_keeps_its_slot_in_round_2():
     # Round-2 votes only where round 1 has a list, and the merged list's round 2 in its slot.
     assert not ((changed.second > 0) & (changed.members == 0)).any()
     assert changed.second[0, 0].tolist() == [0, 5, 0]
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ('[election]\nyear = 2020\n[models.transfer]\ndefault = [0.5, 0.5, 0.1]\n',
+         "models.transfer: default: the shares to the leader, the runner-up and abstention must add up to 1, found 1.1"),
+        ('[election]\nyear = 2013\nresult = "provisional"\n',
+         "election: result = 'provisional' exists only for year 2020, found year 2013"),
+    ],
+)
+def test_a_check_of_a_whole_table_says_found_once(text, line):
+    # The table itself was appended too: "...found 1.1; found {'default': [0.5, 0.5, 0.1]}".
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario(text)
+    assert str(error.value).splitlines()[1:] == [f"  {line}"]
+
+
+def test_a_sweep_file_run_as_a_scenario_says_to_sweep_it(capsys):
+    # It said "sweep: unknown key", of a table the docs describe.
+    assert cli.main(["run", "swing_rpm_urd", "--draws", "2"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[1:] == ["  sweep: this is a sweep file (it has a [sweep] table); run it with `malivote sweep`"], err
+    with pytest.raises(ScenarioError, match=r"sweep: unknown key; found 5"):
+        parse_scenario("sweep = 5\n[election]\nyear = 2020\n")

@@ -404,3 +404,24 @@ def test_validate_checks_a_sweep_file_and_names_every_bad_key(tmp_path, capsys):
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "rule.threshhold: unknown key" in err and "rule.quota" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        # A misspelt key of a range was read as three key paths, none of them named as the typo.
+        ('"rule.threshold" = {start = 0.0, stop = 0.1, stpe = 0.01}',
+         ("sweep.rule.threshold: unknown key 'stpe' in a range; expected start, stop and one of step or num; "
+          "did you mean 'step'?")),
+        ('"rule.threshold" = {start = 0.0, stop = 0.1, num = 3, foo = 1}',
+         "sweep.rule.threshold: unknown key 'foo' in a range; expected start, stop and one of step or num"),
+        # An index into an array the scenario lacks was a schema error about a table.
+        ('"models.swing.3.points" = [1.0]',
+         "models.swing.3: no element '3' in an array of 0 (key paths index arrays from 0)"),
+    ],
+)
+def test_a_bad_entry_is_named_as_written(entry, message):
+    with pytest.raises(ScenarioError) as error:
+        parse_sweep(f'extends = "mali_2020"\n[sweep]\n{entry}\n')
+    lines = str(error.value).splitlines()
+    assert lines[1:] == [f"  {message}"], lines

@@ -116,11 +116,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sweep = commands.add_parser("sweep", help="run a scenario over a grid of parameters (a sweep file)")
     sweep.add_argument("sweep_file", metavar="FILE", help="a sweep file (TOML with a [sweep] table), or a shipped one's name")
-    sweep.add_argument("--draws", type=_positive_int, help="draws per point (default: the scenario's)")
+    sweep.add_argument("--draws", type=_draws, help=f"draws per point, at most {MAX_DRAWS:,} (default: the scenario's)")
     sweep.add_argument("--seed", type=_seed, help="the sweep's seed (default: the scenario's)")
     sweep.add_argument("--format", choices=("table", "json"), default="table")
     sweep.add_argument("--out", metavar="PATH", help="write the results as NetCDF (.nc) or Zarr (.zarr)")
-    sweep.add_argument("--plot", metavar="DIR", help="write seats against the swept parameter (PNG, SVG) into DIR")
+    sweep.add_argument("--plot", type=_folder, metavar="DIR", help="write seats against the swept parameter (PNG, SVG) into DIR")
     where = sweep.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
     where.add_argument("--local-cluster", type=_positive_int, metavar="N", help="run on a Dask LocalCluster of N worker processes")
@@ -132,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     holdout = commands.add_parser("holdout", help="score the replay's reconstruction on held-out district winners")
     holdout.add_argument("year", type=int, choices=(2013, 2020, 2007), metavar="YEAR")
     holdout.add_argument("--folds", type=_positive_int, default=5, metavar="K", help="folds (default 5)")
-    holdout.add_argument("--draws", type=_positive_int, default=2000, metavar="N", help="draws per fold (default 2000)")
+    holdout.add_argument("--draws", type=_draws, default=2000, metavar="N", help=f"draws per fold, at most {MAX_DRAWS:,} (default 2000)")
     holdout.add_argument("--seed", type=_seed, default=0, metavar="S")
     holdout.add_argument("--format", choices=("table", "json"), default="table")
     return parser

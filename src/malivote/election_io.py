@@ -42,7 +42,9 @@ Examples
 from __future__ import annotations
 
 import csv
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +71,18 @@ NO_ROSTERS_NOTE = (
 
 
 class ElectionDataError(ValueError):
-    """Election data that cannot be used; the message lists every problem with its place."""
+    """Election data that cannot be used; the message lists every problem with its place.
+
+    Attributes
+    ----------
+    problems : tuple of str
+        Every problem, one line each with its file, line and column (the message
+        shows at most the first 25).
+    """
+
+    def __init__(self, message: str, problems=None):
+        super().__init__(message)
+        self.problems = tuple(problems) if problems is not None else (message,)
 
 
 class _Problems:
@@ -86,7 +99,8 @@ class _Problems:
             tail = [f"  ... and {more} more"] if more else []
             count = len(self.lines)
             raise ElectionDataError(
-                "\n".join([f"{header}: {count} problem{'s' if count > 1 else ''}:"] + [f"  {line}" for line in shown] + tail)
+                "\n".join([f"{header}: {count} problem{'s' if count > 1 else ''}:"] + [f"  {line}" for line in shown] + tail),
+                problems=self.lines,
             )
 
 
@@ -128,8 +142,39 @@ def _locate(record: dict, where, index: dict, problems: _Problems, known_in: str
     return draw, index[constituency]
 
 
+def _check_registered(registered, valid_by_round, names, lines, seats_label, votes_label, draw_ids,
+                      problems: _Problems) -> None:
+    """Record a problem for each constituency and round whose valid votes exceed its
+    registered voters: such data would make every share of the electorate (turnout,
+    ``open_runoff``'s ``qualify``) wrong, so it is refused rather than run."""
+    electorate = np.asarray(registered, dtype=np.int64)
+    for round_number, valid in enumerate(valid_by_round, start=1):
+        over = valid > electorate  # (draws, constituencies)
+        for c in np.flatnonzero(over.any(axis=0)):
+            worst = int(np.argmax(np.where(over[:, c], valid[:, c], -1)))
+            in_draw = f" in draw {draw_ids[worst]}" if len(draw_ids) > 1 or draw_ids[:1] != [0] else ""
+            problems.add(
+                _where(seats_label, lines[names[c]], "registered"),
+                f"expected at least the valid votes of round {round_number} in {names[c]!r} "
+                f"({int(valid[worst, c])}{in_draw}, {votes_label}), found {int(electorate[c])} registered voters",
+            )
+
+
 def _records_from_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...], label: str):
-    """The rows of a CSV file as ``(line, record)`` pairs, its header checked."""
+    """The rows of a CSV file as ``(line, record)`` pairs, its header checked.
+
+    Only a regular file is read: a pipe would wait for a writer and a device such as
+    ``/dev/zero`` never ends, so both are refused before anything is read.
+    """
+    try:
+        kind = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise ElectionDataError(f"{label}: no such file: {path}") from None
+    except OSError as error:
+        raise ElectionDataError(f"{label}: cannot read {path}: {error.strerror}") from None
+    if not stat.S_ISREG(kind):
+        found = "a directory" if stat.S_ISDIR(kind) else "not a regular file (a device, a pipe or a socket)"
+        raise ElectionDataError(f"{label}: {path}: expected a CSV file, found {found}")
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
@@ -143,6 +188,7 @@ def _records_from_csv(path: Path, required: tuple[str, ...], optional: tuple[str
             if header is None:
                 raise ElectionDataError(f"{path}: line 1: the file is empty; expected a header with columns {list(required)}")
             header = [name.strip() for name in header]
+            _check_repeated(header, f"{path}: line 1")
             missing = [name for name in required if name not in header]
             if missing:
                 raise ElectionDataError(
@@ -173,7 +219,18 @@ def _records_from_csv(path: Path, required: tuple[str, ...], optional: tuple[str
             raise ElectionDataError(f"{path}: line {reader.line_num}: not valid CSV: {error}") from None
 
 
+def _check_repeated(columns, where: str) -> None:
+    """Refuse a header that names a column twice: only one of the two would be read."""
+    columns = [str(name) for name in columns]
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        raise ElectionDataError(
+            f"{where}: expected each column once, found {repeated} {'more than once' if len(repeated) == 1 else 'each more than once'}"
+        )
+
+
 def _records_from_frame(frame, required, optional, label: str):
+    _check_repeated(frame.columns, label)
     missing = [name for name in required if name not in frame.columns]
     if missing:
         raise ElectionDataError(f"{label}: missing column{'s' if len(missing) > 1 else ''} {missing}; found {list(frame.columns)}")
@@ -384,12 +441,14 @@ class Election:
         list_parties: dict[tuple[int, int, int], tuple[str, ...]] = {}
         cells: dict[tuple[int, int, int, int], tuple[int, int]] = {}  # (draw, c, slot, round) -> (votes, line)
         draws_seen: set[int] = set()
+        rows_of: set[tuple[int, int]] = set()  # (draw, constituency) with rows, bad ones included
         for line, record in vote_rows:
             where = lambda column: _where(votes_label, line, column)  # noqa: E731
             located = _locate(record, where, index, problems, seats_label)
             if located is None:
                 continue
             draw, c = located
+            rows_of.add((draw, c))
             constituency = record["constituency"]
             round_number = _whole(record["round"], 1, problems, where("round"), "round 1 or 2")
             if round_number is not None and round_number > 2:
@@ -434,7 +493,8 @@ class Election:
         draw_ids = sorted(draws_seen)
         for draw in draw_ids or [0]:
             for constituency, c in index.items():
-                if (draw, c) not in lists:
+                # A constituency whose every row was refused has its problems already.
+                if (draw, c) not in lists and (draw, c) not in rows_of:
                     problems.add(votes_label, f"constituency {constituency!r} has no lists"
                                  + (f" in draw {draw}" if len(draw_ids) > 1 or draw_ids[:1] != [0] else ""))
         problems.raise_if_any(f"{votes_label}")
@@ -468,6 +528,10 @@ class Election:
             problems.raise_if_any(rosters_label)
         valid = first.sum(axis=-1)
         valid_second = second.sum(axis=-1)
+        if has_registered:
+            _check_registered(registered, (valid, valid_second), names, seen, seats_label, votes_label,
+                              draw_ids, problems)
+            problems.raise_if_any(seats_label)
         turnout = np.zeros((n_draws, n_constituencies, 2, 4), np.int64)
         turnout[..., 0, 1] = turnout[..., 0, 3] = valid
         turnout[..., 1, 1] = turnout[..., 1, 3] = valid_second

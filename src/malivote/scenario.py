@@ -512,6 +512,10 @@ def _schema_problems(error: ValidationError) -> list[str]:
     lines = []
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden" and item["loc"] == ("sweep",) and isinstance(item.get("input"), dict):
+            # A sweep file given where a scenario is expected: the key is known.
+            lines.append("sweep: this is a sweep file (it has a [sweep] table); run it with `malivote sweep`")
+            continue
         if item["type"] == "extra_forbidden":
             message = "unknown key"
         elif item["type"] == "missing":
@@ -519,7 +523,10 @@ def _schema_problems(error: ValidationError) -> list[str]:
         else:
             message = item["msg"]
             message = message.removeprefix("Value error, ")
-        found = "" if item["type"] == "missing" else f"; found {_describe(item.get('input'))}"
+        # A check of a whole table says what it found itself; its input (the table)
+        # would only repeat it.
+        said = item["type"] == "value_error" and "found" in message
+        found = "" if item["type"] == "missing" or said else f"; found {_describe(item.get('input'))}"
         lines.append(f"{path}: {message}{found}")
     return lines
 
@@ -538,6 +545,10 @@ def _did_you_mean(value: str, choices) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+#: The most problems of a ``[data]`` election's files listed one by one.
+_MAX_DATA_PROBLEMS = 25
+
+
 def _check_election(scenario: Scenario) -> list[str]:
     """Checks that need the data: parties, constituencies, seats and rosters."""
     problems = []
@@ -549,7 +560,10 @@ def _check_election(scenario: Scenario) -> list[str]:
         try:
             election = scenario.own_election()
         except ElectionDataError as error:
-            return [f"data: {line.strip()}" for line in str(error).splitlines()]
+            # One line per problem: the error's own header would count as one more.
+            shown = [f"data: {line}" for line in error.problems[:_MAX_DATA_PROBLEMS]]
+            hidden = len(error.problems) - len(shown)
+            return shown + ([f"data: ... and {hidden} more in the same files"] if hidden else [])
         known_parties = set(election.parties)
         layout = election.layout
     elif scenario._election is not None:

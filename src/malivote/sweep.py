@@ -59,7 +59,13 @@ import numpy as np
 
 from malivote import seeds
 from malivote.results import METRIC_NAMES
-from malivote.scenario import ScenarioError, _read_toml, _validate, shipped_path
+from malivote.scenario import (
+    ScenarioError,
+    _did_you_mean,
+    _read_toml,
+    _validate,
+    shipped_path,
+)
 
 __all__ = [
     "STATS",
@@ -217,6 +223,16 @@ def _entries(table: dict, prefix: str, problems: list[str]) -> list[Parameter]:
         if isinstance(spec, dict):
             if spec and set(spec) <= _RANGE_KEYS:
                 values = _range_values(path, spec, problems)
+            elif spec.keys() & {"start", "stop"}:
+                # No scenario key is called start or stop: this is a range with a
+                # misspelt key, not a table of key paths.
+                unused = sorted(_RANGE_KEYS - set(spec))
+                for key in sorted(set(spec) - _RANGE_KEYS):
+                    problems.append(
+                        f"sweep.{path}: unknown key {key!r} in a range; expected start, stop and one of "
+                        f"step or num{_did_you_mean(key, unused)}"
+                    )
+                continue
             else:
                 if not spec:
                     problems.append(f"sweep.{path}: expected a list of values or a range; found an empty table")
@@ -272,6 +288,10 @@ def _set_path(table: dict, path: str, value) -> str | None:
             if last:
                 node[part] = value
                 return None
+            if (part not in node or node[part] is None) and parts[depth + 1].isdigit():
+                # An index into an array the scenario does not have: creating a table
+                # there would only surface as a confusing type error of the schema.
+                return f"{here}.{parts[depth + 1]}: no element {parts[depth + 1]!r} in an array of 0 (key paths index arrays from 0)"
             if part not in node or node[part] is None:
                 node[part] = {}
             node = node[part]
@@ -960,6 +980,14 @@ def _client(args):
     return Client(cluster), cluster
 
 
+def _plot_directory(directory: str) -> Path:
+    """The ``--plot`` folder, made if need be; one that cannot be made is a
+    :class:`ScenarioError` naming ``--plot``."""
+    from malivote.cli import _writable_directory
+
+    return _writable_directory(directory, "--plot")
+
+
 def _plot(result: SweepResult, directory: str) -> list[Path]:
     import matplotlib
 
@@ -968,11 +996,7 @@ def _plot(result: SweepResult, directory: str) -> list[Path]:
 
     from malivote.plot import sweep as plot_sweep
 
-    path = Path(directory)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ScenarioError(f"--plot: cannot create directory {directory}: {error.strerror}") from None
+    path = _plot_directory(directory)
     dataset = result.dataset
     extra = [d for d in result.sweep.dims[1:]]
     if extra:
@@ -995,6 +1019,10 @@ def cli_main(args) -> int:
     sweep = load_sweep(args.sweep_file)
     if args.resume and not args.out:
         raise ScenarioError("--resume: continues from the points written to --out; give --out")
+    if args.plot:
+        # Made before the sweep runs: a folder that cannot be made stops it at once,
+        # not after every point has been computed.
+        _plot_directory(args.plot)
     client, cluster = _client(args)
     try:
         try:
