@@ -106,8 +106,39 @@ def test_export_files(lists_file, tmp_path, capsys):
     for draw in ("0", "1"):
         assert sum(int(row["seats"]) for row in seats if row["draw"] == draw) == 147
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        "constituencies.csv", "results.csv", "rosters.csv", "seats.csv", "turnout.csv", "votes.csv"]
+        "constituencies.csv", "manifest.json", "results.csv", "rosters.csv", "seats.csv", "turnout.csv", "votes.csv"]
+    # The folder's provenance: your own votes with noise drawn, not a reconstruction.
+    provenance = json.loads((out_dir / "manifest.json").read_text())
+    assert (provenance["draws"], provenance["format"], provenance["modelled"]) == (2, "csv", [])
+    assert provenance["files"]["votes.csv"]["rows"] == len(votes)
     assert "seats.csv (" in capsys.readouterr().err
+
+
+def test_a_replay_export_says_its_votes_are_modelled(tmp_path):
+    """``run --export`` writes the manifest: a replay's votes, turnout and rosters are
+    a reconstruction, and the folder says so beside the seed and draws."""
+    out_dir = tmp_path / "out"
+    assert main(["run", "mali_2020", "--draws", "3", "--seed", "11", "--export", str(out_dir)]) == 0
+    provenance = json.loads((out_dir / "manifest.json").read_text())
+    assert (provenance["seed"], provenance["draws"]) == (11, 3)
+    assert provenance["modelled"] and provenance["files"]["votes.csv"]["modelled"]
+    assert not provenance["files"]["constituencies.csv"]["modelled"]
+
+
+def test_an_export_in_another_format_is_not_left_beside_a_new_one(tmp_path, capsys):
+    """A csv.gz export into a folder holding an earlier csv export is refused: the old
+    votes.csv would read as this run's."""
+    out_dir = tmp_path / "out"
+    assert main(["run", "mali_2020", "--draws", "2", "--export", str(out_dir)]) == 0
+    before = sorted(p.name for p in out_dir.iterdir())
+    capsys.readouterr()
+    assert main(["run", "mali_2020", "--draws", "2", "--export", str(out_dir), "--export-format", "csv.gz"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "holds constituencies.csv, results.csv, rosters.csv, seats.csv, turnout.csv, votes.csv" in err
+    assert sorted(p.name for p in out_dir.iterdir()) == before
+    # The same format replaces its own files.
+    assert main(["run", "mali_2020", "--draws", "2", "--export", str(out_dir)]) == 0
 
 
 def test_exported_votes_give_the_exported_results(lists_file, tmp_path):

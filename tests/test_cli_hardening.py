@@ -65,7 +65,7 @@ def test_a_second_run_exporting_to_the_same_folder_is_refused(tmp_path):
         first.wait(timeout=600)
     assert first.returncode == 0, first.stderr.read()
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["votes.csv", "results.csv", "constituencies.csv", "rosters.csv", "turnout.csv", "seats.csv"])
+        ["votes.csv", "results.csv", "constituencies.csv", "rosters.csv", "turnout.csv", "seats.csv", "manifest.json"])
     with open(folder / "results.csv") as handle:
         last = handle.read().splitlines()[-1]
     assert last.startswith("1999,")

@@ -135,7 +135,7 @@ def test_files_do_not_depend_on_chunk_size_or_workers(fmt, tmp_path, capsys):
         assert main(argv) == 0
     extension = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}[fmt]
     a = files_of(tmp_path / "a")
-    assert sorted(a) == sorted(name.replace(".csv", extension) for name in ALL_FILES)
+    assert sorted(a) == sorted([name.replace(".csv", extension) for name in ALL_FILES] + ["manifest.json"])
     assert a == files_of(tmp_path / "b") == files_of(tmp_path / "c")
     assert f"votes{extension}" in capsys.readouterr().err
 

@@ -17,7 +17,9 @@ Commands:
 
 ``run --export DIR`` streams each block of draws into DIR as it is decided (memory does
 not grow with the draws), into a temporary folder whose files are renamed into place
-at the end; a lock file refuses a second run writing the same folder
+at the end, with ``manifest.json`` (the scenario, seed, draws, version, each column's
+meaning, and which files are modelled); a lock file refuses a second run writing the
+same folder, and a folder holding an earlier export in another format is refused
 (:mod:`malivote.exports`). ``run --format json`` carries ``version`` and
 ``scenario_sha256`` (:func:`malivote.exports.scenario_sha256`); ``compare --format
 json`` carries ``version`` and each scenario's ``scenario_sha256``.
@@ -254,7 +256,7 @@ def _json_with_provenance(summary, scenario_name: str) -> str:
 def _run(args) -> int:
     import contextlib
 
-    from malivote.exports import Exporter
+    from malivote.exports import Exporter, manifest
     from malivote.report import format_csv, format_table, summarise
     from malivote.simulate import simulate
 
@@ -276,7 +278,9 @@ def _run(args) -> int:
             chunk_size=args.chunk_size, workers=args.workers, processes=args.processes, keep=bool(args.plot),
             on_block=writer,
         )
-        written = writer.commit() if writer is not None else None
+        written = None
+        if writer is not None:
+            written = writer.commit(manifest=manifest(simulation, writer.rows, format=writer.format))
     summary = summarise(simulation)
     if args.format == "json":
         _out(_json_with_provenance(summary, args.scenario))

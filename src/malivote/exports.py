@@ -97,6 +97,8 @@ MANIFEST_NAME = "manifest.json"
 #: The lock file a run holds in the folder it exports to.
 LOCK_NAME = ".malivote-export.lock"
 _TEMP_PREFIX = ".malivote-export-"
+#: Each format's file-name ending.
+_EXTENSIONS = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}
 #: Rows buffered before a Parquet row group is written.
 _ROW_GROUP = 1 << 17
 
@@ -388,7 +390,7 @@ class Exporter:
         self.directory = Path(directory)
         self.format = format
         self.option = option
-        self._extension = {"csv": ".csv", "csv.gz": ".csv.gz", "parquet": ".parquet"}[format]
+        self._extension = _EXTENSIONS[format]
         self._lock: Path | None = None
         self._temp: Path | None = None
         self._created: list[Path] = []
@@ -434,6 +436,16 @@ class Exporter:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(f"{os.getpid()}\n")
         self._lock = lock
+        # An earlier export in another format would stay beside this one, its draws
+        # read as this run's: refused, not deleted (they are the user's files now).
+        stale = sorted(f"{table}{extension}" for table in TABLES for extension in _EXTENSIONS.values()
+                       if extension != self._extension and (self.directory / f"{table}{extension}").exists())
+        if stale:
+            self._abort()
+            raise ExportError(
+                f"{self.option}: {_short(self.directory)} holds {', '.join(stale)} from an earlier export in "
+                f"another format, which this {self.format} export would leave beside its own files; remove "
+                "them or export into another folder")
         try:
             self._temp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=self.directory))
         except OSError as error:
