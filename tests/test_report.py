@@ -317,3 +317,25 @@ def test_eta_comes_from_the_blocks_done(monkeypatch):
     # 100 draws per 0.05 s block: about 2,000 draws/s. Counting the 1 s set-up would
     # give at most 1,000 / 1.5 s = 667 draws/s.
     assert min(rates) > 800, frames
+
+
+@pytest.mark.parametrize(("name", "settings"), [
+    ("mali_2020", "majority 50%"),
+    ("counterfactuals/national_pr_5pct", "dhondt, one national tier, threshold 5%"),
+    ("counterfactuals/parallel_100_47", "majority 50%, national tier of 47 seats (dhondt)"),
+    ("counterfactuals/french_runoff", "majority 50%, round 2 from 12.5% of the registered voters"),
+    ("counterfactuals/hare_districts", "hare quota"),
+    ("counterfactuals/plurality_single_round", ""),
+])
+def test_the_header_says_how_the_rule_was_set(name, settings):
+    """'rule divisor' alone hid the national tier and the 5% threshold that decide the
+    seats: the table's header and the JSON carry the settings."""
+    from malivote.results import summarise
+    from malivote.scenario import load_scenario
+    from malivote.simulate import simulate
+
+    summary = summarise(simulate(load_scenario(name), draws=2, seed=1, keep=False))
+    assert summary.rule_settings == settings
+    header = report.format_table(summary).splitlines()[0]
+    assert f"rule {summary.rule} ({settings})," in header if settings else f"rule {summary.rule}," in header
+    assert summary.to_dict()["rule_settings"] == settings

@@ -619,7 +619,7 @@ def manifest(simulation: Simulation, rows: dict[str, int], *, format: str = "csv
     -------
     dict
         ``malivote_version``, ``scenario``, ``source``, ``scenario_sha256`` (None
-        where the scenario has no file), ``seed``, ``draws``, ``rule``, ``tier``,
+        where the scenario has no file), ``seed``, ``draws``, ``rule``, ``rule_settings``, ``tier``,
         ``layout``, ``format``, ``modelled`` (what is a model, not data: empty
         unless the votes are a replay's reconstruction), ``notes`` and ``files``:
         per file, its ``rows``, whether it is ``modelled`` and its ``columns``
@@ -635,7 +635,7 @@ def manifest(simulation: Simulation, rows: dict[str, int], *, format: str = "csv
     (7, 2, True)
     """
     from malivote import __version__
-    from malivote.results import summarise
+    from malivote.results import rule_settings, summarise
 
     scenario = simulation.scenario
     digest = None
@@ -656,6 +656,7 @@ def manifest(simulation: Simulation, rows: dict[str, int], *, format: str = "csv
         "seed": simulation.seed,
         "draws": simulation.n_draws,
         "rule": scenario.rule.method,
+        "rule_settings": rule_settings(scenario.rule),
         "tier": scenario.rule.tier,
         "layout": simulation.layout_name,
         "format": format,

@@ -155,7 +155,8 @@ def format_table(summary: Summary) -> str:
     has_official = summary.has_official
     replay = bool(summary.modelled)
     facts = seats_fixed_by_facts(summary)
-    header = f"{summary.scenario}: {summary.draws} draws, seed {summary.seed}, rule {summary.rule}, layout {summary.layout}"
+    rule = f"{summary.rule} ({summary.rule_settings})" if summary.rule_settings else summary.rule
+    header = f"{summary.scenario}: {summary.draws} draws, seed {summary.seed}, rule {rule}, layout {summary.layout}"
     lines = [header, ""]
     columns = ["Party"] + (["Official"] if has_official else []) + ["Median", "90% interval", "Mean"]
     name_width = _name_width(row.party for row in summary.parties)
@@ -233,7 +234,8 @@ class Comparison:
             by_party = {row.party: row for row in summary.parties}
             scenarios.append({
                 "scenario": summary.scenario, "source": summary.source, "draws": summary.draws,
-                "seed": summary.seed, "rule": summary.rule, "layout": summary.layout,
+                "seed": summary.seed, "rule": summary.rule, "rule_settings": summary.rule_settings,
+                "layout": summary.layout,
                 "seats": {
                     party: {"median": by_party[party].median, "p05": by_party[party].p05,
                             "p95": by_party[party].p95, "mean": by_party[party].mean}

@@ -53,6 +53,7 @@ __all__ = [
     "TWO_ROUND_RULES",
     "WomenSummary",
     "round1_seats",
+    "rule_settings",
     "summarise",
     "summarise_tally",
 ]
@@ -227,6 +228,7 @@ class Summary:
         The scenario's name and its file.
     draws, seed : int
     rule, layout : str
+        ``rule`` is the method's name; ``rule_settings`` (below) says how it was set.
     parties : tuple of PartySummary
         Ordered by official seats, then by mean simulated seats. Parties that win no
         seat in any draw and have no official seats are left out.
@@ -245,6 +247,8 @@ class Summary:
     metric_intervals : dict of str to MetricInterval
         Each metric's median and 90% interval over the draws (not ``p_majority``,
         which is a share of the draws, nor a metric that is None).
+    rule_settings : str
+        The rule's settings that change the seats (:func:`rule_settings`).
     """
 
     scenario: str
@@ -263,6 +267,7 @@ class Summary:
     modelled: tuple[str, ...] = ()
     blocs: tuple[BlocSummary, ...] = ()
     metric_intervals: dict = field(default_factory=dict)
+    rule_settings: str = ""
 
     def party(self, name: str) -> PartySummary:
         """The row of party ``name``; a KeyError names the parties there are."""
@@ -283,6 +288,7 @@ class Summary:
             "draws": self.draws,
             "seed": self.seed,
             "rule": self.rule,
+            "rule_settings": self.rule_settings,
             "layout": self.layout,
             "parties": [row.to_dict() for row in self.parties],
             "round1": {
@@ -420,10 +426,61 @@ def summarise(simulation: "Simulation") -> Summary:
         source=scenario.source,
         seed=simulation.seed,
         rule=scenario.rule.method,
+        rule_settings=rule_settings(scenario.rule),
         layout=simulation.layout_name,
         notes=tuple(notes),
         modelled=tuple(modelled),
     )
+
+
+def _share(value: float) -> str:
+    return f"{100 * value:g}%"
+
+
+def rule_settings(spec) -> str:
+    """The settings of a scenario's ``[rule]`` that decide the seats, in words.
+
+    Only what the method reads: a D'Hondt run names its divisor and threshold, a
+    two-round run its majority; a national tier its seats, method and threshold.
+
+    Parameters
+    ----------
+    spec : malivote.scenario.RuleSpec
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from malivote.scenario import load_scenario
+    >>> rule_settings(load_scenario("national_pr_5pct").rule)
+    'dhondt, one national tier, threshold 5%'
+    >>> rule_settings(load_scenario("parallel_100_47").rule)
+    'majority 50%, national tier of 47 seats (dhondt)'
+    """
+    from malivote.ruleset import REGISTRY
+
+    def apportionment(method, divisor, quota, threshold):
+        words = [divisor if method == "divisor" else f"{quota} quota"]
+        return words + ([f"threshold {_share(threshold)}"] if threshold else [])
+
+    words = []
+    entry = REGISTRY.get(spec.method)
+    if entry is not None and entry.two_rounds:
+        words.append(f"majority {_share(spec.majority)}")
+        if spec.method == "open_runoff":
+            words.append(f"round 2 from {_share(spec.qualify)} of the registered voters")
+    if spec.method in ("divisor", "largest_remainder"):
+        method_words = apportionment(spec.method, spec.divisor, spec.quota, spec.threshold)
+        words += method_words[:1] + (["one national tier"] if spec.tier == "national" else []) + method_words[1:]
+    if spec.national is not None:
+        tier = spec.national
+        words.append(f"national tier of {tier.seats} seats "
+                     f"({', '.join(apportionment(tier.method, tier.divisor, tier.quota, tier.threshold))})")
+    if spec.ties != "lot":
+        words.append(f"ties: {spec.ties}")
+    return ", ".join(words)
 
 
 @dataclass(frozen=True, eq=False)
@@ -601,6 +658,7 @@ class Simulation:
                 "scenario": self.scenario.name or self.scenario.source,
                 "seed": self.seed,
                 "rule": self.scenario.rule.method,
+                "rule_settings": rule_settings(self.scenario.rule),
                 "layout": self.layout_name,
             },
         )
