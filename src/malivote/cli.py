@@ -36,7 +36,7 @@ import argparse
 import os
 import sys
 
-from malivote.scenario import ScenarioError, load_scenario, shipped_scenarios
+from malivote.scenario import ScenarioError, _short, _writable_directory, load_scenario, shipped_scenarios
 
 __all__ = ["main"]
 
@@ -156,22 +156,6 @@ def _out(text: str) -> None:
         raise
     except OSError as error:
         raise _OutputError(error) from None
-
-
-def _short(text, limit: int = 120) -> str:
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _writable_directory(directory: str, option: str):
-    from pathlib import Path
-
-    path = Path(directory)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ScenarioError(f"{option}: cannot create directory {_short(directory)}: {error.strerror or error}") from None
-    return path
 
 
 def _cannot_write(option: str, directory, error: OSError) -> ScenarioError:

@@ -241,7 +241,9 @@ def _count_elected(draw, party, female, draws: int, n_parties: int):
 
 
 def _credit_seats_dense(seats, roster_party, roster_female, n_parties: int):
-    """:func:`credit_seats` over every roster position (any broadcastable shapes)."""
+    """:func:`credit_seats` over every roster position (any broadcastable shapes): the
+    reference the faster counts are tested against, so it refuses the same seats."""
+    _check_seat_counts(np.asarray(seats), np.asarray(roster_party), n_parties)
     positions = np.arange(roster_party.shape[-1])
     elected = positions < seats[..., None]
     if (elected & (roster_party < 0)).any():

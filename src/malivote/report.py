@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 
 from malivote.exports import export
-from malivote.results import METRIC_LABELS, TWO_ROUND_RULES, Summary, summarise
+from malivote.results import FIXED, METRIC_LABELS, TWO_ROUND_RULES, Summary, seats_fixed_by_facts, summarise
 
 __all__ = [
     "Comparison",
@@ -39,7 +39,6 @@ __all__ = [
 ]
 
 PARTY_COLUMNS = ("party", "official", "mean", "median", "min", "max", "p05", "p95", "fixed")
-FIXED = "fixed by the facts"
 
 #: How text shows each metric: the unit in its label, the factor from the JSON value
 #: (fractions become percentages) and the decimals. The decimals of an interval are
@@ -115,27 +114,6 @@ def layout_note(summaries) -> str | None:
     which = ", ".join(f"[{i + 1}] {layout}" for i, layout in enumerate(layouts))
     return (f"layouts differ ({which}): the vote-based metrics ({', '.join(VOTE_METRICS)}) come from each "
             "layout's own district votes, so they differ between layouts even where the seats agree")
-
-
-def seats_fixed_by_facts(summary: Summary) -> bool:
-    """True when the facts fix every party's seats: a replay in which each party won
-    the same seats in every draw, its official seats where the summary has them.
-
-    A counterfactual run on a replay's reconstruction can leave some parties with the
-    same seats in every draw (no seat at all under a threshold, say): that is the
-    rule's outcome, not a fact, so only a run whose whole table is constant counts.
-
-    Examples
-    --------
-    >>> from malivote.scenario import load_scenario
-    >>> from malivote.simulate import simulate
-    >>> run = lambda name: summarise(simulate(load_scenario(name), draws=3, seed=1, keep=False))
-    >>> seats_fixed_by_facts(run("mali_2020")), seats_fixed_by_facts(run("national_pr_5pct"))
-    (True, False)
-    """
-    return bool(summary.modelled) and bool(summary.parties) and all(
-        row.fixed and (row.official is None or row.median == row.official) for row in summary.parties
-    )
 
 
 def _name_width(parties) -> int:

@@ -54,12 +54,15 @@ __all__ = [
     "WomenSummary",
     "round1_seats",
     "rule_settings",
+    "seats_fixed_by_facts",
     "summarise",
     "summarise_tally",
 ]
 
 #: Rules with a second round, for which "decided in round 1" means something.
 TWO_ROUND_RULES = ("two_round", "open_runoff")
+#: What a table shows in place of an interval for seats the facts fix.
+FIXED = "fixed by the facts"
 
 #: The per-draw metrics every run tallies, in the order summaries show them.
 METRIC_NAMES = (
@@ -150,7 +153,7 @@ class PartySummary:
     ``fixed`` is True when the party won the same number of seats in every draw. That
     is not by itself a fact: a counterfactual rule can leave a party without a seat in
     every draw. Whether the facts fix the whole table (a replay) is
-    :func:`malivote.report.seats_fixed_by_facts`.
+    :func:`seats_fixed_by_facts`.
     """
 
     party: str
@@ -433,6 +436,27 @@ def summarise(simulation: "Simulation") -> Summary:
     )
 
 
+def seats_fixed_by_facts(summary: Summary) -> bool:
+    """True when the facts fix every party's seats: a replay in which each party won
+    the same seats in every draw, its official seats where the summary has them.
+
+    A counterfactual run on a replay's reconstruction can leave some parties with the
+    same seats in every draw (no seat at all under a threshold, say): that is the
+    rule's outcome, not a fact, so only a run whose whole table is constant counts.
+
+    Examples
+    --------
+    >>> from malivote.scenario import load_scenario
+    >>> from malivote.simulate import simulate
+    >>> run = lambda name: summarise(simulate(load_scenario(name), draws=3, seed=1, keep=False))
+    >>> seats_fixed_by_facts(run("mali_2020")), seats_fixed_by_facts(run("national_pr_5pct"))
+    (True, False)
+    """
+    return bool(summary.modelled) and bool(summary.parties) and all(
+        row.fixed and (row.official is None or row.median == row.official) for row in summary.parties
+    )
+
+
 def _share(value: float) -> str:
     return f"{100 * value:g}%"
 
@@ -459,15 +483,12 @@ def rule_settings(spec) -> str:
     >>> rule_settings(load_scenario("parallel_100_47").rule)
     'majority 50%, national tier of 47 seats (dhondt)'
     """
-    from malivote.ruleset import REGISTRY
-
     def apportionment(method, divisor, quota, threshold):
         words = [divisor if method == "divisor" else f"{quota} quota"]
         return words + ([f"threshold {_share(threshold)}"] if threshold else [])
 
     words = []
-    entry = REGISTRY.get(spec.method)
-    if entry is not None and entry.two_rounds:
+    if spec.method in TWO_ROUND_RULES:
         words.append(f"majority {_share(spec.majority)}")
         if spec.method == "open_runoff":
             words.append(f"round 2 from {_share(spec.qualify)} of the registered voters")
@@ -672,7 +693,6 @@ class Simulation:
             f"<th>{name}</th>"
             for name in ["Party"] + (["Official"] if has_official else []) + ["Median", "90% interval", "Mean"]
         )
-        from malivote.report import FIXED, seats_fixed_by_facts
 
         facts = seats_fixed_by_facts(summary)
         body = []

@@ -342,6 +342,23 @@ MAX_DEPTH = 32
 MAX_EXTENDS = 32
 
 
+def _short(text, limit: int = 120) -> str:
+    """``text`` cut to ``limit`` characters for a one-line message."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _writable_directory(directory: str, option: str) -> Path:
+    """The output folder ``directory``, made if need be; one that cannot be made is a
+    :class:`ScenarioError` naming ``option`` (``"--plot"``), before any run starts."""
+    path = Path(directory)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ScenarioError(f"{option}: cannot create directory {_short(directory)}: {error.strerror or error}") from None
+    return path
+
+
 def _read_text(path: Path, where: str) -> tuple[Path, str]:
     """The resolved path and the text of a scenario file.
 

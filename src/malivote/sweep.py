@@ -983,7 +983,7 @@ def _client(args):
 def _plot_directory(directory: str) -> Path:
     """The ``--plot`` folder, made if need be; one that cannot be made is a
     :class:`ScenarioError` naming ``--plot``."""
-    from malivote.cli import _writable_directory
+    from malivote.scenario import _writable_directory
 
     return _writable_directory(directory, "--plot")
 

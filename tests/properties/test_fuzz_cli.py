@@ -24,7 +24,8 @@ from test_scenario import lists_toml
 
 FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-FILES = {"votes", "results", "constituencies", "rosters", "turnout", "seats"}
+# The export files and their manifest (malivote.exports.MANIFEST_NAME).
+FILES = {"votes", "results", "constituencies", "rosters", "turnout", "seats", "manifest"}
 
 
 @pytest.fixture(scope="module")
