@@ -169,9 +169,9 @@ def credit_seats(seats: np.ndarray, roster_party: np.ndarray, roster_female: np.
     seats = np.asarray(seats)
     roster_party = np.asarray(roster_party)
     roster_female = np.asarray(roster_female)
-    _check_seat_counts(seats, roster_party, n_parties)
     if seats.ndim == 0 or roster_party.shape[:-1] != seats.shape or roster_female.shape != roster_party.shape:
-        return _credit_seats_dense(seats, roster_party, roster_female, n_parties)
+        return _credit_seats_dense(seats, roster_party, roster_female, n_parties)  # (it checks the seats)
+    _check_seat_counts(seats, roster_party, n_parties)
     if seats.ndim == 3 and seats.dtype == np.int64:
         counted = _credit_compiled("credit_rows", seats, roster_party, roster_female, n_parties)
         if counted is not None:

@@ -152,7 +152,8 @@ def _block_values(ensemble: Ensemble, decision: Decision) -> tuple[dict[str, np.
                 "enp_seats": 1.0 / (s**2).sum(axis=-1),
                 "largest_party_share": s.max(axis=-1),
                 "runoffs": runoffs,
-                "wasted_votes": _wasted_with_national_tier(lost, ensemble, decision) / valid,
+                "wasted_votes": (lost if decision.national is None else _wasted_with_national_tier(ensemble, decision))
+                / valid,
                 "women": decision.women,
             }
             return values, round1, round1_constituencies
@@ -164,24 +165,22 @@ def _block_values(ensemble: Ensemble, decision: Decision) -> tuple[dict[str, np.
         "largest_party_share": metrics.largest_party_share(seats),
         "runoffs": metrics.runoffs(rounds),
         "wasted_votes": metrics.wasted_votes(first, list_seats) if decision.national is None
-        else _wasted_with_national_tier(None, ensemble, decision) / first.sum(axis=(-2, -1)),
+        else _wasted_with_national_tier(ensemble, decision) / first.sum(axis=(-2, -1)),
         "women": decision.women,
     }
     return values, round1, round1_constituencies
 
 
-def _wasted_with_national_tier(lost, ensemble: Ensemble, decision: Decision):
-    """The votes per draw that elected no one: ``lost`` (the votes of the lists that
-    won no constituency seat) where the rule has no national tier.
+def _wasted_with_national_tier(ensemble: Ensemble, decision: Decision):
+    """The votes per draw that elected no one, under a rule with a national tier.
 
-    Under a national tier a ballot also counts for the parties of its list there, so a
-    list without a constituency seat wastes only the part of its votes credited (in
-    equal parts, as for every party figure) to parties that won no national seat
-    either. Under a national-only rule that is the vote of the parties without a
-    seat; without it, every vote would read as wasted.
+    Without one they are the votes of the lists that won no constituency seat. With
+    one a ballot also counts for the parties of its list there, so a list without a
+    constituency seat wastes only the part of its votes credited (in equal parts, as
+    for every party figure) to parties that won no national seat either. Under a
+    national-only rule that is the vote of the parties without a seat; counted as
+    without a tier, every vote would read as wasted.
     """
-    if decision.national is None:
-        return lost
     first = np.ascontiguousarray(ensemble.first, dtype=np.int64)
     unelected = np.where(decision.seats == 0, first, 0)
     unelected_party_votes = metrics.block_party_votes(

@@ -483,8 +483,9 @@ def rule_settings(spec) -> str:
     >>> rule_settings(load_scenario("parallel_100_47").rule)
     'majority 50%, national tier of 47 seats (dhondt)'
     """
-    def apportionment(method, divisor, quota, threshold):
+    def apportionment(method, divisor, quota, threshold, national=False):
         words = [divisor if method == "divisor" else f"{quota} quota"]
+        words += ["one national tier"] if national else []
         return words + ([f"threshold {_share(threshold)}"] if threshold else [])
 
     words = []
@@ -493,8 +494,7 @@ def rule_settings(spec) -> str:
         if spec.method == "open_runoff":
             words.append(f"round 2 from {_share(spec.qualify)} of the registered voters")
     if spec.method in ("divisor", "largest_remainder"):
-        method_words = apportionment(spec.method, spec.divisor, spec.quota, spec.threshold)
-        words += method_words[:1] + (["one national tier"] if spec.tier == "national" else []) + method_words[1:]
+        words += apportionment(spec.method, spec.divisor, spec.quota, spec.threshold, spec.tier == "national")
     if spec.national is not None:
         tier = spec.national
         words.append(f"national tier of {tier.seats} seats "
