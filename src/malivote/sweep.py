@@ -64,6 +64,7 @@ from malivote.scenario import (
     _did_you_mean,
     _read_toml,
     _validate,
+    _writable_directory,
     shipped_path,
 )
 
@@ -980,14 +981,6 @@ def _client(args):
     return Client(cluster), cluster
 
 
-def _plot_directory(directory: str) -> Path:
-    """The ``--plot`` folder, made if need be; one that cannot be made is a
-    :class:`ScenarioError` naming ``--plot``."""
-    from malivote.scenario import _writable_directory
-
-    return _writable_directory(directory, "--plot")
-
-
 def _plot(result: SweepResult, directory: str) -> list[Path]:
     import matplotlib
 
@@ -996,7 +989,7 @@ def _plot(result: SweepResult, directory: str) -> list[Path]:
 
     from malivote.plot import sweep as plot_sweep
 
-    path = _plot_directory(directory)
+    path = _writable_directory(directory, "--plot")
     dataset = result.dataset
     extra = [d for d in result.sweep.dims[1:]]
     if extra:
@@ -1022,7 +1015,7 @@ def cli_main(args) -> int:
     if args.plot:
         # Made before the sweep runs: a folder that cannot be made stops it at once,
         # not after every point has been computed.
-        _plot_directory(args.plot)
+        _writable_directory(args.plot, "--plot")
     client, cluster = _client(args)
     try:
         try:
